@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY journeymap ./journeymap
+COPY maps ./maps
+COPY workshops ./workshops
+RUN pip install --no-cache-dir .
+COPY . .
+# Static files are collected at build time and served by whitenoise from daphne.
+RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
+RUN useradd --create-home journeymap && mkdir -p var && chown journeymap var
+USER journeymap
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "journeymap.asgi:application"]

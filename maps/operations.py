@@ -1,0 +1,652 @@
+"""The one path for every change to a map.
+
+Every operation, whether it comes from an htmx form, a websocket message, an import or a
+management command: validates its input → writes in one transaction with the map row locked →
+bumps the map's revision → appends a MapEvent → broadcasts the event to the map's group after
+commit (never on rollback). Callers stay thin and get back the MapEvent.
+
+Permissions are the caller's job (maps.permissions, workshops.access): an operation trusts its
+actor but never its input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import IntegrityError, transaction
+
+from . import positions
+from .models import (
+    DEPARTMENT_MAX,
+    LANE_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    SHORT_MAX,
+    Channel,
+    JourneyMap,
+    MapEvent,
+    MapMembership,
+    Persona,
+    Stage,
+    Touchpoint,
+    TouchpointGroup,
+    ValuePoint,
+)
+from .serializers import (
+    PERSONA_FIELDS,
+    STAGE_LANES,
+    group_data,
+    map_fields,
+    stage_data,
+    touchpoint_data,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: an account, a workshop guest, or the system (imports, seeding)."""
+
+    user: Any = None
+    name: str = "system"
+    participant_id: int | None = None
+
+    @classmethod
+    def for_user(cls, user) -> Actor:
+        return cls(user=user, name=user.get_username())
+
+
+SYSTEM = Actor()
+
+
+class OperationError(Exception):
+    """A refused operation. `code` is stable (docs/protocol.md); `message` is for people."""
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+# --- input validation -----------------------------------------------------------------------
+# Input may come from a websocket message: never trust its type, size or shape.
+
+
+def clean_text(value: Any, field: str, maximum: int, *, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise OperationError("invalid", f"{field} must be text.", field=field)
+    # NUL cannot be stored by PostgreSQL and is never meaningful in a note.
+    value = value.replace("\x00", "").strip()
+    if required and not value:
+        raise OperationError("invalid", f"{field} cannot be empty.", field=field)
+    if len(value) > maximum:
+        raise OperationError(
+            "too_long", f"{field} is limited to {maximum} characters.", field=field
+        )
+    return value
+
+
+def clean_score(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise OperationError("invalid", f"{field} must be a whole number from -2 to +2.")
+    try:
+        score = int(value)
+    except ValueError:
+        raise OperationError(
+            "invalid", f"{field} must be a whole number from -2 to +2.", field=field
+        ) from None
+    if not -2 <= score <= 2:
+        raise OperationError("invalid", f"{field} must be from -2 to +2.", field=field)
+    return score
+
+
+def clean_bool(value: Any, field: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise OperationError("invalid", f"{field} must be true or false.", field=field)
+
+
+def clean_choice(value: Any, field: str, choices: Iterable[str]) -> str:
+    if not isinstance(value, str) or value not in set(choices):
+        raise OperationError("invalid", f"{field} is not one of the allowed values.", field=field)
+    return value
+
+
+def clean_percent(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise OperationError("invalid", f"{field} must be a percentage.", field=field) from None
+    if isinstance(value, bool) or not 0 <= number <= 100:
+        raise OperationError("invalid", f"{field} must be from 0 to 100.", field=field)
+    return number
+
+
+def clean_id(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise OperationError("invalid", f"{field} must be an id.", field=field)
+    return value
+
+
+# --- the transaction, the event and the broadcast -------------------------------------------
+
+
+def lock_map(map_id: int) -> JourneyMap:
+    """The map row, locked for this transaction: operations on one map are serialised."""
+    journey_map = JourneyMap.objects.select_for_update().filter(pk=map_id).first()
+    if journey_map is None:
+        raise OperationError("not_found", "This map no longer exists.")
+    return journey_map
+
+
+def record(
+    journey_map: JourneyMap,
+    actor: Actor,
+    event_type: str,
+    payload: dict[str, Any],
+    op_id: str | None = None,
+) -> MapEvent:
+    """Bump the revision, append the event, schedule its broadcast. Inside the transaction."""
+    journey_map.revision += 1
+    journey_map.save(update_fields=["revision", "updated_at"])
+    event = MapEvent.objects.create(
+        map=journey_map,
+        revision=journey_map.revision,
+        type=event_type,
+        payload=payload,
+        actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
+        actor_name=actor.name[:NAME_MAX],
+        op_id=op_id or None,
+    )
+    message = event.as_message()
+    transaction.on_commit(lambda: broadcast(journey_map.pk, message))
+    return event
+
+
+def group_name(map_id: int) -> str:
+    return f"map.{map_id}"
+
+
+def broadcast(map_id: int, message: dict[str, Any]) -> None:
+    """Send an event to everyone on the map. A failure here loses no data: clients notice the
+    revision gap on the next event (or reconnect) and fetch what they missed."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(
+            group_name(map_id), {"type": "map.event", "message": message}
+        )
+    except Exception:
+        logger.exception("Broadcast of map %s revision %s failed", map_id, message.get("revision"))
+
+
+def run_once(
+    map_id: int, op_id: str | None, operation: Callable[[], MapEvent]
+) -> tuple[MapEvent, bool]:
+    """Apply `operation` unless an operation with `op_id` was already applied to this map.
+
+    Returns the event and whether it is new. Two concurrent resends of one operation meet at
+    the unique (map, op_id) constraint: the loser's transaction rolls back whole.
+    """
+    if op_id:
+        existing = MapEvent.objects.filter(map_id=map_id, op_id=op_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        return operation(), True
+    except IntegrityError:
+        existing = MapEvent.objects.filter(map_id=map_id, op_id=op_id).first() if op_id else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+# --- personas (not map-scoped: they have no event log of their own) ------------------------
+
+PERSONA_LIMITS = {
+    "name": NAME_MAX,
+    "role": NAME_MAX,
+    "quote": SHORT_MAX,
+    "social_class": NAME_MAX,
+    "purchase_frequency": NAME_MAX,
+}
+
+
+def clean_persona_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field not in PERSONA_FIELDS:
+            raise OperationError("invalid", f"Unknown persona field {field!r}.")
+        if field == "buyer_type":
+            cleaned[field] = clean_choice(value or "", field, Persona.BuyerType.values)
+        else:
+            limit = PERSONA_LIMITS.get(field, LANE_MAX)
+            cleaned[field] = clean_text(value, field, limit, required=field == "name")
+    return cleaned
+
+
+def create_persona(owner, **fields: Any) -> Persona:
+    cleaned = clean_persona_fields(fields)
+    if "name" not in cleaned:
+        raise OperationError("invalid", "name cannot be empty.", field="name")
+    return Persona.objects.create(owner=owner, **cleaned)
+
+
+def update_persona(actor: Actor, persona: Persona, **fields: Any) -> list[MapEvent]:
+    """Change a persona; every map showing it gets a map.updated event so boards refresh."""
+    cleaned = clean_persona_fields(fields)
+    events = []
+    with transaction.atomic():
+        for name, value in cleaned.items():
+            setattr(persona, name, value)
+        persona.save()
+        for map_id in persona.maps.values_list("pk", flat=True):
+            journey_map = lock_map(map_id)
+            events.append(record(journey_map, actor, "persona.updated", {"persona": persona.pk}))
+    return events
+
+
+# --- maps -----------------------------------------------------------------------------------
+
+
+def create_map(
+    actor: Actor,
+    *,
+    title: str,
+    persona: Persona | None = None,
+    scope: str = "",
+    state: str = JourneyMap.State.CURRENT,
+    stage_names: Iterable[str] = (),
+    source_map: JourneyMap | None = None,
+) -> JourneyMap:
+    """A new map owned by the actor, with its first stages; its first event is map.created."""
+    title = clean_text(title, "title", NAME_MAX, required=True)
+    scope = clean_text(scope, "scope", SHORT_MAX)
+    state = clean_choice(state, "state", JourneyMap.State.values)
+    names = [clean_text(name, "stage name", NAME_MAX, required=True) for name in stage_names]
+    with transaction.atomic():
+        journey_map = JourneyMap.objects.create(
+            title=title,
+            persona=persona,
+            scope=scope,
+            state=state,
+            source_map=source_map,
+            created_by=actor.user,
+        )
+        if actor.user is not None:
+            MapMembership.objects.create(
+                map=journey_map, user=actor.user, role=MapMembership.Role.OWNER
+            )
+        keys = positions.keys_after(None, len(names))
+        Stage.objects.bulk_create(
+            Stage(map=journey_map, name=name, position=key)
+            for name, key in zip(names, keys, strict=True)
+        )
+        record(journey_map, actor, "map.created", map_fields(journey_map))
+    return journey_map
+
+
+def update_map(
+    actor: Actor, journey_map: JourneyMap, *, op_id: str | None = None, **fields: Any
+) -> MapEvent:
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "title":
+            cleaned[field] = clean_text(value, "title", NAME_MAX, required=True)
+        elif field == "scope":
+            cleaned[field] = clean_text(value, "scope", SHORT_MAX)
+        elif field == "persona":
+            cleaned[field] = value if value is None or isinstance(value, Persona) else None
+        else:
+            raise OperationError("invalid", f"Unknown map field {field!r}.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        for name, value in cleaned.items():
+            setattr(locked, name, value)
+        locked.save()
+        return record(locked, actor, "map.updated", map_fields(locked), op_id)
+
+
+# --- stages ---------------------------------------------------------------------------------
+
+
+def clean_stage_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "name":
+            cleaned[field] = clean_text(value, "stage name", NAME_MAX, required=True)
+        elif field in ("emotion_now", "emotion_aspiration"):
+            cleaned[field] = clean_score(value, field)
+        elif field == "value_point":
+            cleaned[field] = clean_choice(value or "", field, ValuePoint.values)
+        elif field == "conversion_pct":
+            cleaned[field] = clean_percent(value, field)
+        elif field == "personnel":
+            cleaned[field] = clean_text(value, field, SHORT_MAX)
+        elif field == "time_in_stage":
+            cleaned[field] = clean_text(value, field, DEPARTMENT_MAX)
+        elif field in STAGE_LANES:
+            cleaned[field] = clean_text(value, field, LANE_MAX)
+        elif field != "loops_back_to":
+            raise OperationError("invalid", f"Unknown stage field {field!r}.", field=field)
+    return cleaned
+
+
+def get_stage(journey_map: JourneyMap, stage_id: Any) -> Stage:
+    """A stage of this map; ids of another map's stages are refused like unknown ones."""
+    stage = Stage.objects.filter(pk=clean_id(stage_id, "stage"), map=journey_map).first()
+    if stage is None:
+        raise OperationError("not_found", "That stage is not on this map.")
+    return stage
+
+
+def add_stage(
+    actor: Actor,
+    journey_map: JourneyMap,
+    *,
+    name: str,
+    index: int | None = None,
+    op_id: str | None = None,
+    **lanes: Any,
+) -> MapEvent:
+    cleaned = clean_stage_fields({"name": name, **lanes})
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        keys = list(locked.stages.order_by("position").values_list("position", flat=True))
+        position = positions.key_for_index(keys, len(keys) if index is None else index)
+        stage = Stage.objects.create(map=locked, position=position, **cleaned)
+        return record(locked, actor, "stage.added", {"stage": stage_data(stage)}, op_id)
+
+
+def update_stage(
+    actor: Actor, journey_map: JourneyMap, stage_id: Any, *, op_id: str | None = None, **fields: Any
+) -> MapEvent:
+    cleaned = clean_stage_fields(fields)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        stage = get_stage(locked, stage_id)
+        if "loops_back_to" in fields:
+            cleaned["loops_back_to"] = _loop_target(locked, stage, fields["loops_back_to"])
+        for name, value in cleaned.items():
+            setattr(stage, name, value)
+        stage.save()
+        return record(locked, actor, "stage.updated", {"stage": stage_data(stage)}, op_id)
+
+
+def _loop_target(journey_map: JourneyMap, stage: Stage, target_id: Any) -> Stage | None:
+    """A stage may loop back only to an earlier stage of the same map."""
+    if target_id in (None, ""):
+        return None
+    target = get_stage(journey_map, target_id)
+    if target.position >= stage.position:
+        raise OperationError("invalid", "A stage can only loop back to an earlier stage.")
+    return target
+
+
+def move_stage(
+    actor: Actor, journey_map: JourneyMap, stage_id: Any, *, index: Any, op_id: str | None = None
+) -> MapEvent:
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise OperationError("invalid", "index must be a whole number.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        stage = get_stage(locked, stage_id)
+        keys = list(
+            locked.stages.exclude(pk=stage.pk)
+            .order_by("position")
+            .values_list("position", flat=True)
+        )
+        stage.position = positions.key_for_index(keys, index)
+        stage.save(update_fields=["position"])
+        payload = {"id": stage.pk, "position": stage.position}
+        return record(locked, actor, "stage.moved", payload, op_id)
+
+
+def delete_stage(
+    actor: Actor,
+    journey_map: JourneyMap,
+    stage_id: Any,
+    *,
+    move_notes_to: Any = None,
+    delete_notes: bool = False,
+    op_id: str | None = None,
+) -> MapEvent:
+    """Delete a stage. A stage holding notes must say where they go (`move_notes_to`, they are
+    appended there) or that they go too (`delete_notes`): a note is never lost by accident."""
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        stage = get_stage(locked, stage_id)
+        moved: list[dict[str, Any]] = []
+        if move_notes_to not in (None, ""):
+            target = get_stage(locked, move_notes_to)
+            if target.pk == stage.pk:
+                raise OperationError("invalid", "Notes cannot move to the stage being deleted.")
+            moved = _append_notes(stage, target)
+        elif not delete_notes and stage.touchpoints.exists():
+            raise OperationError(
+                "stage_not_empty", "This stage holds notes: say where they go, or delete them."
+            )
+        deleted = list(stage.touchpoints.values_list("pk", flat=True))
+        payload = {"id": stage.pk, "moved_touchpoints": moved, "deleted_touchpoints": deleted}
+        stage.delete()
+        return record(locked, actor, "stage.deleted", payload, op_id)
+
+
+def _append_notes(source: Stage, target: Stage) -> list[dict[str, Any]]:
+    last = target.touchpoints.order_by("-position").values_list("position", flat=True).first()
+    notes = list(source.touchpoints.order_by("position", "id"))
+    for note, key in zip(notes, positions.keys_after(last, len(notes)), strict=True):
+        note.stage = target
+        note.position = key
+    Touchpoint.objects.bulk_update(notes, ["stage", "position"])
+    return [{"id": n.pk, "stage": target.pk, "position": n.position} for n in notes]
+
+
+# --- touchpoints ----------------------------------------------------------------------------
+
+
+def clean_touchpoint_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "text":
+            cleaned[field] = clean_text(value, "text", NOTE_MAX, required=True)
+        elif field == "channel":
+            cleaned[field] = clean_choice(value, "channel", Channel.values)
+        elif field == "department":
+            cleaned[field] = clean_text(value, "department", DEPARTMENT_MAX)
+        elif field in ("critical", "internal"):
+            cleaned[field] = clean_bool(value, field)
+        elif field != "group":  # the group is resolved against the map by the caller
+            raise OperationError("invalid", f"Unknown touchpoint field {field!r}.", field=field)
+    return cleaned
+
+
+def get_touchpoint(journey_map: JourneyMap, touchpoint_id: Any) -> Touchpoint:
+    touchpoint = Touchpoint.objects.filter(
+        pk=clean_id(touchpoint_id, "touchpoint"), map=journey_map
+    ).first()
+    if touchpoint is None:
+        raise OperationError(
+            "not_found", "That note is not on this map (it may have been deleted)."
+        )
+    return touchpoint
+
+
+def add_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    *,
+    stage: Any,
+    text: str,
+    index: int | None = None,
+    group: Any = None,
+    op_id: str | None = None,
+    **fields: Any,
+) -> MapEvent:
+    cleaned = clean_touchpoint_fields({"text": text, **fields})
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        target = get_stage(locked, stage)
+        keys = list(target.touchpoints.order_by("position").values_list("position", flat=True))
+        position = positions.key_for_index(keys, len(keys) if index is None else index)
+        touchpoint = Touchpoint.objects.create(
+            map=locked,
+            stage=target,
+            position=position,
+            group=get_group(locked, group) if group not in (None, "") else None,
+            **cleaned,
+        )
+        payload = {"touchpoint": touchpoint_data(touchpoint)}
+        return record(locked, actor, "touchpoint.added", payload, op_id)
+
+
+def update_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    touchpoint_id: Any,
+    *,
+    base_version: Any = None,
+    op_id: str | None = None,
+    **fields: Any,
+) -> MapEvent:
+    """Edit a note. With `base_version`, a text edit based on an older version is refused with
+    a `conflict` error carrying the current note, so nobody's words are silently overwritten."""
+    cleaned = clean_touchpoint_fields(fields)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint_id)
+        if "group" in fields:
+            group_id = fields["group"]
+            touchpoint.group = get_group(locked, group_id) if group_id not in (None, "") else None
+        if (
+            "text" in cleaned
+            and base_version is not None
+            and base_version != touchpoint.version
+            and cleaned["text"] != touchpoint.text
+        ):
+            raise OperationError(
+                "conflict",
+                "Someone else changed this note while you were editing it.",
+                current=touchpoint_data(touchpoint),
+            )
+        if "text" in cleaned and cleaned["text"] != touchpoint.text:
+            touchpoint.version += 1
+        for name, value in cleaned.items():
+            setattr(touchpoint, name, value)
+        touchpoint.save()
+        payload = {"touchpoint": touchpoint_data(touchpoint)}
+        return record(locked, actor, "touchpoint.updated", payload, op_id)
+
+
+def move_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    touchpoint_id: Any,
+    *,
+    stage: Any,
+    index: Any,
+    op_id: str | None = None,
+) -> MapEvent:
+    """Put a note at `index` among the other notes of `stage`. The server picks the key, so
+    concurrent moves end in the same order everywhere."""
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise OperationError("invalid", "index must be a whole number.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint_id)
+        target = get_stage(locked, stage)
+        keys = list(
+            target.touchpoints.exclude(pk=touchpoint.pk)
+            .order_by("position")
+            .values_list("position", flat=True)
+        )
+        touchpoint.stage = target
+        touchpoint.position = positions.key_for_index(keys, index)
+        touchpoint.save(update_fields=["stage", "position", "updated_at"])
+        payload = {"id": touchpoint.pk, "stage": target.pk, "position": touchpoint.position}
+        return record(locked, actor, "touchpoint.moved", payload, op_id)
+
+
+def delete_touchpoint(
+    actor: Actor, journey_map: JourneyMap, touchpoint_id: Any, *, op_id: str | None = None
+) -> MapEvent:
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint_id)
+        payload = {"id": touchpoint.pk, "touchpoint": touchpoint_data(touchpoint)}
+        touchpoint.delete()
+        return record(locked, actor, "touchpoint.deleted", payload, op_id)
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+def get_group(journey_map: JourneyMap, group_id: Any) -> TouchpointGroup:
+    group = TouchpointGroup.objects.filter(pk=clean_id(group_id, "group"), map=journey_map).first()
+    if group is None:
+        raise OperationError("not_found", "That group is not on this map.")
+    return group
+
+
+def add_group(
+    actor: Actor,
+    journey_map: JourneyMap,
+    *,
+    name: str,
+    touchpoints: Iterable[Any] = (),
+    op_id: str | None = None,
+) -> MapEvent:
+    """A named group, optionally gathering notes at once (the group phase's main gesture)."""
+    name = clean_text(name, "group name", NAME_MAX, required=True)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        if locked.groups.filter(name=name).exists():
+            raise OperationError("duplicate", f"There is already a group called {name!r}.")
+        group = TouchpointGroup.objects.create(map=locked, name=name)
+        members = [get_touchpoint(locked, tp) for tp in touchpoints]
+        for member in members:
+            member.group = group
+        Touchpoint.objects.bulk_update(members, ["group"])
+        payload = {"group": group_data(group), "touchpoints": [m.pk for m in members]}
+        return record(locked, actor, "group.added", payload, op_id)
+
+
+def rename_group(
+    actor: Actor, journey_map: JourneyMap, group_id: Any, *, name: str, op_id: str | None = None
+) -> MapEvent:
+    name = clean_text(name, "group name", NAME_MAX, required=True)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        group = get_group(locked, group_id)
+        if locked.groups.filter(name=name).exclude(pk=group.pk).exists():
+            raise OperationError("duplicate", f"There is already a group called {name!r}.")
+        group.name = name
+        group.save(update_fields=["name"])
+        return record(locked, actor, "group.renamed", {"group": group_data(group)}, op_id)
+
+
+def delete_group(
+    actor: Actor, journey_map: JourneyMap, group_id: Any, *, op_id: str | None = None
+) -> MapEvent:
+    """Ungroup: the group goes, its notes stay."""
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        group = get_group(locked, group_id)
+        members = list(group.touchpoints.values_list("pk", flat=True))
+        payload = {"id": group.pk, "touchpoints": members}
+        group.delete()
+        return record(locked, actor, "group.deleted", payload, op_id)

@@ -1,0 +1,93 @@
+"""Plain-dict views of the domain, as carried by events, acks and snapshots (docs/protocol.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import JourneyMap, Persona, Stage, Touchpoint, TouchpointGroup
+
+STAGE_LANES = (
+    "actions",
+    "thoughts",
+    "feelings",
+    "emotion_now",
+    "emotion_aspiration",
+    "goals",
+    "personnel",
+    "value_point",
+    "conversion_pct",
+    "time_in_stage",
+)
+TOUCHPOINT_FIELDS = ("text", "channel", "department", "critical", "internal")
+PERSONA_FIELDS = (
+    "name",
+    "role",
+    "quote",
+    "demographics",
+    "personality",
+    "lifestyle",
+    "social_class",
+    "buyer_type",
+    "purchase_frequency",
+    "purchase_reason",
+    "goals",
+    "expectations",
+)
+
+
+def stage_data(stage: Stage) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": stage.pk, "position": stage.position, "name": stage.name}
+    data.update({lane: getattr(stage, lane) for lane in STAGE_LANES})
+    data["loops_back_to"] = stage.loops_back_to_id
+    return data
+
+
+def touchpoint_data(touchpoint: Touchpoint) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": touchpoint.pk,
+        "stage": touchpoint.stage_id,
+        "position": touchpoint.position,
+        "group": touchpoint.group_id,
+        "version": touchpoint.version,
+    }
+    data.update({field: getattr(touchpoint, field) for field in TOUCHPOINT_FIELDS})
+    return data
+
+
+def group_data(group: TouchpointGroup) -> dict[str, Any]:
+    return {"id": group.pk, "name": group.name}
+
+
+def persona_data(persona: Persona | None) -> dict[str, Any] | None:
+    if persona is None:
+        return None
+    data: dict[str, Any] = {"id": persona.pk}
+    data.update({field: getattr(persona, field) for field in PERSONA_FIELDS})
+    return data
+
+
+def map_fields(journey_map: JourneyMap) -> dict[str, Any]:
+    return {
+        "id": journey_map.pk,
+        "title": journey_map.title,
+        "scope": journey_map.scope,
+        "state": journey_map.state,
+        "persona": journey_map.persona_id,
+        "source_map": journey_map.source_map_id,
+    }
+
+
+def map_snapshot(journey_map: JourneyMap) -> dict[str, Any]:
+    """The whole board in four queries, whatever its size. Ordered as shown."""
+    stages = list(journey_map.stages.order_by("position", "id"))
+    touchpoints = list(journey_map.touchpoints.order_by("stage_id", "position", "id"))
+    groups = list(journey_map.groups.order_by("name", "id"))
+    persona = Persona.objects.filter(pk=journey_map.persona_id).first()
+    return {
+        "map": map_fields(journey_map),
+        "revision": journey_map.revision,
+        "persona": persona_data(persona),
+        "stages": [stage_data(s) for s in stages],
+        "touchpoints": [touchpoint_data(t) for t in touchpoints],
+        "groups": [group_data(g) for g in groups],
+    }

@@ -1,0 +1,99 @@
+"""Shared fixtures: users in each role, maps built through the operations layer, and the rule
+for real services: a test that needs PostgreSQL, Redis or Chromium skips on a laptop without
+them, and fails in CI (CI=true), where they must be there."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.conf import settings
+
+from maps import operations as ops
+from maps.models import JourneyMap, MapMembership
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Each test run talks to Redis under its own prefix, so runs never read each other's messages.
+if "prefix" in settings.CHANNEL_LAYERS["default"]["CONFIG"]:
+    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{uuid.uuid4().hex[:8]}"
+
+
+# Password hashing is deliberately slow; tests create many users and log them in.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def require_service(name: str, available: bool, why: str) -> None:
+    """Skip (locally) or fail (in CI) when a real service a test needs is missing."""
+    if available:
+        return
+    message = f"{name} is not available: {why}"
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but {message}")
+    pytest.skip(message)
+
+
+def require_postgres() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    require_service(
+        "PostgreSQL",
+        url.startswith(("postgres://", "postgresql://")),
+        "DATABASE_URL is not a postgres:// URL",
+    )
+
+
+def require_redis() -> None:
+    require_service("Redis", bool(os.environ.get("REDIS_URL")), "REDIS_URL is not set")
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    require_service("Chromium", os.path.exists(path), f"{path} does not exist")
+    return path
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    def make(username: str, password: str = "a-long-password-1"):
+        return django_user_model.objects.create_user(
+            username=username, password=password, email=f"{username}@example.com"
+        )
+
+    return make
+
+
+@pytest.fixture
+def owner(make_user):
+    return make_user("owner")
+
+
+@pytest.fixture
+def editor(make_user):
+    return make_user("editor")
+
+
+@pytest.fixture
+def viewer(make_user):
+    return make_user("viewer")
+
+
+@pytest.fixture
+def outsider(make_user):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def journey_map(owner, editor, viewer) -> JourneyMap:
+    """A three-stage map owned by `owner`, with `editor` and `viewer` as members."""
+    jm = ops.create_map(
+        ops.Actor.for_user(owner), title="Onboarding", stage_names=["Sign up", "First use", "Habit"]
+    )
+    MapMembership.objects.create(map=jm, user=editor, role="editor")
+    MapMembership.objects.create(map=jm, user=viewer, role="viewer")
+    return jm
+
+
+@pytest.fixture
+def actor(owner) -> ops.Actor:
+    return ops.Actor.for_user(owner)

@@ -1,0 +1,200 @@
+"""The operations layer: each change bumps the revision, appends one event with the right
+payload, and broadcasts it after commit (never on rollback)."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from maps import operations as ops
+from maps.models import MapEvent, Touchpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def first_stage(journey_map):
+    return journey_map.stages.order_by("position").first()
+
+
+def test_an_operation_bumps_the_revision_and_appends_one_event(journey_map, actor):
+    before = journey_map.revision
+    event = ops.add_touchpoint(
+        actor, journey_map, stage=first_stage(journey_map).pk, text="Sees an ad", channel="social"
+    )
+    journey_map.refresh_from_db()
+    assert journey_map.revision == before + 1
+    assert event.revision == journey_map.revision
+    assert MapEvent.objects.filter(map=journey_map, revision__gt=before).count() == 1
+    assert event.type == "touchpoint.added"
+    assert event.actor_name == "owner"
+    note = Touchpoint.objects.get()
+    assert event.payload == {
+        "touchpoint": {
+            "id": note.pk,
+            "stage": note.stage_id,
+            "position": note.position,
+            "group": None,
+            "version": 1,
+            "text": "Sees an ad",
+            "channel": "social",
+            "department": "",
+            "critical": False,
+            "internal": False,
+        }
+    }
+
+
+def test_the_event_is_broadcast_after_commit(
+    journey_map, actor, django_capture_on_commit_callbacks
+):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(ops.group_name(journey_map.pk), channel)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        event = ops.add_touchpoint(
+            actor, journey_map, stage=first_stage(journey_map).pk, text="Calls support"
+        )
+    assert len(callbacks) == 1
+    message = async_to_sync(layer.receive)(channel)
+    assert message["type"] == "map.event"
+    assert message["message"]["revision"] == event.revision
+    assert message["message"]["event"] == "touchpoint.added"
+    assert message["message"]["payload"]["touchpoint"]["text"] == "Calls support"
+
+
+def test_nothing_is_broadcast_or_recorded_when_the_transaction_rolls_back(
+    journey_map, actor, django_capture_on_commit_callbacks
+):
+    before = journey_map.revision
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        ops.add_touchpoint(actor, journey_map, stage=first_stage(journey_map).pk, text="Lost")
+        raise RuntimeError("the caller fails after the operation")
+    assert callbacks == []
+    journey_map.refresh_from_db()
+    assert journey_map.revision == before
+    assert not Touchpoint.objects.exists()
+    assert not MapEvent.objects.filter(map=journey_map, revision__gt=before).exists()
+
+
+def test_a_refused_operation_changes_nothing(journey_map, actor):
+    before = journey_map.revision
+    with pytest.raises(ops.OperationError) as refused:
+        ops.add_touchpoint(actor, journey_map, stage=first_stage(journey_map).pk, text="   ")
+    assert refused.value.code == "invalid"
+    with pytest.raises(ops.OperationError) as too_long:
+        ops.add_touchpoint(actor, journey_map, stage=first_stage(journey_map).pk, text="x" * 501)
+    assert too_long.value.code == "too_long"
+    journey_map.refresh_from_db()
+    assert journey_map.revision == before
+
+
+def test_a_stage_of_another_map_is_refused(journey_map, actor):
+    other = ops.create_map(actor, title="Other", stage_names=["Elsewhere"])
+    with pytest.raises(ops.OperationError) as refused:
+        ops.add_touchpoint(actor, journey_map, stage=other.stages.get().pk, text="Sneaky")
+    assert refused.value.code == "not_found"
+    assert not Touchpoint.objects.exists()
+
+
+def test_update_stage_records_the_whole_stage(journey_map, actor):
+    stage = first_stage(journey_map)
+    event = ops.update_stage(
+        actor, journey_map, stage.pk, feelings="Hopeful", emotion_now=1, emotion_aspiration=2
+    )
+    assert event.type == "stage.updated"
+    assert event.payload["stage"]["feelings"] == "Hopeful"
+    assert event.payload["stage"]["emotion_now"] == 1
+    assert event.payload["stage"]["emotion_aspiration"] == 2
+
+
+def test_update_stage_refuses_scores_out_of_range(journey_map, actor):
+    with pytest.raises(ops.OperationError):
+        ops.update_stage(actor, journey_map, first_stage(journey_map).pk, emotion_now=3)
+
+
+def test_move_puts_the_note_at_the_index_among_the_others(journey_map, actor):
+    stage = first_stage(journey_map)
+    ids = [
+        ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=t).payload["touchpoint"]["id"]
+        for t in "abc"
+    ]
+    event = ops.move_touchpoint(actor, journey_map, ids[2], stage=stage.pk, index=0)
+    assert event.type == "touchpoint.moved"
+    order = list(stage.touchpoints.order_by("position").values_list("text", flat=True))
+    assert order == ["c", "a", "b"]
+
+
+def test_move_to_another_stage(journey_map, actor):
+    first, second, _ = journey_map.stages.order_by("position")
+    note = ops.add_touchpoint(actor, journey_map, stage=first.pk, text="n").payload["touchpoint"][
+        "id"
+    ]
+    event = ops.move_touchpoint(actor, journey_map, note, stage=second.pk, index=0)
+    assert event.payload == {
+        "id": note,
+        "stage": second.pk,
+        "position": Touchpoint.objects.get().position,
+    }
+    assert Touchpoint.objects.get().stage == second
+
+
+def test_a_text_edit_based_on_an_old_version_is_a_conflict(journey_map, actor):
+    note = ops.add_touchpoint(
+        actor, journey_map, stage=first_stage(journey_map).pk, text="v1"
+    ).payload["touchpoint"]
+    ops.update_touchpoint(actor, journey_map, note["id"], base_version=1, text="v2 from Ann")
+    with pytest.raises(ops.OperationError) as conflict:
+        ops.update_touchpoint(actor, journey_map, note["id"], base_version=1, text="v2 from Bob")
+    assert conflict.value.code == "conflict"
+    assert conflict.value.details["current"]["text"] == "v2 from Ann"
+    assert Touchpoint.objects.get().text == "v2 from Ann"
+
+
+def test_deleting_a_stage_with_notes_asks_where_they_go(journey_map, actor):
+    first, second, _ = journey_map.stages.order_by("position")
+    note = ops.add_touchpoint(actor, journey_map, stage=first.pk, text="keep me").payload[
+        "touchpoint"
+    ]["id"]
+    with pytest.raises(ops.OperationError) as refused:
+        ops.delete_stage(actor, journey_map, first.pk)
+    assert refused.value.code == "stage_not_empty"
+    event = ops.delete_stage(actor, journey_map, first.pk, move_notes_to=second.pk)
+    assert event.payload["moved_touchpoints"][0]["id"] == note
+    assert Touchpoint.objects.get().stage == second
+
+
+def test_groups_gather_notes_and_ungrouping_keeps_them(journey_map, actor):
+    stage = first_stage(journey_map)
+    ids = [
+        ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=t).payload["touchpoint"]["id"]
+        for t in "ab"
+    ]
+    added = ops.add_group(actor, journey_map, name="Pricing", touchpoints=ids)
+    assert added.payload["touchpoints"] == ids
+    assert set(Touchpoint.objects.values_list("group__name", flat=True)) == {"Pricing"}
+    with pytest.raises(ops.OperationError) as duplicate:
+        ops.add_group(actor, journey_map, name="Pricing")
+    assert duplicate.value.code == "duplicate"
+    ops.delete_group(actor, journey_map, added.payload["group"]["id"])
+    assert Touchpoint.objects.filter(group__isnull=True).count() == 2
+
+
+def test_resending_an_operation_id_applies_it_once(journey_map, actor):
+    stage = first_stage(journey_map)
+
+    def add():
+        return ops.add_touchpoint(
+            actor, journey_map, stage=stage.pk, text="once", op_id="client-1:42"
+        )
+
+    first, created = ops.run_once(journey_map.pk, "client-1:42", add)
+    again, created_again = ops.run_once(journey_map.pk, "client-1:42", add)
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert Touchpoint.objects.count() == 1

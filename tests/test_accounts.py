@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_up_creates_an_account_and_logs_in(client):
+    response = client.post(
+        reverse("signup"),
+        {
+            "username": "fran",
+            "password1": "a-long-pass-phrase-7",
+            "password2": "a-long-pass-phrase-7",
+        },
+    )
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username="fran").exists()
+    assert b"Signed in as fran" in client.get(reverse("home")).content
+
+
+def test_sign_up_with_mismatched_passwords_shows_an_error(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "fran", "password1": "a-long-pass-phrase-7", "password2": "other"},
+    )
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(username="fran").exists()
+    assert b"errorlist" in response.content
+
+
+def test_log_in_and_out(client, owner):
+    response = client.post(reverse("login"), {"username": "owner", "password": "a-long-password-1"})
+    assert response.status_code == 302
+    assert b"Signed in as owner" in client.get(reverse("home")).content
+    client.post(reverse("logout"))
+    assert b"Signed in" not in client.get(reverse("home")).content
+
+
+def test_wrong_password_is_refused(client, owner):
+    response = client.post(reverse("login"), {"username": "owner", "password": "nope"})
+    assert response.status_code == 200
+    assert b"errorlist" in response.content or b"correct username" in response.content

@@ -1,0 +1,93 @@
+"""Settings come from the environment; bad or missing values fail loudly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from journeymap.settings import database_settings, env_bool, env_list
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_settings(env: dict[str, str], code: str) -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with exactly `env` (plus PATH)."""
+    clean = {"PATH": os.environ["PATH"], **env}
+    return subprocess.run(
+        [sys.executable, "-c", f"import journeymap.settings as s; {code}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_env_bool_accepts_common_spellings(monkeypatch):
+    for raw, expected in [("1", True), ("true", True), ("Yes", True), ("0", False), ("off", False)]:
+        monkeypatch.setenv("SOME_FLAG", raw)
+        assert env_bool("SOME_FLAG") is expected
+
+
+def test_env_bool_refuses_nonsense(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("SOME_FLAG")
+
+
+def test_env_list_splits_on_commas(monkeypatch):
+    monkeypatch.setenv("HOSTS", " a.example , b.example,, ")
+    assert env_list("HOSTS", []) == ["a.example", "b.example"]
+
+
+def test_default_database_is_sqlite_in_wal_with_immediate_transactions():
+    config = database_settings("")
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"].endswith("var/journeymap.sqlite3")
+    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
+
+
+def test_postgres_url_reuses_connections_with_health_checks():
+    config = database_settings("postgres://app:secret@db.example:5433/journeys")
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", 5433, "journeys")
+    assert config["CONN_MAX_AGE"] > 0
+    assert config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = run_settings({"DEBUG": "0"}, "print('started')")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_secret_key_and_no_default_hosts():
+    result = run_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "print(s.ALLOWED_HOSTS)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_redis_url_selects_the_redis_channel_layer():
+    code = "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CHANNEL_LAYERS['default']['CONFIG']['hosts'])"
+    result = run_settings({"DEBUG": "1", "REDIS_URL": "redis://cache.example:6380/2"}, code)
+    assert result.returncode == 0, result.stderr
+    assert "channels_redis.core.RedisChannelLayer" in result.stdout
+    assert "redis://cache.example:6380/2" in result.stdout
+
+
+def test_no_redis_url_means_in_memory_layer():
+    result = run_settings({"DEBUG": "1"}, "print(s.CHANNEL_LAYERS['default']['BACKEND'])")
+    assert result.stdout.strip() == "channels.layers.InMemoryChannelLayer"
+
+
+def test_ssl_settings_turn_on_hsts_and_secure_cookies():
+    code = "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    result = run_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "SECURE_SSL": "1"}, code)
+    assert result.stdout.split() == ["31536000", "True", "True"]
