@@ -11,6 +11,7 @@ actor but never its input.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -180,16 +181,29 @@ def group_name(map_id: int) -> str:
     return f"map.{map_id}"
 
 
+_pending_sends: set[asyncio.Task] = set()
+
+
 def broadcast(map_id: int, message: dict[str, Any]) -> None:
     """Send an event to everyone on the map. A failure here loses no data: clients notice the
     revision gap on the next event (or reconnect) and fetch what they missed."""
     layer = get_channel_layer()
     if layer is None:
         return
+    envelope = {"type": "map.event", "message": message}
     try:
-        async_to_sync(layer.group_send)(
-            group_name(map_id), {"type": "map.event", "message": message}
-        )
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is None:
+            async_to_sync(layer.group_send)(group_name(map_id), envelope)
+        else:
+            # Called from a thread that runs an event loop (e.g. a test driving a browser):
+            # async_to_sync cannot be used there, so the send is scheduled on that loop.
+            task = loop.create_task(layer.group_send(group_name(map_id), envelope))
+            _pending_sends.add(task)
+            task.add_done_callback(_pending_sends.discard)
     except Exception:
         logger.exception("Broadcast of map %s revision %s failed", map_id, message.get("revision"))
 
