@@ -127,7 +127,9 @@ def database_settings(url: str) -> dict:
         }
         # Tests use a real file too (not shared-cache memory) so WAL and locking behave as in
         # production.
-        config["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+        # Named after the main file, so two checkouts or runs with different files never share.
+        main = Path(config["NAME"])
+        config["TEST"] = {"NAME": str(main.with_name(f"test_{main.name}"))}
     return config
 
 

@@ -185,27 +185,35 @@ _pending_sends: set[asyncio.Task] = set()
 
 
 def broadcast(map_id: int, message: dict[str, Any]) -> None:
-    """Send an event to everyone on the map. A failure here loses no data: clients notice the
-    revision gap on the next event (or reconnect) and fetch what they missed."""
+    """Send a map event to everyone on the map. A failure here loses no data: clients notice
+    the revision gap on the next event (or reconnect) and fetch what they missed."""
+    broadcast_to_group(group_name(map_id), message, envelope_type="map.event")
+
+
+def broadcast_to_group(
+    group: str, message: dict[str, Any], envelope_type: str = "workshop.event"
+) -> None:
+    """Send `message` to a channel-layer group. The consumer forwards `map.event` envelopes
+    with revision bookkeeping and `workshop.event` envelopes as they are."""
     layer = get_channel_layer()
     if layer is None:
         return
-    envelope = {"type": "map.event", "message": message}
+    envelope = {"type": envelope_type, "message": message}
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         loop = None
     try:
         if loop is None:
-            async_to_sync(layer.group_send)(group_name(map_id), envelope)
+            async_to_sync(layer.group_send)(group, envelope)
         else:
             # Called from a thread that runs an event loop (e.g. a test driving a browser):
             # async_to_sync cannot be used there, so the send is scheduled on that loop.
-            task = loop.create_task(layer.group_send(group_name(map_id), envelope))
+            task = loop.create_task(layer.group_send(group, envelope))
             _pending_sends.add(task)
             task.add_done_callback(_pending_sends.discard)
     except Exception:
-        logger.exception("Broadcast of map %s revision %s failed", map_id, message.get("revision"))
+        logger.exception("Broadcast to %s failed: %s", group, message.get("type"))
 
 
 def run_once(
