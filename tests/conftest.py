@@ -97,3 +97,8 @@ def journey_map(owner, editor, viewer) -> JourneyMap:
 @pytest.fixture
 def actor(owner) -> ops.Actor:
     return ops.Actor.for_user(owner)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: they are the slowest, and keep an event loop in the main thread."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))

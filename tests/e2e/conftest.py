@@ -106,7 +106,9 @@ def server(django_db_setup, django_db_blocker) -> Iterator[str]:
         process.kill()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+# open, which async tests elsewhere cannot share. E2E tests also run last (tests/conftest.py).
+@pytest.fixture(scope="module")
 def browser():
     path = chromium_path()
     from playwright.sync_api import sync_playwright
