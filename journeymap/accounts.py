@@ -9,7 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 
+from .ratelimit import rate_limited
 
+
+@rate_limited("signup", setting="SIGNUP_RATE_LIMIT", window=3600)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
@@ -23,6 +26,12 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("signup/", signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        rate_limited("login", setting="LOGIN_RATE_LIMIT", window=300)(
+            auth_views.LoginView.as_view(redirect_authenticated_user=True)
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

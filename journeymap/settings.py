@@ -164,6 +164,26 @@ else:
         }
     }
 
+# --- Cache (rate limits) ----------------------------------------------------------------------
+
+# Shared across processes through Redis when there is one; per process otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CHANNEL_PREFIX,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Attempts per client address: log in (per 5 minutes), sign up (per hour), join a workshop (per
+# 5 minutes). A person never needs more; a script guessing passwords or codes does.
+LOGIN_RATE_LIMIT = int(os.environ.get("LOGIN_RATE_LIMIT", "10"))
+SIGNUP_RATE_LIMIT = int(os.environ.get("SIGNUP_RATE_LIMIT", "5"))
+JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
+
 # --- Auth -----------------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -43,3 +45,28 @@ def test_wrong_password_is_refused(client, owner):
     response = client.post(reverse("login"), {"username": "owner", "password": "nope"})
     assert response.status_code == 200
     assert b"errorlist" in response.content or b"correct username" in response.content
+
+
+def test_log_in_is_rate_limited_per_address(client, owner, settings):
+    settings.LOGIN_RATE_LIMIT = 10
+    # A fresh address for this test, so earlier attempts (and other runs sharing Redis) don't count.
+    address = f"192.0.2.{uuid.uuid4().int % 250 + 1}-{uuid.uuid4().hex[:6]}"
+    for _ in range(10):
+        attempt = client.post(
+            reverse("login"), {"username": "owner", "password": "wrong"}, REMOTE_ADDR=address
+        )
+        assert attempt.status_code == 200
+    refused = client.post(
+        reverse("login"),
+        {"username": "owner", "password": "a-long-password-1"},
+        REMOTE_ADDR=address,
+    )
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+    assert b"Too many attempts" in refused.content
+    other = client.post(
+        reverse("login"),
+        {"username": "owner", "password": "a-long-password-1"},
+        REMOTE_ADDR=address + "x",
+    )
+    assert other.status_code == 302
