@@ -221,9 +221,10 @@ def _build(user) -> DemoResult:
             )
             notes[text] = event.payload["touchpoint"]["id"]
     workshop = open_workshop(user, journey_map, title="Car purchase kick-off", vote_budget=5)
+    # Votes are accepted only in the vote phase; the demo stays there, votes still hidden.
+    set_phase(workshop, "vote")
     for name, votes in VOTES:
         participant = join_workshop(workshop, display_name=name)
         for text, tag in votes:
             toggle_vote(participant, journey_map.touchpoints.get(pk=notes[text]), tag)
-    set_phase(workshop, "vote")
     return DemoResult(journey_map, workshop, created=True)

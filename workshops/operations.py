@@ -1,4 +1,5 @@
-"""Changes to workshops: open, join, vote. Map changes go through maps.operations."""
+"""Changes to workshops: open, join. Phases, timer and votes live in workshops.facilitation;
+map changes go through maps.operations."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
-from maps.models import JourneyMap, Tag, Touchpoint
+from maps.models import JourneyMap
 from maps.operations import OperationError, clean_choice, clean_text
 
-from .models import DISPLAY_NAME_MAX, Participant, Phase, Vote, Workshop
+from .facilitation import set_phase, toggle_vote  # noqa: F401 (moved there; kept importable)
+from .models import DISPLAY_NAME_MAX, Participant, Workshop
 
 # Presence colours: distinguishable, and dark enough for white initials (WCAG AA).
 PALETTE = ("#4338ca", "#b91c1c", "#047857", "#a21caf", "#b45309", "#0369a1", "#6d28d9", "#be123c")
@@ -66,39 +68,3 @@ def join_workshop(
         colour=PALETTE[count % len(PALETTE)],
         token=secrets.token_urlsafe(32),
     )
-
-
-def toggle_vote(participant: Participant, touchpoint: Touchpoint, tag: str) -> bool:
-    """Add the participant's tag on the note, or take it back. Returns whether it is now on.
-
-    The budget is checked with the participant's row locked, so two tabs voting at once cannot
-    both spend the last vote.
-    """
-    tag = clean_choice(tag, "tag", Tag.values)
-    with transaction.atomic():
-        voter = (
-            Participant.objects.select_for_update()
-            .select_related("workshop")
-            .get(pk=participant.pk)
-        )
-        workshop = voter.workshop
-        if touchpoint.map_id != workshop.map_id:
-            raise OperationError("not_found", "That note is not on this workshop's map.")
-        if touchpoint.internal:
-            raise OperationError("invalid", "Internal notes are not voted on.")
-        if voter.role == Participant.Role.OBSERVER:
-            raise OperationError("forbidden", "Observers do not vote.")
-        existing = Vote.objects.filter(participant=voter, touchpoint=touchpoint, tag=tag).first()
-        if existing is not None:
-            existing.delete()
-            return False
-        if Vote.objects.filter(participant=voter).count() >= workshop.vote_budget:
-            raise OperationError("budget_spent", "You have used all your votes.")
-        Vote.objects.create(workshop=workshop, participant=voter, touchpoint=touchpoint, tag=tag)
-        return True
-
-
-def set_phase(workshop: Workshop, phase: str) -> Workshop:
-    workshop.phase = clean_choice(phase, "phase", Phase.values)
-    workshop.save(update_fields=["phase"])
-    return workshop

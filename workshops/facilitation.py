@@ -1,0 +1,349 @@
+"""Running a workshop: phases, the lock, the timer, the vote budget, votes and the reveal.
+
+These are workshop state, not map changes: nothing here writes the map's event log. Each
+operation validates its input, writes in one transaction with the workshop row locked, and
+tells the room after commit (workshops.handlers.notify_workshop). Votes are the exception to
+"tell the room": until the reveal, a participant's votes and remaining budget go only to that
+participant's own connections (notify_participant), and no message to anyone carries counts.
+
+Operations trust their caller on *who* (workshops.handlers checks roles, phase and lock for
+websocket messages) but never the input.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from maps.heat import REVEALED_PHASES, heat_for_map
+from maps.models import Tag, Touchpoint
+from maps.operations import OperationError, clean_bool, clean_choice
+
+from .handlers import notify_participant, notify_workshop
+from .models import Participant, Phase, Vote, Workshop
+
+TIMER_MAX_SECONDS = 2 * 60 * 60
+BUDGET_MIN, BUDGET_MAX = 1, 100
+
+# What every screen shows under the phase name: what to do now.
+PHASE_HINTS: dict[str, str] = {
+    Phase.GATHER: "Add touchpoints: what does the customer experience at each stage?",
+    Phase.GROUP: "Group similar notes and tidy the board.",
+    Phase.VOTE: "Tag touchpoints as pain point, moment of delight or moment of truth. "
+    "Your votes stay hidden until the facilitator reveals them.",
+    Phase.REVEAL: "The votes are revealed: look at the heat map.",
+    Phase.DISCUSS: "Discuss the hottest touchpoints and who owns them.",
+    Phase.CLOSED: "The workshop has ended; the board is read-only.",
+}
+
+
+def is_revealed(workshop: Workshop) -> bool:
+    return workshop.phase in REVEALED_PHASES
+
+
+def lock_workshop(workshop_id: int) -> Workshop:
+    """The workshop row, locked for this transaction: facilitation and votes are serialised
+    against each other, so no vote slips in after the reveal has counted."""
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    if workshop is None:
+        raise OperationError("not_found", "This workshop no longer exists.")
+    return workshop
+
+
+# --- what clients are told ------------------------------------------------------------------
+
+
+def timer_state(workshop: Workshop, now: datetime | None = None) -> dict[str, Any]:
+    """The timer as every screen derives it: a running timer's end time (with the server's
+    clock, so a client can correct its own), or a paused timer's remaining seconds."""
+    now = now or timezone.now()
+    if workshop.timer_ends_at is not None:
+        remaining = max(0, math.ceil((workshop.timer_ends_at - now).total_seconds()))
+        state = "running" if remaining > 0 else "expired"
+        ends_at = workshop.timer_ends_at.isoformat()
+    elif workshop.timer_paused_remaining is not None:
+        state, remaining, ends_at = "paused", workshop.timer_paused_remaining, None
+    else:
+        state, remaining, ends_at = "stopped", None, None
+    return {"state": state, "ends_at": ends_at, "remaining": remaining, "now": now.isoformat()}
+
+
+def workshop_state(workshop: Workshop) -> dict[str, Any]:
+    """Phase, lock, budget and timer: what every screen of the workshop shows. Never votes."""
+    return {
+        "type": "workshop.state",
+        "workshop": workshop.pk,
+        "phase": workshop.phase,
+        "phase_label": Phase(workshop.phase).label,
+        "phase_hint": PHASE_HINTS[workshop.phase],
+        "locked": workshop.locked,
+        "vote_budget": workshop.vote_budget,
+        "revealed": is_revealed(workshop),
+        "timer": timer_state(workshop),
+    }
+
+
+def my_votes(participant: Participant, workshop: Workshop) -> dict[str, Any]:
+    """One participant's own votes and remaining budget: for that participant's eyes only."""
+    votes = list(
+        Vote.objects.filter(participant=participant)
+        .order_by("touchpoint_id", "tag")
+        .values_list("touchpoint_id", "tag")
+    )
+    used = len(votes)
+    return {
+        "type": "votes.mine",
+        "workshop": workshop.pk,
+        "votes": [{"touchpoint": tp, "tag": tag} for tp, tag in votes],
+        "budget": workshop.vote_budget,
+        "used": used,
+        "remaining": max(0, workshop.vote_budget - used),
+    }
+
+
+def revealed_heat(workshop: Workshop) -> dict[str, Any]:
+    """The workshop's counts per tag on every customer-visible note, with heat levels. Only
+    ever sent once the workshop is revealed."""
+    heat = heat_for_map(workshop.map, workshop)
+    voters = next(iter(heat.values())).voters if heat else 0
+    return {
+        "type": "heat.revealed",
+        "workshop": workshop.pk,
+        "voters": voters,
+        "heat": {
+            str(pk): {
+                "counts": entry.counts,
+                "levels": {tag: entry.level(tag) for tag in Tag.values},
+                "top": entry.top_tag,
+                "inconsistent": entry.inconsistent,
+            }
+            for pk, entry in heat.items()
+        },
+    }
+
+
+def hello_state(workshop: Workshop, participant: Participant) -> dict[str, Any]:
+    """What a (re)connecting client needs besides the map: the workshop state, its own votes,
+    and the revealed heat when there is one. For the consumer's hello / snapshot message."""
+    return {
+        "workshop": workshop_state(workshop),
+        "my_votes": my_votes(participant, workshop),
+        "heat": revealed_heat(workshop) if is_revealed(workshop) else None,
+    }
+
+
+# --- phases and the lock --------------------------------------------------------------------
+
+
+def set_phase(workshop: Workshop, phase: Any) -> Workshop:
+    """Move the workshop to `phase`. Entering reveal, discuss or closed from an earlier phase
+    reveals the votes to everyone; going back to vote (or before) hides them again."""
+    phase = clean_choice(phase, "phase", Phase.values)
+    with transaction.atomic():
+        locked = lock_workshop(workshop.pk)
+        was_revealed = is_revealed(locked)
+        locked.phase = phase
+        fields = ["phase"]
+        if is_revealed(locked) and not was_revealed:
+            locked.revealed_at = timezone.now()
+            fields.append("revealed_at")
+        if phase == Phase.CLOSED and locked.closed_at is None:
+            locked.closed_at = timezone.now()
+            fields.append("closed_at")
+        locked.save(update_fields=fields)
+        notify_workshop(locked.pk, workshop_state(locked))
+        if is_revealed(locked) and not was_revealed:
+            notify_workshop(locked.pk, revealed_heat(locked))
+        elif was_revealed and not is_revealed(locked):
+            notify_workshop(locked.pk, {"type": "heat.hidden", "workshop": locked.pk})
+    _refresh(workshop, locked)
+    return workshop
+
+
+def reveal(workshop: Workshop) -> Workshop:
+    """Show every screen the counts: the facilitator's reveal button."""
+    return set_phase(workshop, Phase.REVEAL)
+
+
+def set_locked(workshop: Workshop, locked_value: Any) -> Workshop:
+    """Lock or unlock the board: while locked only the facilitator changes anything."""
+    locked_value = clean_bool(locked_value, "locked")
+    with transaction.atomic():
+        locked = lock_workshop(workshop.pk)
+        locked.locked = locked_value
+        locked.save(update_fields=["locked"])
+        notify_workshop(locked.pk, workshop_state(locked))
+    _refresh(workshop, locked)
+    return workshop
+
+
+def set_vote_budget(workshop: Workshop, budget: Any) -> Workshop:
+    """Votes per participant. Lowering it below what someone has cast keeps their votes but
+    allows no new ones until they take some back."""
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        raise OperationError("invalid", "The vote budget must be a whole number.")
+    if not BUDGET_MIN <= budget <= BUDGET_MAX:
+        raise OperationError(
+            "invalid", f"The vote budget must be from {BUDGET_MIN} to {BUDGET_MAX}."
+        )
+    with transaction.atomic():
+        locked = lock_workshop(workshop.pk)
+        locked.vote_budget = budget
+        locked.save(update_fields=["vote_budget"])
+        notify_workshop(locked.pk, workshop_state(locked))
+    _refresh(workshop, locked)
+    return workshop
+
+
+# --- the timer ------------------------------------------------------------------------------
+
+
+def clean_seconds(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise OperationError("invalid", "seconds must be a whole number.")
+    if not 1 <= value <= TIMER_MAX_SECONDS:
+        raise OperationError(
+            "invalid", f"The timer runs from 1 second to {TIMER_MAX_SECONDS // 60} minutes."
+        )
+    return value
+
+
+def _timer_change(workshop: Workshop, change) -> Workshop:
+    with transaction.atomic():
+        locked = lock_workshop(workshop.pk)
+        change(locked, timezone.now())
+        locked.save(update_fields=["timer_ends_at", "timer_paused_remaining"])
+        notify_workshop(locked.pk, workshop_state(locked))
+    _refresh(workshop, locked)
+    return workshop
+
+
+def start_timer(workshop: Workshop, seconds: Any) -> Workshop:
+    """Start (or restart) a countdown of `seconds` from now."""
+    seconds = clean_seconds(seconds)
+
+    def change(w: Workshop, now: datetime) -> None:
+        w.timer_ends_at = now + timedelta(seconds=seconds)
+        w.timer_paused_remaining = None
+
+    return _timer_change(workshop, change)
+
+
+def extend_timer(workshop: Workshop, seconds: Any) -> Workshop:
+    """Add time: to a running timer's end, to a paused timer's rest; a stopped or expired timer
+    starts again with `seconds`."""
+    seconds = clean_seconds(seconds)
+
+    def change(w: Workshop, now: datetime) -> None:
+        if w.timer_paused_remaining is not None:
+            remaining = w.timer_paused_remaining + seconds
+        elif w.timer_ends_at is not None and w.timer_ends_at > now:
+            remaining = math.ceil((w.timer_ends_at - now).total_seconds()) + seconds
+        else:
+            remaining = seconds
+        if remaining > TIMER_MAX_SECONDS:
+            raise OperationError(
+                "invalid", f"The timer cannot run longer than {TIMER_MAX_SECONDS // 60} minutes."
+            )
+        if w.timer_paused_remaining is not None:
+            w.timer_paused_remaining = remaining
+        elif w.timer_ends_at is not None and w.timer_ends_at > now:
+            w.timer_ends_at += timedelta(seconds=seconds)
+        else:
+            w.timer_ends_at = now + timedelta(seconds=seconds)
+
+    return _timer_change(workshop, change)
+
+
+def pause_timer(workshop: Workshop) -> Workshop:
+    """Freeze a running timer: its remaining seconds are kept until it resumes."""
+
+    def change(w: Workshop, now: datetime) -> None:
+        if w.timer_ends_at is None or w.timer_ends_at <= now:
+            raise OperationError("invalid", "The timer is not running.")
+        w.timer_paused_remaining = math.ceil((w.timer_ends_at - now).total_seconds())
+        w.timer_ends_at = None
+
+    return _timer_change(workshop, change)
+
+
+def resume_timer(workshop: Workshop) -> Workshop:
+    def change(w: Workshop, now: datetime) -> None:
+        if w.timer_paused_remaining is None:
+            raise OperationError("invalid", "The timer is not paused.")
+        w.timer_ends_at = now + timedelta(seconds=w.timer_paused_remaining)
+        w.timer_paused_remaining = None
+
+    return _timer_change(workshop, change)
+
+
+def stop_timer(workshop: Workshop) -> Workshop:
+    def change(w: Workshop, now: datetime) -> None:
+        w.timer_ends_at = None
+        w.timer_paused_remaining = None
+
+    return _timer_change(workshop, change)
+
+
+# --- votes ----------------------------------------------------------------------------------
+
+
+def toggle_vote(participant: Participant, touchpoint: Touchpoint, tag: str) -> bool:
+    """Add the participant's tag on the note, or take it back. Returns whether it is now on."""
+    tag = clean_choice(tag, "tag", Tag.values)
+    on = not Vote.objects.filter(participant=participant, touchpoint=touchpoint, tag=tag).exists()
+    return set_vote(participant, touchpoint, tag, on)
+
+
+def set_vote(participant: Participant, touchpoint: Touchpoint, tag: Any, on: Any) -> bool:
+    """Put the participant's `tag` on the note (`on`) or take it off. Returns whether it is on.
+
+    Setting a state rather than toggling makes a resent message harmless. Only in the vote
+    phase, whoever asks (after the reveal the counts are final). The budget is checked with the
+    workshop and the participant's rows locked, so two tabs voting at once cannot both spend
+    the last vote (on SQLite the IMMEDIATE transaction serialises them). The result goes to the
+    voter's own connections only.
+    """
+    tag = clean_choice(tag, "tag", Tag.values)
+    on = clean_bool(on, "on")
+    with transaction.atomic():
+        workshop = lock_workshop(participant.workshop_id)
+        voter = Participant.objects.select_for_update().get(pk=participant.pk)
+        if touchpoint.map_id != workshop.map_id:
+            raise OperationError("not_found", "That note is not on this workshop's map.")
+        if workshop.phase != Phase.VOTE:
+            phase = Phase(workshop.phase).label
+            raise OperationError("wrong_phase", f"Voting is closed in the {phase} phase.")
+        if touchpoint.internal:
+            raise OperationError("invalid", "Internal notes are not voted on.")
+        if voter.role == Participant.Role.OBSERVER:
+            raise OperationError("forbidden", "Observers do not vote.")
+        existing = Vote.objects.filter(participant=voter, touchpoint=touchpoint, tag=tag)
+        if not on:
+            existing.delete()
+        elif not existing.exists():
+            if Vote.objects.filter(participant=voter).count() >= workshop.vote_budget:
+                raise OperationError("budget_spent", "You have used all your votes.")
+            Vote.objects.create(
+                workshop=workshop, participant=voter, touchpoint=touchpoint, tag=tag
+            )
+        notify_participant(voter.pk, my_votes(voter, workshop))
+        return on
+
+
+def _refresh(target: Workshop, source: Workshop) -> None:
+    """Copy the saved state onto the caller's instance, so it sees what it changed."""
+    for name in (
+        "phase",
+        "locked",
+        "vote_budget",
+        "timer_ends_at",
+        "timer_paused_remaining",
+        "revealed_at",
+        "closed_at",
+    ):
+        setattr(target, name, getattr(source, name))
