@@ -1,0 +1,186 @@
+"""Phase, lock and role gates for every websocket operation, and the phase and lock operations.
+
+The gate table below is the specification: which messages a participant may send in which
+phase. Every registered handler must appear in it, so a new message type cannot slip in
+without a decision about its phases.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+
+import pytest
+
+from maps.operations import OperationError
+from workshops import facilitation_handlers  # noqa: F401  (registers the handlers)
+from workshops.facilitation import (
+    PHASE_HINTS,
+    reveal,
+    set_locked,
+    set_phase,
+    workshop_state,
+)
+from workshops.handlers import HANDLERS, Context, check_allowed
+from workshops.models import Participant, Phase
+from workshops.operations import join_workshop, open_workshop
+
+# The live board's handlers, when that module is there (it registers the map operations).
+with contextlib.suppress(ImportError):
+    importlib.import_module("workshops.board_handlers")
+
+pytestmark = pytest.mark.django_db
+
+ALL = frozenset(Phase.values) - {Phase.CLOSED}
+EDIT = frozenset({Phase.GATHER, Phase.GROUP, Phase.DISCUSS})
+NONE: frozenset[str] = frozenset()
+
+# message type → (phases in which a participant may send it, may a participant send it at all,
+# allowed while the board is locked)
+GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
+    "touchpoint.add": (EDIT, True, False),
+    "touchpoint.update": (EDIT, True, False),
+    "touchpoint.move": (EDIT, True, False),
+    "touchpoint.delete": (EDIT, True, False),
+    "stage.add": (EDIT, False, False),
+    "stage.update": (EDIT, True, False),
+    "stage.move": (EDIT, False, False),
+    "stage.delete": (EDIT, False, False),
+    "group.add": (EDIT, True, False),
+    "group.rename": (EDIT, True, False),
+    "group.delete": (EDIT, True, False),
+    "vote.set": (frozenset({Phase.VOTE}), True, False),
+    "phase.set": (NONE, False, False),
+    "votes.reveal": (NONE, False, False),
+    "board.lock": (NONE, False, False),
+    "votes.budget": (NONE, False, False),
+    "timer.start": (NONE, False, False),
+    "timer.extend": (NONE, False, False),
+    "timer.pause": (NONE, False, False),
+    "timer.resume": (NONE, False, False),
+    "timer.stop": (NONE, False, False),
+    "workshop.state": (ALL, True, True),
+}
+
+
+@pytest.fixture
+def workshop(owner, journey_map):
+    return open_workshop(owner, journey_map)
+
+
+@pytest.fixture
+def people(workshop):
+    facilitator = workshop.participants.get(role=Participant.Role.FACILITATOR)
+    participant = join_workshop(workshop, display_name="Ann")
+    observer = join_workshop(workshop, display_name="Obs", role=Participant.Role.OBSERVER)
+    return {"facilitator": facilitator, "participant": participant, "observer": observer}
+
+
+def gate(workshop, who, message_type: str) -> str | None:
+    """The refusal code for `who` sending `message_type` now, or None when allowed."""
+    ctx = Context(workshop=workshop, participant=who, journey_map=workshop.map)
+    try:
+        check_allowed(HANDLERS[message_type], ctx)
+    except OperationError as refused:
+        return refused.code
+    return None
+
+
+def test_every_registered_message_has_a_gate_decision():
+    assert set(HANDLERS) <= set(GATES), sorted(set(HANDLERS) - set(GATES))
+
+
+@pytest.mark.parametrize("phase", Phase.values)
+def test_participant_gates_in_every_phase(workshop, people, phase):
+    workshop.phase = phase
+    for message_type in HANDLERS:
+        phases, participant_may, _ = GATES[message_type]
+        code = gate(workshop, people["participant"], message_type)
+        if phase == Phase.CLOSED:
+            expected = "forbidden" if not participant_may else "closed"
+        elif not participant_may:
+            expected = "forbidden"
+        elif phase not in phases:
+            expected = "wrong_phase"
+        else:
+            expected = None
+        assert code == expected, (message_type, phase)
+
+
+@pytest.mark.parametrize("phase", sorted(ALL))
+def test_facilitator_may_send_anything_in_an_open_phase(workshop, people, phase):
+    workshop.phase = phase
+    workshop.locked = True
+    for message_type in HANDLERS:
+        assert gate(workshop, people["facilitator"], message_type) is None, message_type
+
+
+def test_nobody_changes_anything_once_closed(workshop, people):
+    workshop.phase = Phase.CLOSED
+    for message_type in HANDLERS:
+        assert gate(workshop, people["facilitator"], message_type) == "closed"
+
+
+def test_observers_only_read(workshop, people):
+    workshop.phase = Phase.GATHER
+    for message_type in HANDLERS:
+        expected = None if message_type == "workshop.state" else "forbidden"
+        assert gate(workshop, people["observer"], message_type) == expected, message_type
+
+
+def test_the_lock_stops_participants_but_not_the_facilitator(workshop, people):
+    workshop.phase = Phase.GATHER
+    set_locked(workshop, True)
+    assert gate(workshop, people["participant"], "touchpoint.add") == "locked"
+    assert gate(workshop, people["participant"], "workshop.state") is None
+    assert gate(workshop, people["facilitator"], "touchpoint.add") is None
+    set_locked(workshop, False)
+    assert gate(workshop, people["participant"], "touchpoint.add") is None
+
+
+def test_the_lock_stops_votes(workshop, people):
+    set_phase(workshop, "vote")
+    set_locked(workshop, True)
+    assert gate(workshop, people["participant"], "vote.set") == "locked"
+
+
+def test_phases_run_in_order_and_every_one_says_what_to_do(workshop):
+    for phase in Phase.values:
+        set_phase(workshop, phase)
+        workshop.refresh_from_db()
+        state = workshop_state(workshop)
+        assert state["phase"] == phase
+        assert state["phase_hint"] == PHASE_HINTS[phase] and state["phase_hint"]
+
+
+def test_an_unknown_phase_is_refused(workshop):
+    with pytest.raises(OperationError) as refused:
+        set_phase(workshop, "party")
+    assert refused.value.code == "invalid"
+    workshop.refresh_from_db()
+    assert workshop.phase == Phase.GATHER
+
+
+def test_lock_takes_a_boolean(workshop):
+    with pytest.raises(OperationError):
+        set_locked(workshop, "yes")
+
+
+def test_reveal_moves_to_the_reveal_phase_and_stamps_it(workshop):
+    set_phase(workshop, "vote")
+    reveal(workshop)
+    workshop.refresh_from_db()
+    assert workshop.phase == Phase.REVEAL and workshop.revealed_at is not None
+
+
+def test_closing_stamps_the_end(workshop):
+    set_phase(workshop, "closed")
+    workshop.refresh_from_db()
+    assert workshop.closed_at is not None and not workshop.is_open
+
+
+def test_phase_changes_are_not_map_events(workshop, journey_map):
+    before = journey_map.events.count()
+    set_phase(workshop, "vote")
+    set_locked(workshop, True)
+    assert journey_map.events.count() == before

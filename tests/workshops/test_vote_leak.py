@@ -1,0 +1,115 @@
+"""Votes stay hidden until the reveal: every message every person receives while the room votes
+is recorded, and none may carry another person's vote, any count, or the heat."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.workshops.voting_room import Room
+from workshops.models import Vote
+
+pytestmark = pytest.mark.django_db
+
+# Each person's votes, disjoint so that any pair seen by someone else is a leak.
+BALLOTS = {
+    "Ann": [(0, "pain"), (1, "pain"), (2, "delight")],
+    "Bob": [(0, "delight"), (3, "truth")],
+    "Cy": [(1, "truth"), (4, "pain"), (5, "pain")],
+    "Facilitator": [(5, "delight")],
+}
+
+
+@pytest.fixture
+def room(owner, journey_map, actor, django_capture_on_commit_callbacks):
+    return Room(owner, journey_map, actor, django_capture_on_commit_callbacks)
+
+
+def vote_everything(room: Room) -> None:
+    """The whole room votes, takes a vote back, votes again; the facilitator runs the room."""
+    for name, ballot in BALLOTS.items():
+        for index, tag in ballot:
+            room.send(name, "vote.set", touchpoint=room.notes[index], tag=tag, on=True)
+    room.send("Ann", "vote.set", touchpoint=room.notes[2], tag="delight", on=False)
+    room.send("Ann", "vote.set", touchpoint=room.notes[2], tag="delight", on=True)
+    room.send("Facilitator", "votes.budget", budget=4)
+    room.send("Facilitator", "timer.start", seconds=120)
+    room.send("Facilitator", "board.lock", locked=True)
+    room.send("Facilitator", "board.lock", locked=False)
+    room.send("Bob", "workshop.state")
+    room.drain()
+
+
+def pairs_in(message) -> set[tuple[int, str]]:
+    """Every (touchpoint, tag) a message mentions, wherever it is nested."""
+    found: set[tuple[int, str]] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            if "touchpoint" in value and "tag" in value:
+                found.add((value["touchpoint"], value["tag"]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(message)
+    return found
+
+
+def own_pairs(room: Room, name: str) -> set[tuple[int, str]]:
+    return {(room.notes[i], tag) for i, tag in BALLOTS[name]}
+
+
+def test_nobody_receives_another_persons_vote_before_the_reveal(room):
+    vote_everything(room)
+    assert Vote.objects.filter(workshop=room.workshop).count() == 9
+    for name, person in room.people.items():
+        others = set().union(*(own_pairs(room, n) for n in BALLOTS if n != name))
+        for message in person.received + person.acks:
+            leaked = pairs_in(message) & others
+            assert not leaked, (name, message)
+
+
+def test_no_counts_or_heat_reach_anyone_before_the_reveal(room):
+    vote_everything(room)
+    for name, person in room.people.items():
+        for message in person.received + person.acks:
+            text = json.dumps(message)
+            assert message.get("type") not in ("heat.revealed",), (name, message)
+            assert '"counts"' not in text and '"heat"' not in text.replace('"heat": null', "")
+            assert '"voters"' not in text, (name, message)
+
+
+def test_each_voter_is_told_their_own_votes_and_budget(room):
+    vote_everything(room)
+    for name in ("Ann", "Bob", "Cy"):
+        mine = [m for m in room.people[name].received if m["type"] == "votes.mine"]
+        assert mine, name
+        last = mine[-1]
+        assert {(v["touchpoint"], v["tag"]) for v in last["votes"]} == own_pairs(room, name)
+        assert last["remaining"] == 3 - len(BALLOTS[name])  # budget 3 when they last voted
+
+
+def test_votes_mine_goes_only_to_the_voters_connections(room):
+    room.send("Ann", "vote.set", touchpoint=room.notes[0], tag="pain", on=True)
+    room.drain()
+    for name, person in room.people.items():
+        got = [m for m in person.received if m["type"] == "votes.mine"]
+        assert bool(got) == (name == "Ann"), name
+
+
+def test_workshop_state_messages_reach_everyone_and_carry_no_votes(room):
+    vote_everything(room)
+    for person in room.people.values():
+        states = [m for m in person.received if m["type"] == "workshop.state"]
+        assert [s["vote_budget"] for s in states][:1] == [4]
+        assert all("votes" not in s for s in states)
+
+
+def test_votes_are_never_map_events(room):
+    vote_everything(room)
+    for person in room.people.values():
+        assert not [m for m in person.received if m.get("type") == "event"]

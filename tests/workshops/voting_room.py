@@ -1,0 +1,93 @@
+"""A voting room for tests: a facilitator and three participants, each listening on the
+channel-layer groups a board connection joins (map.<id>, workshop.<id>, participant.<id>), and
+sending messages through the registered handlers behind the same role / phase / lock gate as
+the consumer. Every message each person receives is recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from maps import operations as ops
+from maps.operations import group_name
+from workshops import facilitation_handlers  # noqa: F401  (registers the handlers)
+from workshops.facilitation import set_phase
+from workshops.handlers import HANDLERS, Context, check_allowed, participant_group, workshop_group
+from workshops.models import Participant, Workshop
+from workshops.operations import join_workshop, open_workshop
+
+
+@dataclass
+class Person:
+    participant: Participant
+    channel: str
+    received: list[dict[str, Any]] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.participant.display_name
+
+
+class Room:
+    def __init__(self, owner, journey_map, actor, capture) -> None:
+        self.layer = get_channel_layer()
+        self.capture = capture
+        self.map = journey_map
+        stage = journey_map.stages.order_by("position").first()
+        self.notes = []
+        for i in range(6):
+            event = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=f"Touchpoint {i}")
+            self.notes.append(event.payload["touchpoint"]["id"])
+        self.workshop = open_workshop(owner, journey_map, vote_budget=3)
+        set_phase(self.workshop, "vote")
+        facilitator = self.workshop.participants.get(role=Participant.Role.FACILITATOR)
+        self.people = {"Facilitator": self._listen(facilitator)}
+        for name in ("Ann", "Bob", "Cy"):
+            self.people[name] = self._listen(join_workshop(self.workshop, display_name=name))
+        self.drain()
+
+    def _listen(self, participant: Participant) -> Person:
+        channel = async_to_sync(self.layer.new_channel)()
+        for group in (
+            group_name(self.map.pk),
+            workshop_group(self.workshop.pk),
+            participant_group(participant.pk),
+        ):
+            async_to_sync(self.layer.group_add)(group, channel)
+        return Person(participant, channel)
+
+    def send(self, name: str, message_type: str, **fields: Any) -> dict[str, Any]:
+        """Send as the consumer does: fresh context, gate, handler; broadcasts after commit."""
+        person = self.people[name]
+        participant = Participant.objects.select_related("workshop__map").get(
+            pk=person.participant.pk
+        )
+        workshop = Workshop.objects.get(pk=participant.workshop_id)
+        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+        entry = HANDLERS[message_type]
+        with self.capture(execute=True):
+            check_allowed(entry, ctx)
+            ack = entry.fn(ctx, {"type": message_type, "op_id": "x", **fields}) or {}
+        person.acks.append(ack)
+        return ack
+
+    def drain(self) -> None:
+        for person in self.people.values():
+            person.received.extend(async_to_sync(_receive_all)(self.layer, person.channel))
+
+
+async def _receive_all(layer, channel: str) -> list[dict[str, Any]]:
+    messages = []
+    while True:
+        try:
+            envelope = await asyncio.wait_for(layer.receive(channel), timeout=0.05)
+        except TimeoutError:
+            return messages
+        # Round-trip through JSON: exactly what a websocket client would get.
+        messages.append(json.loads(json.dumps(envelope["message"])))
