@@ -1,5 +1,11 @@
-"""Websocket routes. The live-board consumer is added by the live-workshop work (docs/protocol.md)."""
+"""Websocket routes: the live board of a workshop (docs/protocol.md)."""
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import BoardConsumer
+
+websocket_urlpatterns = [
+    path("ws/w/<str:code>/", BoardConsumer.as_asgi()),
+]

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+"""Workshop pages: open on a map, join by code or link, the live board and its fragment."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("maps/<int:map_id>/workshops/", views.map_workshops, name="map_workshops"),
+    path("maps/<int:map_id>/workshops/open/", views.open_view, name="workshop_open"),
+    path("join/", views.enter_code, name="workshop_enter_code"),
+    path("w/<str:code>/join/", views.join, name="workshop_join"),
+    path("w/<str:code>/", views.live, name="workshop_live"),
+    path("w/<str:code>/board/", views.board_fragment, name="workshop_board"),
+]

@@ -1,0 +1,224 @@
+"""Test helpers for the live board: a websocket client that keeps a board state the way
+static/js/board.js does (snapshot + events applied in revision order, outbox, sync on gaps),
+and the pure replay function both the tests and the benchmark use."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from typing import Any
+
+from channels.testing import WebsocketCommunicator
+
+from journeymap.asgi import application
+from maps.models import JourneyMap
+from maps.serializers import map_snapshot
+from workshops.access import cookie_name
+from workshops.models import Participant
+
+ORIGIN = b"http://127.0.0.1"
+_op_numbers = itertools.count(1)
+
+
+def new_op_id(prefix: str = "op") -> str:
+    return f"{prefix}-{next(_op_numbers)}"
+
+
+# --- the board state and replay ---------------------------------------------------------------
+
+
+def state_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a snapshot that events keep up to date, keyed by id."""
+    return {
+        "revision": snapshot["revision"],
+        "map": dict(snapshot["map"]),
+        "stages": {s["id"]: dict(s) for s in snapshot["stages"]},
+        "touchpoints": {t["id"]: dict(t) for t in snapshot["touchpoints"]},
+        "groups": {g["id"]: dict(g) for g in snapshot["groups"]},
+    }
+
+
+def fresh_state(journey_map: JourneyMap) -> dict[str, Any]:
+    journey_map.refresh_from_db()
+    return state_from_snapshot(map_snapshot(journey_map))
+
+
+def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
+    """Apply one event message (MapEvent.as_message()) to `state`, as the browser does."""
+    kind, payload = message["event"], message["payload"]
+    stages, notes, groups = state["stages"], state["touchpoints"], state["groups"]
+    if kind in ("map.created", "map.updated"):
+        state["map"] = dict(payload)
+    elif kind in ("stage.added", "stage.updated"):
+        stages[payload["stage"]["id"]] = dict(payload["stage"])
+    elif kind == "stage.moved":
+        stages[payload["id"]]["position"] = payload["position"]
+    elif kind == "stage.deleted":
+        stages.pop(payload["id"], None)
+        for stage in stages.values():
+            if stage.get("loops_back_to") == payload["id"]:
+                stage["loops_back_to"] = None
+        for moved in payload["moved_touchpoints"]:
+            notes[moved["id"]].update(stage=moved["stage"], position=moved["position"])
+        for note_id in payload["deleted_touchpoints"]:
+            notes.pop(note_id, None)
+    elif kind in ("touchpoint.added", "touchpoint.updated"):
+        notes[payload["touchpoint"]["id"]] = dict(payload["touchpoint"])
+    elif kind == "touchpoint.moved":
+        notes[payload["id"]].update(stage=payload["stage"], position=payload["position"])
+    elif kind == "touchpoint.deleted":
+        notes.pop(payload["id"], None)
+    elif kind in ("group.added", "group.renamed"):
+        groups[payload["group"]["id"]] = dict(payload["group"])
+        for note_id in payload.get("touchpoints", []):
+            notes[note_id]["group"] = payload["group"]["id"]
+    elif kind == "group.deleted":
+        groups.pop(payload["id"], None)
+        for note_id in payload["touchpoints"]:
+            if note_id in notes:
+                notes[note_id]["group"] = None
+    state["revision"] = message["revision"]
+
+
+def replay(state: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:
+    result = copy.deepcopy(state)
+    for message in messages:
+        apply_event(result, message)
+    return result
+
+
+def note_order(state: dict[str, Any]) -> dict[int, list[int]]:
+    """Each stage's notes in board order (position, then id), as every screen shows them."""
+    order: dict[int, list[int]] = {stage_id: [] for stage_id in state["stages"]}
+    for note in sorted(state["touchpoints"].values(), key=lambda n: (n["position"], n["id"])):
+        order.setdefault(note["stage"], []).append(note["id"])
+    return order
+
+
+# --- a websocket client -----------------------------------------------------------------------
+
+
+def cookie_header(participant: Participant) -> tuple[bytes, bytes]:
+    return (b"cookie", f"{cookie_name(participant.workshop_id)}={participant.token}".encode())
+
+
+def communicator(
+    code: str, participant: Participant | None = None, origin: bytes | None = ORIGIN
+) -> WebsocketCommunicator:
+    headers = []
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if participant is not None:
+        headers.append(cookie_header(participant))
+    return WebsocketCommunicator(application, f"/ws/w/{code}/", headers=headers)
+
+
+class LiveClient:
+    """One board tab: hello, state, events in order, outbox resent on reconnect."""
+
+    def __init__(self, participant: Participant, state: dict[str, Any]) -> None:
+        self.participant = participant
+        self.code = participant.workshop.join_code
+        self.state = state
+        self.outbox: dict[str, dict[str, Any]] = {}
+        self.acks: dict[str, dict[str, Any]] = {}
+        self.errors: list[dict[str, Any]] = []
+        self.pending: dict[int, dict[str, Any]] = {}
+        self.seen: list[dict[str, Any]] = []
+        self.comm: WebsocketCommunicator | None = None
+
+    async def connect(self) -> dict[str, Any]:
+        self.comm = communicator(self.code, self.participant)
+        connected, _ = await self.comm.connect(timeout=10)
+        assert connected
+        hello = await self.comm.receive_json_from(timeout=5)
+        assert hello["type"] == "hello"
+        # As the browser does on (re)connect: ask for what it missed, resend what is unacked.
+        await self.send({"type": "sync", "since": self.state["revision"]})
+        for message in self.outbox.values():
+            await self.send(message)
+        return hello
+
+    async def disconnect(self) -> None:
+        if self.comm is not None:
+            await self.comm.disconnect()
+            self.comm = None
+
+    async def send(self, message: dict[str, Any]) -> None:
+        assert self.comm is not None
+        await self.comm.send_to(text_data=json.dumps(message))
+
+    async def operate(self, kind: str, **fields: Any) -> str:
+        op_id = new_op_id(f"p{self.participant.pk}")
+        message = {"type": kind, "op_id": op_id, **fields}
+        self.outbox[op_id] = message
+        if self.comm is not None:
+            await self.send(message)
+        return op_id
+
+    def handle(self, message: dict[str, Any]) -> None:
+        self.seen.append(message)
+        kind = message["type"]
+        if kind == "event":
+            self.pending[message["revision"]] = message
+        elif kind == "ack":
+            self.outbox.pop(message["op_id"], None)
+            self.acks[message["op_id"]] = message
+            if "event" in message:
+                self.pending[message["revision"]] = message["event"]
+        elif kind == "error":
+            self.errors.append(message)
+            if message.get("op_id"):
+                self.outbox.pop(message["op_id"], None)
+        elif kind == "sync":
+            for event in message["events"]:
+                self.pending[event["revision"]] = event
+        elif kind == "snapshot":
+            self.state = state_from_snapshot(message["snapshot"])
+            self.pending = {r: e for r, e in self.pending.items() if r > self.state["revision"]}
+        self._apply_pending()
+
+    def _apply_pending(self) -> None:
+        for revision in sorted(self.pending):
+            if revision <= self.state["revision"]:
+                del self.pending[revision]
+            elif revision == self.state["revision"] + 1:
+                apply_event(self.state, self.pending.pop(revision))
+            else:
+                break
+
+    async def next_message(self, timeout: float) -> dict[str, Any] | None:
+        """The next message, or None after `timeout` seconds of silence. (The communicator's
+        own timeout would cancel the consumer, i.e. hang up.)"""
+        assert self.comm is not None
+        if await self.comm.receive_nothing(timeout=timeout, interval=0.005):
+            return None
+        output = await self.comm.output_queue.get()
+        if output["type"] == "websocket.close":
+            raise ConnectionError(f"closed with {output.get('code')}")
+        return json.loads(output["text"])
+
+    async def drain(self, quiet: float = 0.3) -> None:
+        """Receive until nothing arrives for `quiet` seconds (then heal any gap, like the JS)."""
+        while True:
+            message = await self.next_message(quiet)
+            if message is None:
+                if self.pending:
+                    await self.send({"type": "sync", "since": self.state["revision"]})
+                    continue
+                return
+            self.handle(message)
+
+    async def receive(self, timeout: float = 5) -> dict[str, Any]:
+        message = await self.next_message(timeout)
+        if message is None:
+            raise AssertionError(f"nothing received within {timeout} s")
+        self.handle(message)
+        return message
+
+    async def receive_until(self, predicate, timeout: float = 5) -> dict[str, Any]:
+        while True:
+            message = await self.receive(timeout)
+            if predicate(message):
+                return message

@@ -1,0 +1,416 @@
+"""The live board's websocket: one connection per browser tab of a workshop member.
+
+Thin by design (docs/protocol.md is the contract): it authenticates the member, checks each
+message's size, JSON shape and rate, runs the registered handler in a database thread after the
+role / phase / lock gate, answers with an ack or an error, and forwards map events and workshop
+messages. Presence (who is online, who drags or edits which note) travels through the channel
+layer only: it is ephemeral and never written to the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
+from maps.operations import OperationError, group_name
+from maps.serializers import map_snapshot
+
+from . import board_handlers  # noqa: F401  (registers the map-editing handlers)
+from .access import find_participant, find_workshop
+from .handlers import HANDLERS, Context, check_allowed, participant_group, workshop_group
+from .models import Participant
+
+logger = logging.getLogger(__name__)
+
+# A message larger than this is refused unread. The longest legitimate one is a stage update
+# with every lane at its 2000-character limit (about 9 KB of JSON, more with escaped text).
+MAX_MESSAGE_CHARS = 32_768
+# Operation ids: client-generated, at most 64 characters (MapEvent.op_id), printable ASCII.
+OP_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Token bucket per connection: a person never sends more than a few operations a second, plus
+# drag positions the client throttles to 10 a second. Bursts (a keyboard held down) are fine.
+RATE_PER_SECOND = 30.0
+RATE_BURST = 60.0
+# Drag positions are relayed at most this often per connection; the rest are dropped.
+DRAG_INTERVAL = 0.1
+# A client further behind than this gets a snapshot instead of the events it missed.
+SYNC_EVENT_LIMIT = 500
+# WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
+CLOSE_NOT_A_MEMBER = 4403
+CLOSE_UNKNOWN_WORKSHOP = 4404
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def error(code: str, message: str, op_id: str | None = None, **details: Any) -> dict[str, Any]:
+    return {"type": "error", "op_id": op_id, "code": code, "message": message, **details}
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    """ws/w/<code>/: the live board of one workshop."""
+
+    workshop_id: int
+    map_id: int
+    participant_id: int
+    me: dict[str, Any]
+
+    async def connect(self) -> None:
+        self.groups_joined: list[str] = []
+        self.connection = uuid.uuid4().hex[:12]
+        self.bucket = TokenBucket(RATE_PER_SECOND, RATE_BURST)
+        self.last_drag = 0.0
+        self.last_refusal = 0.0
+        self.checked_ids: tuple[int, int | None] | None = None
+        code = self.scope["url_route"]["kwargs"]["code"]
+        found = await self._authenticate(code)
+        if isinstance(found, int):
+            # Accept-then-close so the browser sees our close code (a refused handshake shows
+            # only as 1006), and stops reconnecting to a workshop it cannot enter.
+            await self.accept()
+            await self.close(code=found)
+            return
+        participant = found
+        self.workshop_id = participant.workshop_id
+        self.map_id = participant.workshop.map_id
+        self.participant_id = participant.pk
+        self.me = {
+            "id": participant.pk,
+            "name": participant.display_name,
+            "colour": participant.colour,
+            "role": participant.role,
+        }
+        for group in (
+            group_name(self.map_id),
+            workshop_group(self.workshop_id),
+            participant_group(self.participant_id),
+        ):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.accept()
+        await self.send_json(await self._hello())
+        await self.channel_layer.group_send(
+            workshop_group(self.workshop_id),
+            {
+                "type": "presence.join",
+                "connection": self.connection,
+                "reply_to": self.channel_name,
+                "participant": self.me,
+            },
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if not getattr(self, "groups_joined", None):
+            return
+        await self.channel_layer.group_send(
+            workshop_group(self.workshop_id),
+            {"type": "presence.leave", "connection": self.connection, "participant": self.me},
+        )
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = []
+
+    # --- client → server -------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.bucket.take():
+            await self._refuse_flood()
+            return
+        if text_data is None:
+            await self.send_json(error("invalid", "Messages are JSON text, not binary."))
+            return
+        if len(text_data) > MAX_MESSAGE_CHARS:
+            await self.send_json(
+                error("too_large", f"Messages are limited to {MAX_MESSAGE_CHARS} characters.")
+            )
+            return
+        try:
+            data = json.loads(text_data)
+        except ValueError:
+            await self.send_json(error("bad_json", "That message is not valid JSON."))
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+            await self.send_json(error("invalid", 'A message is a JSON object with a "type".'))
+            return
+        await self._dispatch(data)
+
+    async def _dispatch(self, data: dict[str, Any]) -> None:
+        kind = data["type"]
+        if kind == "ping":
+            await self.send_json({"type": "pong"})
+        elif kind == "sync":
+            await self._send_events_since(data)
+        elif kind == "drag":
+            await self._drag(data)
+        elif kind == "focus":
+            await self._focus(data)
+        elif kind in HANDLERS:
+            await self._operation(kind, data)
+        else:
+            await self.send_json(
+                error("unknown_type", "Unknown message type.", _op_id(data), message_type=kind[:40])
+            )
+
+    async def _operation(self, kind: str, data: dict[str, Any]) -> None:
+        op_id = data.get("op_id")
+        if not isinstance(op_id, str) or not OP_ID.match(op_id):
+            await self.send_json(
+                error("invalid", "Every operation needs an op_id (1-64 letters, digits, _.:-).")
+            )
+            return
+        try:
+            extra = await self._run_handler(kind, data)
+        except OperationError as refused:
+            await self.send_json(error(refused.code, refused.message, op_id, **refused.details))
+            return
+        except Exception:
+            logger.exception("Handler %s failed", kind)
+            await self.send_json(
+                error("server_error", "Something went wrong; nothing changed.", op_id)
+            )
+            return
+        await self.send_json({"type": "ack", "op_id": op_id, **(extra or {})})
+
+    async def _refuse_flood(self) -> None:
+        # One error a second at most: answering every message of a flood would be a flood.
+        now = time.monotonic()
+        if now - self.last_refusal >= 1.0:
+            self.last_refusal = now
+            await self.send_json(
+                error("rate_limited", "Too many messages: slow down; some were not applied.")
+            )
+
+    async def _send_events_since(self, data: dict[str, Any]) -> None:
+        since = data.get("since")
+        if isinstance(since, bool) or not isinstance(since, int) or since < 0:
+            await self.send_json(error("invalid", "sync needs since: a revision (0 or more)."))
+            return
+        await self.send_json(await self._events_since(since))
+
+    async def _drag(self, data: dict[str, Any]) -> None:
+        """Ephemeral drag positions: relayed (throttled), never stored."""
+        now = time.monotonic()
+        if now - self.last_drag < DRAG_INTERVAL:
+            return
+        touchpoint, stage, index = data.get("touchpoint"), data.get("stage"), data.get("index")
+        if not all(_is_id(v) for v in (touchpoint, stage)) or not _is_index(index):
+            await self.send_json(error("invalid", "drag needs touchpoint, stage and index."))
+            return
+        if not await self._on_this_map(touchpoint, stage):
+            await self.send_json(error("not_found", "That note is not on this map."))
+            return
+        self.last_drag = now
+        await self._presence(
+            "presence.drag", {"touchpoint": touchpoint, "stage": stage, "index": index}
+        )
+
+    async def _focus(self, data: dict[str, Any]) -> None:
+        """Who is on which note: `activity` is "dragging" or "editing"; touchpoint null ends it."""
+        touchpoint, activity = data.get("touchpoint"), data.get("activity")
+        if touchpoint is not None and not _is_id(touchpoint):
+            await self.send_json(error("invalid", "focus needs a touchpoint id or null."))
+            return
+        if activity not in ("dragging", "editing", None):
+            await self.send_json(error("invalid", 'activity is "dragging" or "editing".'))
+            return
+        if touchpoint is not None and not await self._on_this_map(touchpoint, None):
+            await self.send_json(error("not_found", "That note is not on this map."))
+            return
+        await self._presence("presence.focus", {"touchpoint": touchpoint, "activity": activity})
+
+    async def _presence(self, kind: str, fields: dict[str, Any]) -> None:
+        await self.channel_layer.group_send(
+            workshop_group(self.workshop_id),
+            {"type": kind, "connection": self.connection, "participant": self.me, **fields},
+        )
+
+    # --- server → client -------------------------------------------------------------------
+
+    async def map_event(self, envelope: dict[str, Any]) -> None:
+        await self.send_json(envelope["message"])
+
+    async def workshop_event(self, envelope: dict[str, Any]) -> None:
+        await self.send_json(envelope["message"])
+
+    async def presence_join(self, event: dict[str, Any]) -> None:
+        if event["connection"] == self.connection:
+            return
+        await self.send_json(_presence_message("join", event))
+        # Tell the newcomer we are here too: presence needs no shared storage, so it works the
+        # same with one process or several behind Redis.
+        await self.channel_layer.send(
+            event["reply_to"],
+            {"type": "presence.here", "connection": self.connection, "participant": self.me},
+        )
+
+    async def presence_here(self, event: dict[str, Any]) -> None:
+        await self.send_json(_presence_message("here", event))
+
+    async def presence_leave(self, event: dict[str, Any]) -> None:
+        if event["connection"] != self.connection:
+            await self.send_json(_presence_message("leave", event))
+
+    async def presence_drag(self, event: dict[str, Any]) -> None:
+        if event["connection"] != self.connection:
+            await self.send_json(
+                {
+                    "type": "drag",
+                    "connection": event["connection"],
+                    "participant": event["participant"],
+                    "touchpoint": event["touchpoint"],
+                    "stage": event["stage"],
+                    "index": event["index"],
+                }
+            )
+
+    async def presence_focus(self, event: dict[str, Any]) -> None:
+        if event["connection"] != self.connection:
+            await self.send_json(
+                {
+                    "type": "focus",
+                    "connection": event["connection"],
+                    "participant": event["participant"],
+                    "touchpoint": event["touchpoint"],
+                    "activity": event["activity"],
+                }
+            )
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+    # --- database work (in a thread) -------------------------------------------------------
+
+    @database_sync_to_async
+    def _authenticate(self, code: str) -> Participant | int:
+        workshop = find_workshop(code)
+        if workshop is None:
+            return CLOSE_UNKNOWN_WORKSHOP
+        participant = find_participant(
+            workshop, self.scope.get("user"), self.scope.get("cookies", {})
+        )
+        return participant if participant is not None else CLOSE_NOT_A_MEMBER
+
+    @database_sync_to_async
+    def _hello(self) -> dict[str, Any]:
+        participant = Participant.objects.select_related("workshop__map").get(
+            pk=self.participant_id
+        )
+        workshop = participant.workshop
+        return {
+            "type": "hello",
+            "connection": self.connection,
+            "participant": self.me,
+            "workshop": {
+                "id": workshop.pk,
+                "code": workshop.join_code,
+                "phase": workshop.phase,
+                "locked": workshop.locked,
+            },
+            "map": self.map_id,
+            "revision": workshop.map.revision,
+        }
+
+    @database_sync_to_async
+    def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        # A fresh context per message: the phase, the lock or the role may have changed since.
+        participant = (
+            Participant.objects.select_related("workshop__map", "user")
+            .filter(pk=self.participant_id)
+            .first()
+        )
+        if participant is None:
+            raise OperationError("forbidden", "You are no longer in this workshop.")
+        # A resend of an operation already applied is acknowledged again, whatever the gates
+        # say now: it happened before the board was locked, and the client must stop resending.
+        done = MapEvent.objects.filter(
+            map_id=participant.workshop.map_id, op_id=data["op_id"]
+        ).first()
+        if done is not None:
+            return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
+        workshop = participant.workshop
+        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+        entry = HANDLERS[kind]
+        check_allowed(entry, ctx)
+        return entry.fn(ctx, data)
+
+    @database_sync_to_async
+    def _events_since(self, since: int) -> dict[str, Any]:
+        journey_map = JourneyMap.objects.get(pk=self.map_id)
+        if since > journey_map.revision:
+            # The client is ahead of the server (a restored database): only a snapshot helps.
+            return {"type": "snapshot", "snapshot": map_snapshot(journey_map)}
+        events = list(
+            MapEvent.objects.filter(map_id=self.map_id, revision__gt=since).order_by("revision")[
+                : SYNC_EVENT_LIMIT + 1
+            ]
+        )
+        if len(events) > SYNC_EVENT_LIMIT:
+            return {"type": "snapshot", "snapshot": map_snapshot(journey_map)}
+        return {
+            "type": "sync",
+            "since": since,
+            "revision": events[-1].revision if events else since,
+            "events": [event.as_message() for event in events],
+        }
+
+    @database_sync_to_async
+    def _on_this_map_db(self, touchpoint: int, stage: int | None) -> bool:
+        if not Touchpoint.objects.filter(pk=touchpoint, map_id=self.map_id).exists():
+            return False
+        if stage is None:
+            return True
+        return Stage.objects.filter(pk=stage, map_id=self.map_id).exists()
+
+    async def _on_this_map(self, touchpoint: int, stage: int | None) -> bool:
+        # A drag sends ten positions a second for one note: check its ids once per note/stage.
+        key = (touchpoint, stage)
+        if self.checked_ids == key:
+            return True
+        if await self._on_this_map_db(touchpoint, stage):
+            self.checked_ids = key
+            return True
+        return False
+
+
+def _presence_message(op: str, event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "presence",
+        "op": op,
+        "connection": event["connection"],
+        "participant": event["participant"],
+    }
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _is_index(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000
+
+
+def _op_id(data: dict[str, Any]) -> str | None:
+    op_id = data.get("op_id")
+    return op_id if isinstance(op_id, str) and OP_ID.match(op_id) else None

@@ -1,0 +1,159 @@
+"""Workshop pages: open a workshop on a map, join it with a code or link, the live board.
+
+Thin views: maps.permissions decides for accounts, workshops.access recognises members,
+workshops.operations changes things. Closed and unknown workshops get a page that says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import select_template
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from journeymap.ratelimit import rate_limited
+from maps.board import board_context
+from maps.operations import OperationError
+from maps.permissions import get_map_for_user
+
+from .access import find_participant, find_workshop, remember_participant
+from .models import DISPLAY_NAME_MAX, Participant, Workshop
+from .operations import join_workshop, open_workshop
+
+# The board body is the editor's include when it exists; the live page's own copy until then.
+BOARD_TEMPLATES = ["maps/_board.html", "workshops/_board.html"]
+
+
+@login_required
+@require_POST
+def open_view(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _role = get_map_for_user(request.user, map_id, "edit")
+    try:
+        workshop = open_workshop(request.user, journey_map, title=request.POST.get("title", ""))
+    except OperationError as refused:
+        return render(
+            request,
+            "workshops/workshops.html",
+            {**_map_workshops(journey_map), "error": refused.message},
+            status=400,
+        )
+    return redirect("workshop_live", code=workshop.join_code)
+
+
+@login_required
+def map_workshops(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, role = get_map_for_user(request.user, map_id, "view")
+    context = {**_map_workshops(journey_map), "can_open": role in ("owner", "editor")}
+    return render(request, "workshops/workshops.html", context)
+
+
+def _map_workshops(journey_map) -> dict[str, Any]:
+    return {"map": journey_map, "workshops": journey_map.workshops.order_by("-created_at")}
+
+
+def enter_code(request: HttpRequest) -> HttpResponse:
+    """The page behind "Join a workshop": type the short code read out in the room."""
+    code = request.GET.get("code", "").strip()
+    if code:
+        workshop = find_workshop(code)
+        if workshop is not None:
+            return redirect("workshop_join", code=workshop.join_code)
+        return _unknown(request, code)
+    return render(request, "workshops/enter_code.html")
+
+
+@require_http_methods(["GET", "POST"])
+@rate_limited("join", setting="JOIN_RATE_LIMIT", window=300)
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    workshop = find_workshop(code)
+    if workshop is None:
+        return _unknown(request, code)
+    if not workshop.is_open:
+        return _closed(request, workshop)
+    if find_participant(workshop, request.user, request.COOKIES) is not None:
+        return redirect("workshop_live", code=workshop.join_code)
+    error = ""
+    name = request.POST.get("display_name", "")
+    if request.method == "POST":
+        role = (
+            Participant.Role.OBSERVER
+            if request.POST.get("role") == "observer"
+            else Participant.Role.PARTICIPANT
+        )
+        try:
+            participant = join_workshop(workshop, display_name=name, user=request.user, role=role)
+        except OperationError as refused:
+            error = refused.message
+        else:
+            response = redirect("workshop_live", code=workshop.join_code)
+            remember_participant(response, participant)
+            return response
+    if not name and request.user.is_authenticated:
+        name = request.user.get_username()[:DISPLAY_NAME_MAX]
+    context = {"workshop": workshop, "error": error, "name": name, "max": DISPLAY_NAME_MAX}
+    return render(request, "workshops/join.html", context, status=400 if error else 200)
+
+
+def live(request: HttpRequest, code: str) -> HttpResponse:
+    workshop, participant = _member(request, code)
+    if isinstance(workshop, HttpResponse):
+        return workshop
+    context = _live_context(request, workshop, participant)
+    return render(request, "workshops/live.html", context)
+
+
+def board_fragment(request: HttpRequest, code: str) -> HttpResponse:
+    """The board body alone: the live page re-fetches it after structural events."""
+    workshop, participant = _member(request, code)
+    if isinstance(workshop, HttpResponse):
+        raise Http404("Not a member of this workshop.")
+    context = _live_context(request, workshop, participant)
+    template = select_template(BOARD_TEMPLATES)
+    return HttpResponse(template.render(context, request))
+
+
+def _member(request: HttpRequest, code: str) -> tuple[Any, Any]:
+    workshop = find_workshop(code)
+    if workshop is None:
+        return _unknown(request, code), None
+    participant = find_participant(workshop, request.user, request.COOKIES)
+    if participant is None:
+        if not workshop.is_open:
+            return _closed(request, workshop), None
+        return redirect("workshop_join", code=workshop.join_code), None
+    return workshop, participant
+
+
+def _live_context(
+    request: HttpRequest, workshop: Workshop, participant: Participant
+) -> dict[str, Any]:
+    context = board_context(workshop.map, "viewer")
+    scheme = "wss" if request.is_secure() else "ws"
+    may_edit = workshop.is_open and participant.role != Participant.Role.OBSERVER
+    context.update(
+        {
+            "live": True,
+            "can_edit": may_edit,
+            "workshop": workshop,
+            "participant": participant,
+            "ws_url": f"{scheme}://{request.get_host()}/ws/w/{workshop.join_code}/",
+            "board_template": select_template(BOARD_TEMPLATES).template.name,
+            "join_url": request.build_absolute_uri(
+                reverse("workshop_join", kwargs={"code": workshop.join_code})
+            ),
+            "board_url": reverse("workshop_board", kwargs={"code": workshop.join_code}),
+        }
+    )
+    return context
+
+
+def _unknown(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "workshops/unknown.html", {"code": code[:12]}, status=404)
+
+
+def _closed(request: HttpRequest, workshop: Workshop) -> HttpResponse:
+    return render(request, "workshops/closed.html", {"workshop": workshop}, status=410)
