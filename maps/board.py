@@ -1,6 +1,6 @@
 """What the board page shows: the spine, each stage's lanes and notes, the emotion curve.
 
-Built from a fixed number of queries whatever the map's size (see tests/maps/test_board.py).
+Built from a fixed number of queries whatever the map's size (tests/maps/test_board_queries.py).
 """
 
 from __future__ import annotations
@@ -8,10 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import JourneyMap, Stage, Touchpoint
+from django.urls import reverse
 
-CURVE_WIDTH_PER_STAGE = 160
-CURVE_HEIGHT = 120
+from .models import Channel, JourneyMap, Stage, Touchpoint, ValuePoint
+
+# The curve's SVG is drawn in a viewBox of STAGE_WIDTH units per stage and CURVE_HEIGHT units
+# high, stretched (preserveAspectRatio="none") across the stage grid: the grid's columns are
+# equal and gapless, so stage i's centre is at (i + 0.5) * STAGE_WIDTH whatever the screen size.
+# static/js/board.js redraws it with the same numbers (data-stage-width, data-height).
+STAGE_WIDTH = 100
+CURVE_HEIGHT = 100
+CURVE_MARGIN = 10
 
 
 @dataclass
@@ -20,29 +27,54 @@ class StageColumn:
     touchpoints: list[Touchpoint] = field(default_factory=list)
 
 
-def emotion_curve(stages: list[Stage]) -> dict[str, Any]:
-    """SVG polyline points for the emotion scores, now and aspiration (-2 bottom, +2 top)."""
+def curve_y(score: int) -> float:
+    """-2 at the bottom, +2 at the top, 0 in the middle."""
+    return CURVE_HEIGHT / 2 - score * (CURVE_HEIGHT / 2 - CURVE_MARGIN) / 2
 
-    def y(score: int) -> float:
-        return CURVE_HEIGHT / 2 - score * (CURVE_HEIGHT / 2 - 12) / 2
+
+def emotion_curve(stages: list[Stage]) -> dict[str, Any]:
+    """SVG polyline points for the emotion scores, now and aspiration, one x per stage column."""
 
     def points(attr: str) -> str:
         coords = []
         for i, stage in enumerate(stages):
             score = getattr(stage, attr)
             if score is not None:
-                coords.append(
-                    f"{i * CURVE_WIDTH_PER_STAGE + CURVE_WIDTH_PER_STAGE / 2:.0f},{y(score):.1f}"
-                )
+                coords.append(f"{i * STAGE_WIDTH + STAGE_WIDTH // 2},{curve_y(score):g}")
         return " ".join(coords)
 
     return {
-        "width": max(1, len(stages)) * CURVE_WIDTH_PER_STAGE,
+        "width": max(1, len(stages)) * STAGE_WIDTH,
         "height": CURVE_HEIGHT,
+        "stage_width": STAGE_WIDTH,
         "now": points("emotion_now"),
         "aspiration": points("emotion_aspiration"),
         "zero": CURVE_HEIGHT / 2,
+        "top": curve_y(2),
+        "bottom": curve_y(-2),
+        "scored": any(
+            s.emotion_now is not None or s.emotion_aspiration is not None for s in stages
+        ),
     }
+
+
+def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
+    """Every edit URL of the board, reversed once per page (not once per note)."""
+    names = [
+        "stage_add",
+        "stage_update",
+        "stage_move",
+        "stage_delete",
+        "stage_form",
+        "stage_delete_form",
+        "note_add",
+        "note_update",
+        "note_move",
+        "note_delete",
+        "note_group",
+        "note_form",
+    ]
+    return {name: reverse(name, args=[journey_map.pk]) for name in names}
 
 
 def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
@@ -56,6 +88,10 @@ def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
         "persona": journey_map.persona,
         "role": role,
         "can_edit": role in ("owner", "editor"),
+        "is_owner": role == "owner",
         "columns": list(columns.values()),
         "curve": emotion_curve(stages),
+        "urls": editor_urls(journey_map),
+        "channels": Channel.choices,
+        "value_points": ValuePoint.choices,
     }

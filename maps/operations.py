@@ -672,3 +672,266 @@ def delete_group(
         payload = {"id": group.pk, "touchpoints": members}
         group.delete()
         return record(locked, actor, "group.deleted", payload, op_id)
+
+
+# --- the editor's map-level operations ------------------------------------------------------
+
+
+def step_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    touchpoint_id: Any,
+    direction: str,
+    *,
+    op_id: str | None = None,
+) -> MapEvent:
+    """Move a note one step: `up`/`down` within its stage, `previous`/`next` to the neighbouring
+    stage at the same row (clamped). The keyboard's way of moving; one touchpoint.moved event."""
+    if direction not in ("up", "down", "previous", "next"):
+        raise OperationError("invalid", "A note moves up, down, or to the previous or next stage.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint_id)
+        siblings = list(
+            Touchpoint.objects.filter(stage_id=touchpoint.stage_id)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        row = siblings.index(touchpoint.pk)
+        target_stage = touchpoint.stage_id
+        if direction in ("up", "down"):
+            index = row - 1 if direction == "up" else row + 1
+            if not 0 <= index < len(siblings):
+                edge = "top" if direction == "up" else "bottom"
+                raise OperationError("invalid", f"This note is already at the {edge} of its stage.")
+        else:
+            spine = list(locked.stages.order_by("position", "id").values_list("pk", flat=True))
+            at = spine.index(touchpoint.stage_id) + (-1 if direction == "previous" else 1)
+            if not 0 <= at < len(spine):
+                edge = "first" if direction == "previous" else "last"
+                raise OperationError("invalid", f"This note is already in the {edge} stage.")
+            target_stage, index = spine[at], row
+        return move_touchpoint(
+            actor, journey_map, touchpoint.pk, stage=target_stage, index=index, op_id=op_id
+        )
+
+
+def step_stage(
+    actor: Actor,
+    journey_map: JourneyMap,
+    stage_id: Any,
+    direction: str,
+    *,
+    op_id: str | None = None,
+) -> MapEvent:
+    """Move a stage one place left (`previous`) or right (`next`) along the spine."""
+    if direction not in ("previous", "next"):
+        raise OperationError("invalid", "A stage moves to the previous or next place.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        stage = get_stage(locked, stage_id)
+        spine = list(locked.stages.order_by("position", "id").values_list("pk", flat=True))
+        index = spine.index(stage.pk) + (-1 if direction == "previous" else 1)
+        if not 0 <= index < len(spine):
+            edge = "first" if direction == "previous" else "last"
+            raise OperationError("invalid", f"{stage.name} is already the {edge} stage.")
+        return move_stage(actor, locked, stage.pk, index=index, op_id=op_id)
+
+
+def _copy_board(source: JourneyMap, target: JourneyMap) -> None:
+    """Copy stages (with lanes and loops), groups and touchpoints of `source` into `target`."""
+    stages = list(source.stages.order_by("position", "id"))
+    copies = Stage.objects.bulk_create(
+        Stage(
+            map=target,
+            position=stage.position,
+            name=stage.name,
+            **{lane: getattr(stage, lane) for lane in STAGE_LANES},
+        )
+        for stage in stages
+    )
+    stage_ids = {old.pk: new.pk for old, new in zip(stages, copies, strict=True)}
+    looping = [
+        Stage(pk=stage_ids[s.pk], loops_back_to_id=stage_ids[s.loops_back_to_id])
+        for s in stages
+        if s.loops_back_to_id in stage_ids
+    ]
+    Stage.objects.bulk_update(looping, ["loops_back_to"])
+    groups = list(source.groups.all())
+    group_copies = TouchpointGroup.objects.bulk_create(
+        TouchpointGroup(map=target, name=group.name) for group in groups
+    )
+    group_ids = {old.pk: new.pk for old, new in zip(groups, group_copies, strict=True)}
+    Touchpoint.objects.bulk_create(
+        Touchpoint(
+            map=target,
+            stage_id=stage_ids[note.stage_id],
+            position=note.position,
+            group_id=group_ids.get(note.group_id),
+            text=note.text,
+            channel=note.channel,
+            department=note.department,
+            critical=note.critical,
+            internal=note.internal,
+        )
+        for note in source.touchpoints.all()
+    )
+
+
+def duplicate_map(actor: Actor, source: JourneyMap, *, title: str | None = None) -> JourneyMap:
+    """A new map (owned by the actor) with the source's persona, scope, state and whole board.
+    Its one event is map.created; the source map is not changed and gets no event."""
+    title = title if title is not None else f"Copy of {source.title}"[:NAME_MAX]
+    with transaction.atomic():
+        copy = create_map(
+            actor,
+            title=title,
+            persona=source.persona,
+            scope=source.scope,
+            state=source.state,
+            source_map=source.source_map,
+        )
+        _copy_board(source, copy)
+    return copy
+
+
+def create_future_state(actor: Actor, current: JourneyMap) -> JourneyMap:
+    """The future-state map of a current-state map: a copy of its board, linked by source_map
+    so the two can be compared. Its one event is map.created (payload names the source)."""
+    if current.state != JourneyMap.State.CURRENT:
+        raise OperationError("invalid", "A future-state map is made from a current-state map.")
+    title = f"{current.title} (future state)"[:NAME_MAX]
+    with transaction.atomic():
+        future = create_map(
+            actor,
+            title=title,
+            persona=current.persona,
+            scope=current.scope,
+            state=JourneyMap.State.FUTURE,
+            source_map=current,
+        )
+        _copy_board(current, future)
+    return future
+
+
+def delete_map(actor: Actor, journey_map: JourneyMap) -> dict[str, Any]:
+    """Delete a map with everything on it. Its event log goes too, so the map.deleted message is
+    only broadcast (after commit) to whoever still has the board open; it is returned."""
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        message = {
+            "type": "event",
+            "event": "map.deleted",
+            "map": locked.pk,
+            "revision": locked.revision + 1,
+            "payload": {"id": locked.pk},
+            "actor": actor.name[:NAME_MAX],
+            "op_id": None,
+        }
+        map_id = locked.pk
+        locked.delete()
+        transaction.on_commit(lambda: broadcast(map_id, message))
+    return message
+
+
+def delete_persona(persona: Persona) -> None:
+    """Delete a persona nobody's map uses; a persona in use is refused, never silently unset."""
+    in_use = persona.maps.count()
+    if in_use:
+        maps = "a map" if in_use == 1 else f"{in_use} maps"
+        raise OperationError(
+            "in_use",
+            f"{persona.name} is the persona of {maps}: give those maps another persona first.",
+        )
+    persona.delete()
+
+
+# --- members --------------------------------------------------------------------------------
+
+MEMBER_ROLES = (MapMembership.Role.EDITOR, MapMembership.Role.VIEWER)
+
+
+def _member_data(membership: MapMembership) -> dict[str, Any]:
+    return {
+        "user": membership.user_id,
+        "username": membership.user.get_username(),
+        "role": membership.role,
+    }
+
+
+def add_member(actor: Actor, journey_map: JourneyMap, user, role: str) -> MapEvent:
+    role = clean_choice(role, "role", MEMBER_ROLES)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        if locked.memberships.filter(user=user).exists():
+            raise OperationError("duplicate", f"{user.get_username()} is already a member.")
+        membership = MapMembership.objects.create(map=locked, user=user, role=role)
+        return record(locked, actor, "member.added", _member_data(membership))
+
+
+def _get_membership(journey_map: JourneyMap, user_id: Any) -> MapMembership:
+    membership = (
+        journey_map.memberships.select_related("user")
+        .filter(user_id=clean_id(user_id, "user"))
+        .first()
+    )
+    if membership is None:
+        raise OperationError("not_found", "That person is not a member of this map.")
+    if membership.role == MapMembership.Role.OWNER:
+        raise OperationError("invalid", "The owner's role cannot be changed or removed.")
+    return membership
+
+
+def change_member_role(actor: Actor, journey_map: JourneyMap, user_id: Any, role: str) -> MapEvent:
+    role = clean_choice(role, "role", MEMBER_ROLES)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        membership = _get_membership(locked, user_id)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        return record(locked, actor, "member.updated", _member_data(membership))
+
+
+def remove_member(actor: Actor, journey_map: JourneyMap, user_id: Any) -> MapEvent:
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        membership = _get_membership(locked, user_id)
+        payload = _member_data(membership)
+        membership.delete()
+        return record(locked, actor, "member.removed", payload)
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def import_map(actor: Actor, document: Any) -> tuple[JourneyMap, MapEvent]:
+    """A new map, owned by the actor, from a JSON export (maps.export.json_io).
+
+    The whole document is checked first and every problem reported (DocumentInvalid, an
+    OperationError with `errors`); then everything is written in one transaction, ending with
+    the map's two events: map.created, then map.imported with what was created.
+    """
+    # Imported here: json_io builds on this module's cleaners.
+    from .export.json_io import clean_document, write_document
+
+    if actor.user is None:
+        raise OperationError("invalid", "An imported map needs an owner account.")
+    cleaned = clean_document(document)
+    with transaction.atomic():
+        persona = None
+        if cleaned.persona is not None:
+            persona = Persona.objects.create(owner=actor.user, **cleaned.persona)
+        journey_map = JourneyMap.objects.create(
+            title=cleaned.map["title"],
+            scope=cleaned.map["scope"],
+            state=cleaned.map["state"],
+            persona=persona,
+            created_by=actor.user,
+        )
+        MapMembership.objects.create(
+            map=journey_map, user=actor.user, role=MapMembership.Role.OWNER
+        )
+        counts = write_document(journey_map, cleaned)
+        record(journey_map, actor, "map.created", map_fields(journey_map))
+        event = record(journey_map, actor, "map.imported", {"created": counts})
+    return journey_map, event

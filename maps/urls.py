@@ -4,5 +4,31 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("personas/", views.persona_list, name="persona_list"),
+    path("personas/new/", views.persona_create, name="persona_create"),
+    path("personas/<int:persona_id>/", views.persona_edit, name="persona_edit"),
+    path("personas/<int:persona_id>/delete/", views.persona_delete, name="persona_delete"),
+    path("maps/new/", views.map_create, name="map_create"),
     path("maps/<int:map_id>/", views.board, name="board"),
+    path("maps/<int:map_id>/settings/", views.map_settings, name="map_settings"),
+    path("maps/<int:map_id>/duplicate/", views.map_duplicate, name="map_duplicate"),
+    path("maps/<int:map_id>/future/", views.map_future, name="map_future"),
+    path("maps/<int:map_id>/compare/", views.map_compare, name="map_compare"),
+    path("maps/<int:map_id>/delete/", views.map_delete, name="map_delete"),
+    path("maps/<int:map_id>/members/", views.map_members, name="map_members"),
+    # Board edits (htmx): ids travel in the form, so the board reverses each URL once.
+    path("maps/<int:map_id>/stages/add/", views.stage_add, name="stage_add"),
+    path("maps/<int:map_id>/stages/form/", views.stage_form, name="stage_form"),
+    path("maps/<int:map_id>/stages/update/", views.stage_update, name="stage_update"),
+    path("maps/<int:map_id>/stages/move/", views.stage_move, name="stage_move"),
+    path(
+        "maps/<int:map_id>/stages/delete-form/", views.stage_delete_form, name="stage_delete_form"
+    ),
+    path("maps/<int:map_id>/stages/delete/", views.stage_delete, name="stage_delete"),
+    path("maps/<int:map_id>/notes/add/", views.note_add, name="note_add"),
+    path("maps/<int:map_id>/notes/form/", views.note_form, name="note_form"),
+    path("maps/<int:map_id>/notes/update/", views.note_update, name="note_update"),
+    path("maps/<int:map_id>/notes/move/", views.note_move, name="note_move"),
+    path("maps/<int:map_id>/notes/group/", views.note_group, name="note_group"),
+    path("maps/<int:map_id>/notes/delete/", views.note_delete, name="note_delete"),
 ]

@@ -1,14 +1,108 @@
-"""Pages of the map domain. Views stay thin: permissions decide, operations change."""
+"""Pages of the map domain and the board's htmx edits. Views stay thin: maps.permissions decides
+who may, maps.forms converts what the browser sent, maps.operations changes the map (and makes
+the event every open board hears)."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from typing import Any
 
-from .board import board_context
-from .models import JourneyMap
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+
+from . import operations as ops
+from .board import board_context, editor_urls
+from .compare import compare_maps
+from .forms import (
+    MapCreateForm,
+    MapSettingsForm,
+    MemberForm,
+    NoteAddForm,
+    NoteForm,
+    PersonaForm,
+    StageForm,
+)
+from .models import JourneyMap, Persona, Stage, Touchpoint
+from .operations import OperationError
 from .permissions import get_map_for_user
+from .serializers import PERSONA_FIELDS, STAGE_LANES
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _actor(request: HttpRequest) -> ops.Actor:
+    return ops.Actor.for_user(request.user)
+
+
+def _form_message(form: forms.Form) -> str:
+    """A form's errors as one sentence per field, for the board's status line."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        prefix = f"{label or name.replace('_', ' ').capitalize()}: " if name != "__all__" else ""
+        parts.append(prefix + " ".join(errors))
+    return " ".join(parts)
+
+
+def _valid(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data, or an OperationError the caller shows like any refusal."""
+    if not form.is_valid():
+        raise OperationError("invalid", _form_message(form))
+    return form.cleaned_data
+
+
+def _posted_id(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name) or request.GET.get(name) or ""
+    if not value.isdigit():
+        raise OperationError("invalid", f"The request names no {name}.")
+    return int(value)
+
+
+def _board_response(
+    request: HttpRequest, map_id: int, role: str, **focus: int | None
+) -> HttpResponse:
+    """After an edit: the board partial for htmx (the whole board: the curve, moved notes and
+    the revision all change together), a redirect to the board page otherwise."""
+    if not request.htmx:
+        return redirect("board", map_id)
+    journey_map = JourneyMap.objects.select_related("persona").get(pk=map_id)
+    context = board_context(journey_map, role)
+    context.update(focus)
+    return render(request, "maps/_board.html", context)
+
+
+def _refused(request: HttpRequest, map_id: int, message: str) -> HttpResponse:
+    """A refused edit: nothing changed; say why where the user is looking (422, shown in the
+    board's alert line by htmx; base config in board.html), or as a message after a redirect."""
+    if not request.htmx:
+        messages.error(request, message)
+        return redirect("board", map_id)
+    response = render(request, "maps/_refused.html", {"message": message}, status=422)
+    return reswap(retarget(response, "#board-status"), "innerHTML")
+
+
+def _edit(
+    request: HttpRequest,
+    map_id: int,
+    change: Callable[[ops.Actor, JourneyMap], Any],
+    **focus: int | None,
+) -> HttpResponse:
+    """Run one board edit for an owner or editor and answer with the board (or the refusal)."""
+    journey_map, role = get_map_for_user(request.user, map_id, "edit")
+    try:
+        change(_actor(request), journey_map)
+    except OperationError as error:
+        return _refused(request, journey_map.pk, error.message)
+    return _board_response(request, journey_map.pk, role, **focus)
+
+
+# --- home and personas ----------------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -22,7 +116,405 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "maps/home.html", {"maps": maps})
 
 
+def _own_persona(request: HttpRequest, persona_id: int) -> Persona:
+    """A persona of the user's workspace; anyone else's is a 404, like a map."""
+    persona = Persona.objects.filter(pk=persona_id, owner=request.user).first()
+    if persona is None:
+        raise Http404("No such persona.")
+    return persona
+
+
 @login_required
+@require_GET
+def persona_list(request: HttpRequest) -> HttpResponse:
+    personas = Persona.objects.filter(owner=request.user).annotate(map_count=Count("maps"))
+    return render(request, "personas/list.html", {"personas": personas})
+
+
+@login_required
+def persona_create(request: HttpRequest) -> HttpResponse:
+    form = PersonaForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                persona = ops.create_persona(request.user, **form.cleaned_data)
+            except OperationError as error:
+                form.add_error(error.details.get("field"), error.message)
+            else:
+                messages.success(request, f"Persona {persona.name} created.")
+                return redirect("persona_list")
+        return render(request, "personas/form.html", {"form": form}, status=422)
+    return render(request, "personas/form.html", {"form": form})
+
+
+@login_required
+def persona_edit(request: HttpRequest, persona_id: int) -> HttpResponse:
+    persona = _own_persona(request, persona_id)
+    initial = {field: getattr(persona, field) for field in PERSONA_FIELDS}
+    # Unbound to the instance: the operation, not the form, writes the persona.
+    form = PersonaForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                ops.update_persona(_actor(request), persona, **form.cleaned_data)
+            except OperationError as error:
+                form.add_error(error.details.get("field"), error.message)
+            else:
+                messages.success(request, f"Persona {persona.name} saved.")
+                return redirect("persona_list")
+        return render(request, "personas/form.html", {"form": form, "persona": persona}, status=422)
+    return render(request, "personas/form.html", {"form": form, "persona": persona})
+
+
+@login_required
+def persona_delete(request: HttpRequest, persona_id: int) -> HttpResponse:
+    persona = _own_persona(request, persona_id)
+    context: dict[str, Any] = {"persona": persona}
+    if request.method == "POST":
+        try:
+            ops.delete_persona(persona)
+        except OperationError as error:
+            context["error"] = error.message
+            return render(request, "personas/delete.html", context, status=409)
+        messages.success(request, f"Persona {persona.name} deleted.")
+        return redirect("persona_list")
+    return render(request, "personas/delete.html", context)
+
+
+# --- maps -----------------------------------------------------------------------------------
+
+
+@login_required
+def map_create(request: HttpRequest) -> HttpResponse:
+    form = MapCreateForm(request.POST or None, owner=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            journey_map = ops.create_map(
+                _actor(request),
+                title=data["title"],
+                persona=data["persona"],
+                scope=data["scope"],
+                state=data["state"],
+                stage_names=form.stage_names(),
+            )
+            return redirect("board", journey_map.pk)
+        return render(request, "maps/create.html", {"form": form}, status=422)
+    return render(request, "maps/create.html", {"form": form})
+
+
+@login_required
+@require_GET
 def board(request: HttpRequest, map_id: int) -> HttpResponse:
     journey_map, role = get_map_for_user(request.user, map_id, "view")
     return render(request, "maps/board.html", board_context(journey_map, role))
+
+
+@login_required
+def map_settings(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    initial = {
+        "title": journey_map.title,
+        "persona": journey_map.persona,
+        "scope": journey_map.scope,
+    }
+    form = MapSettingsForm(
+        request.POST or None, initial=initial, user=request.user, journey_map=journey_map
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            ops.update_map(_actor(request), journey_map, **form.cleaned_data)
+            messages.success(request, "Map settings saved.")
+            return redirect("board", journey_map.pk)
+        status = 422
+    else:
+        status = 200
+    return render(request, "maps/settings.html", {"form": form, "map": journey_map}, status=status)
+
+
+@login_required
+@require_POST
+def map_duplicate(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "view")
+    copy = ops.duplicate_map(_actor(request), journey_map)
+    messages.success(request, f"This is a copy of {journey_map.title}; you own it.")
+    return redirect("board", copy.pk)
+
+
+@login_required
+@require_POST
+def map_future(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    try:
+        future = ops.create_future_state(_actor(request), journey_map)
+    except OperationError as error:
+        messages.error(request, error.message)
+        return redirect("board", journey_map.pk)
+    messages.success(
+        request, "Future-state map created: change it to show the journey you want to offer."
+    )
+    return redirect("board", future.pk)
+
+
+@login_required
+@require_GET
+def map_compare(request: HttpRequest, map_id: int) -> HttpResponse:
+    future, _ = get_map_for_user(request.user, map_id, "view")
+    if future.source_map_id is None:
+        raise Http404("This map was not made from a current-state map.")
+    current, _ = get_map_for_user(request.user, future.source_map_id, "view")
+    context = {"map": future, "current": current, "rows": compare_maps(current, future)}
+    return render(request, "maps/compare.html", context)
+
+
+@login_required
+def map_delete(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "own")
+    if request.method == "POST":
+        if request.POST.get("confirm_title", "").strip() != journey_map.title:
+            context = {"map": journey_map, "error": "Type the map's title to confirm."}
+            return render(request, "maps/delete.html", context, status=422)
+        ops.delete_map(_actor(request), journey_map)
+        messages.success(request, f"Map {journey_map.title} deleted.")
+        return redirect("home")
+    return render(request, "maps/delete.html", {"map": journey_map})
+
+
+@login_required
+def map_members(request: HttpRequest, map_id: int) -> HttpResponse:
+    need = "own" if request.method == "POST" else "view"
+    journey_map, role = get_map_for_user(request.user, map_id, need)
+    form = MemberForm(request.POST if request.POST.get("action") == "add" else None)
+    error = None
+    if request.method == "POST":
+        try:
+            _change_members(request, journey_map, form)
+        except OperationError as refused:
+            error = refused.message
+        else:
+            return redirect("map_members", journey_map.pk)
+    members = journey_map.memberships.select_related("user").order_by("role", "user__username")
+    context = {
+        "map": journey_map,
+        "role": role,
+        "members": members,
+        "form": form,
+        "error": error,
+        "roles": ops.MEMBER_ROLES,
+    }
+    return render(request, "maps/members.html", context, status=422 if error else 200)
+
+
+def _change_members(request: HttpRequest, journey_map: JourneyMap, form: MemberForm) -> None:
+    action = request.POST.get("action")
+    actor = _actor(request)
+    if action == "add":
+        data = _valid(form)
+        ops.add_member(actor, journey_map, data["who"], data["role"])
+        messages.success(request, f"{data['who'].get_username()} can now open this map.")
+    elif action == "role":
+        user_id = _posted_id(request, "user")
+        ops.change_member_role(actor, journey_map, user_id, request.POST.get("role", ""))
+    elif action == "remove":
+        ops.remove_member(actor, journey_map, _posted_id(request, "user"))
+    else:
+        raise OperationError("invalid", "Unknown action.")
+
+
+# --- board edits: stages --------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def stage_add(request: HttpRequest, map_id: int) -> HttpResponse:
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        ops.add_stage(actor, journey_map, name=request.POST.get("name", ""))
+
+    return _edit(request, map_id, change)
+
+
+def _stage(journey_map: JourneyMap, request: HttpRequest) -> Stage:
+    return ops.get_stage(journey_map, _posted_id(request, "stage"))
+
+
+@login_required
+@require_GET
+def stage_form(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    try:
+        stage = _stage(journey_map, request)
+    except OperationError as error:
+        return HttpResponse(error.message, status=404)
+    initial = {"name": stage.name, **{lane: getattr(stage, lane) for lane in STAGE_LANES}}
+    form = StageForm(initial=initial, stage_id=stage.pk)
+    context = {"form": form, "stage": stage, "map": journey_map}
+    return render(request, "maps/_stage_form.html", context)
+
+
+@login_required
+@require_POST
+def stage_update(request: HttpRequest, map_id: int) -> HttpResponse:
+    stage_id = _posted_id_or_none(request, "stage")
+
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        data = _valid(StageForm(request.POST, stage_id=stage_id or 0))
+        ops.update_stage(actor, journey_map, stage_id, **data)
+
+    return _edit(request, map_id, change, focus_stage=stage_id)
+
+
+def _posted_id_or_none(request: HttpRequest, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@login_required
+@require_POST
+def stage_move(request: HttpRequest, map_id: int) -> HttpResponse:
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        stage_id = _posted_id(request, "stage")
+        if "index" in request.POST:
+            ops.move_stage(actor, journey_map, stage_id, index=_posted_id(request, "index"))
+        else:
+            ops.step_stage(actor, journey_map, stage_id, request.POST.get("to", ""))
+
+    return _edit(request, map_id, change)
+
+
+@login_required
+@require_GET
+def stage_delete_form(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    try:
+        stage = _stage(journey_map, request)
+    except OperationError as error:
+        return HttpResponse(error.message, status=404)
+    context = {
+        "stage": stage,
+        "note_count": stage.touchpoints.count(),
+        "others": journey_map.stages.exclude(pk=stage.pk).order_by("position", "id"),
+        "urls": editor_urls(journey_map),
+    }
+    return render(request, "maps/_stage_delete_form.html", context)
+
+
+@login_required
+@require_POST
+def stage_delete(request: HttpRequest, map_id: int) -> HttpResponse:
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        notes = request.POST.get("notes", "")
+        target = _posted_id(request, "move_to") if notes == "move" else None
+        ops.delete_stage(
+            actor,
+            journey_map,
+            _posted_id(request, "stage"),
+            move_notes_to=target,
+            delete_notes=notes == "delete",
+        )
+
+    return _edit(request, map_id, change)
+
+
+# --- board edits: touchpoints ---------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, map_id: int) -> HttpResponse:
+    stage_id = _posted_id_or_none(request, "stage")
+
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        data = _valid(NoteAddForm(request.POST))
+        ops.add_touchpoint(
+            actor,
+            journey_map,
+            stage=stage_id,
+            text=data["text"],
+            channel=data["channel"] or Touchpoint._meta.get_field("channel").default,
+        )
+
+    return _edit(request, map_id, change, focus_add=stage_id)
+
+
+@login_required
+@require_GET
+def note_form(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    try:
+        note = ops.get_touchpoint(journey_map, _posted_id(request, "touchpoint"))
+    except OperationError as error:
+        return HttpResponse(error.message, status=404)
+    initial = {
+        "text": note.text,
+        "channel": note.channel,
+        "department": note.department,
+        "critical": note.critical,
+        "internal": note.internal,
+        "base_version": note.version,
+    }
+    context = {
+        "form": NoteForm(initial=initial, note_id=note.pk),
+        "note": note,
+        "map": journey_map,
+        "groups": journey_map.groups.all(),
+        "urls": editor_urls(journey_map),
+    }
+    return render(request, "maps/_note_form.html", context)
+
+
+@login_required
+@require_POST
+def note_update(request: HttpRequest, map_id: int) -> HttpResponse:
+    note_id = _posted_id_or_none(request, "touchpoint")
+
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        data = _valid(NoteForm(request.POST, note_id=note_id or 0))
+        base_version = data.pop("base_version")
+        ops.update_touchpoint(actor, journey_map, note_id, base_version=base_version, **data)
+
+    return _edit(request, map_id, change, focus_note=note_id)
+
+
+@login_required
+@require_POST
+def note_move(request: HttpRequest, map_id: int) -> HttpResponse:
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        note_id = _posted_id(request, "touchpoint")
+        if "index" in request.POST:
+            stage_id = _posted_id(request, "stage")
+            index = _posted_id(request, "index")
+            ops.move_touchpoint(actor, journey_map, note_id, stage=stage_id, index=index)
+        else:
+            ops.step_touchpoint(actor, journey_map, note_id, request.POST.get("to", ""))
+
+    return _edit(request, map_id, change)
+
+
+@login_required
+@require_POST
+def note_group(request: HttpRequest, map_id: int) -> HttpResponse:
+    """Put a note in a group by name (made if new), or take it out of its group."""
+    note_id = _posted_id_or_none(request, "touchpoint")
+
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        note = ops.get_touchpoint(journey_map, note_id)
+        name = request.POST.get("group", "").strip()
+        if request.POST.get("ungroup") or not name:
+            ops.update_touchpoint(actor, journey_map, note.pk, group=None)
+            return
+        group = journey_map.groups.filter(name=name).first()
+        if group is None:
+            ops.add_group(actor, journey_map, name=name, touchpoints=[note.pk])
+        else:
+            ops.update_touchpoint(actor, journey_map, note.pk, group=group.pk)
+
+    return _edit(request, map_id, change, focus_note=note_id)
+
+
+@login_required
+@require_POST
+def note_delete(request: HttpRequest, map_id: int) -> HttpResponse:
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        ops.delete_touchpoint(actor, journey_map, _posted_id(request, "touchpoint"))
+
+    return _edit(request, map_id, change)
