@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from journeymap.ratelimit import rate_limited
 from maps.board import board_context
+from maps.models import Channel
 from maps.operations import OperationError
 from maps.permissions import get_map_for_user
 
@@ -146,6 +147,7 @@ def _live_context(
                 reverse("workshop_join", kwargs={"code": workshop.join_code})
             ),
             "board_url": reverse("workshop_board", kwargs={"code": workshop.join_code}),
+            "channel_labels": dict(Channel.choices),
         }
     )
     return context
