@@ -3,6 +3,9 @@ heat per stage, the latest revealed workshop, customer heat and the gap ranking.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from maps import heat as heat_mod
@@ -173,3 +176,59 @@ def test_gaps_rank_the_largest_difference_first(journey_map, owner, actor):
     assert gaps[0].tag == "pain"
     assert gaps[0].difference == 1.0
     assert gaps[1].difference == 0.0
+
+
+# --- colours: WCAG AA contrast of the heat scale (static/css/heat.css) ---------------------
+
+HEAT_CSS = Path(__file__).resolve().parents[2] / "static" / "css" / "heat.css"
+
+
+def relative_luminance(hex_colour: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour like #1f2937."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def heat_properties() -> dict[str, str]:
+    return dict(re.findall(r"--(heat-[a-z0-9-]+):\s*(#[0-9a-fA-F]{6})", HEAT_CSS.read_text()))
+
+
+def test_contrast_formula_matches_known_values():
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+
+
+def test_the_heat_scale_has_four_steps_per_tag():
+    names = set(heat_properties())
+    for tag in ("pain", "delight", "truth"):
+        assert {f"heat-{tag}-{level}" for level in range(1, 5)} <= names
+
+
+def test_every_heat_colour_keeps_note_text_readable_wcag_aa():
+    properties = heat_properties()
+    ink = properties["heat-ink"]
+    for name, colour in properties.items():
+        if name != "heat-ink":
+            assert contrast(ink, colour) >= 4.5, (name, colour, round(contrast(ink, colour), 2))
+
+
+def test_the_inconsistent_flag_is_readable():
+    css = HEAT_CSS.read_text()
+    flag = re.search(
+        r"\.heat-flag \{[^}]*color: (#[0-9a-f]{6});[^}]*background: (#[0-9a-f]{6})", css
+    )
+    assert flag is not None
+    assert contrast(*flag.groups()) >= 4.5
+
+
+def test_stronger_heat_is_darker():
+    properties = heat_properties()
+    for tag in ("pain", "delight", "truth"):
+        shades = [relative_luminance(properties[f"heat-{tag}-{level}"]) for level in range(1, 5)]
+        assert shades == sorted(shades, reverse=True)

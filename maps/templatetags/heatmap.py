@@ -1,0 +1,96 @@
+"""Heat on the board: `{% note_heat note %}` (counts and colour hooks on one note) and
+`{% heat_legend %}` (the legend and the per-tag view switch).
+
+Which votes show: on a live workshop's page (context has `workshop`), that workshop's once it
+is revealed and nothing before; on the map's own pages, the latest revealed workshop's. The
+heat is computed once per page (a fixed number of queries), not once per note.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from maps.heat import (
+    INCONSISTENT_SHARE,
+    TAG_LABELS,
+    TAGS,
+    Heat,
+    heat_for_map,
+    is_revealed,
+    latest_voted_workshop,
+)
+
+register = template.Library()
+
+_CACHE_KEY = "maps.heat.board_heat"
+
+
+def board_heat(context: template.Context, journey_map_id: int) -> dict[int, Heat] | None:
+    """The heat shown on this page, or None when no revealed votes may be shown."""
+    # The bottom render-context dict lives for the whole page render, across includes: the
+    # heat is looked up once, however many notes include it.
+    memo = context.render_context.dicts[0]
+    if _CACHE_KEY not in memo:
+        memo[_CACHE_KEY] = _lookup(context, journey_map_id)
+    return memo[_CACHE_KEY]
+
+
+def _lookup(context: template.Context, journey_map_id: int) -> dict[int, Heat] | None:
+    from maps.models import JourneyMap
+
+    workshop = context.get("workshop")
+    if workshop is not None:
+        return heat_for_map(workshop.map, workshop) if is_revealed(workshop) else None
+    journey_map = context.get("map")
+    if not isinstance(journey_map, JourneyMap) or journey_map.pk != journey_map_id:
+        journey_map = JourneyMap.objects.get(pk=journey_map_id)
+    revealed = latest_voted_workshop(journey_map)
+    return heat_for_map(journey_map, revealed) if revealed is not None else None
+
+
+def heat_badges(heat: Heat) -> dict[str, Any]:
+    """What the note's heat partial shows: per-tag counts with labels, levels, the top tag."""
+    return {
+        "heat": heat,
+        "tags": [
+            {
+                "tag": tag,
+                "label": TAG_LABELS[tag],
+                "count": heat.counts[tag],
+                "level": heat.level(tag),
+                "percent": round(heat.share(tag) * 100),
+            }
+            for tag in TAGS
+        ],
+        "top": heat.top_tag or "",
+        "top_level": heat.level(heat.top_tag) if heat.top_tag else 0,
+        "inconsistent": heat.inconsistent,
+        "voters": heat.voters,
+    }
+
+
+@register.inclusion_tag("maps/_heat_badges.html", takes_context=True)
+def note_heat(context: template.Context, note) -> dict[str, Any]:
+    if getattr(note, "internal", False):
+        return {"show": False}
+    heat = board_heat(context, note.map_id)
+    entry = heat.get(note.pk) if heat else None
+    if entry is None or entry.voters == 0:
+        return {"show": False}
+    return {"show": True, "note": note, **heat_badges(entry)}
+
+
+@register.inclusion_tag("maps/_heat_legend.html", takes_context=True)
+def heat_legend(context: template.Context) -> dict[str, Any]:
+    journey_map = context.get("map")
+    heat = board_heat(context, journey_map.pk) if journey_map is not None else None
+    voters = next(iter(heat.values())).voters if heat else 0
+    return {
+        "show": bool(voters),
+        "live": bool(context.get("live")),
+        "voters": voters,
+        "tags": [{"tag": tag, "label": TAG_LABELS[tag]} for tag in TAGS],
+        "inconsistent_percent": round(INCONSISTENT_SHARE * 100),
+    }
