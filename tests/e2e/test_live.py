@@ -1,0 +1,122 @@
+"""Two people on one live board, in two Chromium contexts: what one does, the other sees; the
+connection badge tells the truth when the network goes away and comes back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from maps import operations as ops
+from maps.models import Touchpoint
+from tests.e2e.conftest import log_in, screenshot
+from workshops.operations import open_workshop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def room(make_user):
+    """A facilitator with an account, a map with two notes, an open workshop."""
+    facilitator = make_user("fran")
+    actor = ops.Actor.for_user(facilitator)
+    journey_map = ops.create_map(
+        actor, title="Family car", stage_names=["Discovery", "Comparing", "Purchase"]
+    )
+    stages = list(journey_map.stages.order_by("position"))
+    for text in ("Searches online for safe cars", "Books a test drive"):
+        ops.add_touchpoint(actor, journey_map, stage=stages[0].pk, text=text)
+    workshop = open_workshop(facilitator, journey_map, title="Dealership review")
+    return {"workshop": workshop, "stages": stages, "map": journey_map}
+
+
+def open_as_facilitator(new_page, server, room):
+    page = new_page()
+    log_in(page, server, "fran")
+    page.goto(f"{server}/w/{room['workshop'].join_code}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    return page
+
+
+def join_as_guest(new_page, server, room, name="Sam"):
+    page = new_page()
+    page.goto(f"{server}/join/")
+    page.get_by_label("Workshop code").fill(room["workshop"].join_code.lower())
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Your name, as others will see it").fill(name)
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url(re.compile(rf"/w/{room['workshop'].join_code}/$"))
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    return page
+
+
+def stage_notes(page, stage):
+    return page.locator(f'ol[data-stage-notes="{stage.pk}"]')
+
+
+def test_a_drag_on_one_screen_appears_on_the_other(server, new_page, room):
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    discovery, comparing = room["stages"][0], room["stages"][1]
+    # Each sees the other online.
+    expect(fran.locator("#presence")).to_contain_text("Sam")
+    expect(sam.locator("#presence")).to_contain_text("fran")
+
+    note = fran.locator("li[data-touchpoint]", has_text="Books a test drive")
+    note.drag_to(stage_notes(fran, comparing))
+
+    expect(stage_notes(sam, comparing)).to_contain_text("Books a test drive")
+    expect(stage_notes(sam, discovery)).not_to_contain_text("Books a test drive")
+    moved = Touchpoint.objects.get(text="Books a test drive")
+    assert moved.stage_id == comparing.pk
+    screenshot(sam, "live-board-after-drag")
+
+
+def test_keyboard_moves_and_new_notes_reach_the_other_screen(server, new_page, room):
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    discovery, comparing, purchase = room["stages"]
+
+    # Sam adds a note; Fran sees it at once.
+    sam.get_by_label("New note in Comparing").fill("Asks about APR")
+    sam.get_by_label("New note in Comparing").press("Enter")
+    expect(stage_notes(fran, comparing)).to_contain_text("Asks about APR")
+
+    # Fran moves a note with the keyboard alone: focus it, Alt+ArrowRight twice.
+    note = fran.locator("li[data-touchpoint]", has_text="Searches online for safe cars")
+    note.focus()
+    fran.keyboard.press("Alt+ArrowRight")
+    expect(stage_notes(sam, comparing)).to_contain_text("Searches online for safe cars")
+    fran.locator("li[data-touchpoint]", has_text="Searches online for safe cars").focus()
+    fran.keyboard.press("Alt+ArrowRight")
+    expect(stage_notes(sam, purchase)).to_contain_text("Searches online for safe cars")
+    expect(stage_notes(sam, discovery)).not_to_contain_text("Searches online")
+
+
+def test_the_badge_shows_offline_and_recovers_with_nothing_lost(server, new_page, room):
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    comparing = room["stages"][1]
+    badge = sam.locator("#connection")
+
+    sam.context.set_offline(True)
+    expect(badge).to_have_attribute("data-state", "offline")
+    expect(badge).to_contain_text("Offline")
+    screenshot(sam, "live-board-offline")
+
+    # Meanwhile Fran changes the board, and Sam edits offline (kept in the outbox).
+    fran.get_by_label("New note in Comparing").fill("Reads reviews")
+    fran.get_by_label("New note in Comparing").press("Enter")
+    expect(stage_notes(fran, comparing)).to_contain_text("Reads reviews")
+    sam.get_by_label("New note in Comparing").fill("Written while offline")
+    sam.get_by_label("New note in Comparing").press("Enter")
+
+    sam.context.set_offline(False)
+    expect(badge).to_have_attribute("data-state", "online", timeout=20_000)
+    expect(badge).to_have_text(re.compile("Live"))
+    # Sam catches up with what was missed, and the offline note arrives once, everywhere.
+    expect(stage_notes(sam, comparing)).to_contain_text("Reads reviews")
+    expect(stage_notes(fran, comparing)).to_contain_text("Written while offline")
+    assert Touchpoint.objects.filter(text="Written while offline").count() == 1
+    expect(sam.locator("li[data-touchpoint]", has_text="Written while offline")).to_have_count(1)
