@@ -23,8 +23,12 @@ from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
 from maps.operations import OperationError, group_name
 from maps.serializers import map_snapshot
 
-from . import board_handlers  # noqa: F401  (registers the map-editing handlers)
+from . import (
+    board_handlers,  # noqa: F401  (registers the map-editing handlers)
+    facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
+)
 from .access import find_participant, find_workshop
+from .facilitation import hello_state
 from .handlers import HANDLERS, Context, check_allowed, participant_group, workshop_group
 from .models import Participant
 
@@ -330,6 +334,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             },
             "map": self.map_id,
             "revision": workshop.map.revision,
+            # Phase, timer, budget, this participant's own votes, the heat once revealed.
+            "facilitation": hello_state(workshop, participant),
         }
 
     @database_sync_to_async
