@@ -91,3 +91,18 @@ def add_notes(journey_map: JourneyMap, stage_index: int, texts: Sequence[str], *
     stage = list(journey_map.stages.order_by("position"))[stage_index]
     for text in texts:
         ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=text, **fields)
+
+
+def revealed_workshop(
+    journey_map: JourneyMap, owner, votes: Sequence[tuple[str, str]], phase: str = "reveal"
+) -> Workshop:
+    """A workshop in `phase` where each (note text, tag) is one vote by its own participant."""
+    workshop = Workshop.objects.create(map=journey_map, title="Kick-off", created_by=owner)
+    for i, (text, tag) in enumerate(votes):
+        participant = Participant.objects.create(
+            workshop=workshop, display_name=f"Voter {i}", token=f"t-{workshop.pk}-{i}"
+        )
+        note = journey_map.touchpoints.get(text=text)
+        Vote.objects.create(workshop=workshop, participant=participant, touchpoint=note, tag=tag)
+    Workshop.objects.filter(pk=workshop.pk).update(phase=phase)
+    return workshop

@@ -15,9 +15,8 @@ from maps.export.fonts import PLACEHOLDER, font_for, markup
 from maps.export.pdf import render_pdf
 from maps.export.report import build_report
 from maps.models import CustomerFeedback, JourneyMap
-from workshops.models import Participant, Vote, Workshop
 
-from .export_helpers import add_notes
+from .export_helpers import add_notes, revealed_workshop
 
 pytestmark = pytest.mark.django_db
 
@@ -127,18 +126,6 @@ def test_a3_is_an_option_and_both_are_landscape(rich_map):
     assert (round(a3.width), round(a3.height)) == (1191, 842)
 
 
-def revealed(journey_map, owner, votes: list[tuple[str, str]], phase: str = "reveal"):
-    workshop = Workshop.objects.create(map=journey_map, title="Kick-off", created_by=owner)
-    for i, (text, tag) in enumerate(votes):
-        participant = Participant.objects.create(
-            workshop=workshop, display_name=f"Voter {i}", token=f"t-{workshop.pk}-{i}"
-        )
-        note = journey_map.touchpoints.get(text=text)
-        Vote.objects.create(workshop=workshop, participant=participant, touchpoint=note, tag=tag)
-    Workshop.objects.filter(pk=workshop.pk).update(phase=phase)
-    return workshop
-
-
 def summary(pages: list[str]) -> str:
     return next(page for page in pages if "Summary" in page and "Top pain points" in page)
 
@@ -146,7 +133,9 @@ def summary(pages: list[str]) -> str:
 def test_summary_names_pain_points_truths_gaps_and_accountability(rich_map, owner, actor):
     stage = rich_map.stages.get(name="Покупка")
     ops.update_stage(actor, rich_map, stage.pk, personnel="Finance desk")
-    revealed(rich_map, owner, [(VISIBLE[2], "pain"), (VISIBLE[3], "truth"), (VISIBLE[2], "truth")])
+    revealed_workshop(
+        rich_map, owner, [(VISIBLE[2], "pain"), (VISIBLE[3], "truth"), (VISIBLE[2], "truth")]
+    )
     CustomerFeedback.objects.create(
         touchpoint=rich_map.touchpoints.get(text=VISIBLE[0]), tag="pain", source="survey"
     )
@@ -162,7 +151,7 @@ def test_summary_names_pain_points_truths_gaps_and_accountability(rich_map, owne
 
 
 def test_votes_nobody_revealed_stay_out_of_the_pdf(rich_map, owner):
-    revealed(rich_map, owner, [(VISIBLE[2], "pain")], phase="vote")
+    revealed_workshop(rich_map, owner, [(VISIBLE[2], "pain")], phase="vote")
     page = squeeze(summary(pdf_text(render_pdf(build_report(rich_map)))))
     assert squeeze("No revealed pain points yet") in page
 
