@@ -1,0 +1,71 @@
+"""The editor's operations: keyboard steps for notes and stages, each one event."""
+
+from __future__ import annotations
+
+import pytest
+
+from maps import operations as ops
+from maps.models import MapEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def stages(journey_map):
+    return list(journey_map.stages.order_by("position"))
+
+
+def texts(stage) -> list[str]:
+    return list(stage.touchpoints.order_by("position").values_list("text", flat=True))
+
+
+def add(actor, journey_map, stage, *names):
+    return [
+        ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=n).payload["touchpoint"]["id"]
+        for n in names
+    ]
+
+
+def test_step_up_and_down_within_a_stage(journey_map, actor, stages):
+    a, b, c = add(actor, journey_map, stages[0], "A", "B", "C")
+    event = ops.step_touchpoint(actor, journey_map, c, "up")
+    assert texts(stages[0]) == ["A", "C", "B"]
+    assert event.type == "touchpoint.moved" and event.payload["id"] == c
+    ops.step_touchpoint(actor, journey_map, a, "down")
+    assert texts(stages[0]) == ["C", "A", "B"]
+
+
+def test_step_to_the_next_stage_keeps_the_row(journey_map, actor, stages):
+    _, b = add(actor, journey_map, stages[0], "A", "B")
+    add(actor, journey_map, stages[1], "X", "Y", "Z")
+    event = ops.step_touchpoint(actor, journey_map, b, "next")
+    assert texts(stages[1]) == ["X", "B", "Y", "Z"]
+    assert event.payload["stage"] == stages[1].pk
+
+
+def test_step_into_a_shorter_stage_appends(journey_map, actor, stages):
+    *_, c = add(actor, journey_map, stages[1], "A", "B", "C")
+    add(actor, journey_map, stages[0], "X")
+    ops.step_touchpoint(actor, journey_map, c, "previous")
+    assert texts(stages[0]) == ["X", "C"]
+
+
+@pytest.mark.parametrize(
+    ("direction", "stage_index"), [("up", 0), ("down", 0), ("previous", 0), ("next", 2)]
+)
+def test_steps_past_an_edge_are_refused_without_an_event(
+    journey_map, actor, stages, direction, stage_index
+):
+    (note,) = add(actor, journey_map, stages[stage_index], "Only")
+    before = MapEvent.objects.count()
+    with pytest.raises(ops.OperationError):
+        ops.step_touchpoint(actor, journey_map, note, direction)
+    assert MapEvent.objects.count() == before
+
+
+def test_step_stage(journey_map, actor, stages):
+    event = ops.step_stage(actor, journey_map, stages[2].pk, "previous")
+    assert list(journey_map.stages.order_by("position")) == [stages[0], stages[2], stages[1]]
+    assert event.type == "stage.moved" and event.payload["id"] == stages[2].pk
+    with pytest.raises(ops.OperationError):
+        ops.step_stage(actor, journey_map, stages[0].pk, "previous")
