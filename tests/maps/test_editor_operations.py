@@ -27,7 +27,7 @@ def add(actor, journey_map, stage, *names):
 
 
 def test_step_up_and_down_within_a_stage(journey_map, actor, stages):
-    a, b, c = add(actor, journey_map, stages[0], "A", "B", "C")
+    a, _, c = add(actor, journey_map, stages[0], "A", "B", "C")
     event = ops.step_touchpoint(actor, journey_map, c, "up")
     assert texts(stages[0]) == ["A", "C", "B"]
     assert event.type == "touchpoint.moved" and event.payload["id"] == c
