@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +54,9 @@ class Room:
         self.drain()
 
     def _listen(self, participant: Participant) -> Person:
-        channel = async_to_sync(self.layer.new_channel)()
+        # A plain channel name (no "!"): the Redis layer then reads it directly, with no
+        # receive buffer tied to one event loop (each async_to_sync call runs its own loop).
+        channel = f"voting-room.{uuid.uuid4().hex}"
         for group in (
             group_name(self.map.pk),
             workshop_group(self.workshop.pk),

@@ -1,0 +1,169 @@
+"""Voting through the real websocket consumer: every message every connection receives during
+the vote is recorded and none reveals another person's vote; the reveal reaches every screen;
+two tabs of one person cannot overspend the budget; the timer survives a reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from maps import operations as ops
+from tests.workshops.live_client import LiveClient, fresh_state
+from workshops.facilitation import set_phase
+from workshops.models import Participant, Vote
+from workshops.operations import join_workshop, open_workshop
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Disjoint ballots: any (note, tag) pair of someone else seen by a person is a leak.
+BALLOTS = {
+    "Facilitator": [(4, "delight")],
+    "Ann": [(0, "pain"), (1, "pain")],
+    "Bob": [(0, "delight"), (2, "truth"), (3, "pain")],
+    "Cy": [(1, "truth")],
+}
+
+
+@pytest.fixture
+def room(owner, journey_map, actor):
+    stage = journey_map.stages.order_by("position").first()
+    notes = [
+        ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=f"Note {i}").payload[
+            "touchpoint"
+        ]["id"]
+        for i in range(5)
+    ]
+    workshop = open_workshop(owner, journey_map, vote_budget=3)
+    set_phase(workshop, "vote")
+    people = {"Facilitator": workshop.participants.get(role=Participant.Role.FACILITATOR)}
+    for name in ("Ann", "Bob", "Cy"):
+        people[name] = join_workshop(workshop, display_name=name)
+    return {"workshop": workshop, "notes": notes, "people": people}
+
+
+async def connect(participant) -> LiveClient:
+    client = LiveClient(participant, await sync_to_async(fresh_state)(participant.workshop.map))
+    client.hello = await client.connect()
+    client.seen.append(client.hello)
+    return client
+
+
+async def answer(client: LiveClient, kind: str, **fields) -> dict:
+    op_id = await client.operate(kind, **fields)
+    return await client.receive_until(
+        lambda m: m["type"] in ("ack", "error") and m.get("op_id") == op_id
+    )
+
+
+def pairs_in(message) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            if "touchpoint" in value and "tag" in value:
+                found.add((value["touchpoint"], value["tag"]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(message)
+    return found
+
+
+async def test_no_connection_learns_another_persons_vote_before_the_reveal(room):
+    notes, people = room["notes"], room["people"]
+    clients = {name: await connect(p) for name, p in people.items()}
+    second_tab = await connect(people["Ann"])  # Ann has the board open twice
+    for name, ballot in BALLOTS.items():
+        for index, tag in ballot:
+            ack = await answer(clients[name], "vote.set", touchpoint=notes[index], tag=tag, on=True)
+            assert ack["type"] == "ack", ack
+    await answer(clients["Facilitator"], "timer.start", seconds=300)
+    await answer(clients["Facilitator"], "votes.budget", budget=4)
+    for client in [*clients.values(), second_tab]:
+        await client.drain(0.2)
+
+    for name, client in [*clients.items(), ("Ann", second_tab)]:
+        own = {(notes[i], tag) for i, tag in BALLOTS[name]}
+        for message in client.seen:
+            assert not (pairs_in(message) - own), (name, message)
+            text = json.dumps(message)
+            assert message["type"] != "heat.revealed", (name, message)
+            assert '"counts"' not in text and '"voters"' not in text, (name, message)
+    # Ann's second tab learnt her votes (and only hers) without voting from it.
+    mine = [m for m in second_tab.seen if m["type"] == "votes.mine"]
+    assert {(v["touchpoint"], v["tag"]) for v in mine[-1]["votes"]} == {
+        (notes[0], "pain"),
+        (notes[1], "pain"),
+    }
+
+    # The reveal: every screen gets the same counts.
+    ack = await answer(clients["Facilitator"], "votes.reveal")
+    assert ack["type"] == "ack"
+    for name, client in [*clients.items(), ("Ann", second_tab)]:
+        revealed = await client.receive_until(lambda m: m["type"] == "heat.revealed")
+        assert revealed["voters"] == 4, name
+        assert revealed["heat"][str(notes[0])]["counts"] == {"pain": 1, "delight": 1, "truth": 0}
+        assert revealed["heat"][str(notes[1])]["counts"] == {"pain": 1, "delight": 0, "truth": 1}
+    for client in [*clients.values(), second_tab]:
+        await client.disconnect()
+
+
+async def test_a_participant_cannot_reveal_or_set_the_phase(room):
+    ann = await connect(room["people"]["Ann"])
+    for kind, fields in (("votes.reveal", {}), ("phase.set", {"phase": "reveal"})):
+        refused = await answer(ann, kind, **fields)
+        assert (refused["type"], refused["code"]) == ("error", "forbidden")
+    await ann.disconnect()
+
+
+async def test_two_tabs_voting_at_once_cannot_overspend(room):
+    notes, ann = room["notes"], room["people"]["Ann"]
+    workshop = room["workshop"]
+    workshop.vote_budget = 1
+    await sync_to_async(workshop.save)()
+    tabs = [await connect(ann), await connect(ann)]
+    answers = await asyncio.gather(
+        answer(tabs[0], "vote.set", touchpoint=notes[0], tag="pain", on=True),
+        answer(tabs[1], "vote.set", touchpoint=notes[1], tag="pain", on=True),
+    )
+    assert sorted(a["type"] for a in answers) == ["ack", "error"]
+    assert [a["code"] for a in answers if a["type"] == "error"] == ["budget_spent"]
+    assert await sync_to_async(Vote.objects.filter(participant=ann).count)() == 1
+    for tab in tabs:
+        await tab.disconnect()
+
+
+async def test_the_timer_and_own_votes_survive_a_reconnect(room):
+    notes, people = room["notes"], room["people"]
+    facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
+    started = await answer(facilitator, "timer.start", seconds=600)
+    ends_at = started["workshop"]["timer"]["ends_at"]
+    await answer(ann, "vote.set", touchpoint=notes[2], tag="truth", on=True)
+    await ann.disconnect()
+
+    again = await connect(people["Ann"])
+    state = again.hello["facilitation"]
+    assert state["workshop"]["phase"] == "vote"
+    assert state["workshop"]["timer"]["state"] == "running"
+    assert state["workshop"]["timer"]["ends_at"] == ends_at
+    assert 0 < state["workshop"]["timer"]["remaining"] <= 600
+    assert state["my_votes"]["votes"] == [{"touchpoint": notes[2], "tag": "truth"}]
+    assert state["heat"] is None
+    await again.disconnect()
+    await facilitator.disconnect()
+
+
+async def test_every_screen_hears_the_phase_change(room):
+    people = room["people"]
+    clients = [await connect(p) for p in people.values()]
+    await answer(clients[0], "phase.set", phase="discuss")
+    for client in clients:
+        state = await client.receive_until(lambda m: m["type"] == "workshop.state")
+        assert state["phase"] == "discuss" and state["phase_hint"]
+        await client.disconnect()
