@@ -117,8 +117,13 @@ def communicator(
 class LiveClient:
     """One board tab: hello, state, events in order, outbox resent on reconnect."""
 
-    def __init__(self, participant: Participant, state: dict[str, Any]) -> None:
+    def __init__(
+        self, participant: Participant, state: dict[str, Any], drop_events: float = 0.0, rng=None
+    ) -> None:
         self.participant = participant
+        # Drop this share of broadcast events, as an over-capacity channel layer would.
+        self.drop_events = drop_events
+        self.rng = rng
         self.code = participant.workshop.join_code
         self.state = state
         self.outbox: dict[str, dict[str, Any]] = {}
@@ -160,6 +165,8 @@ class LiveClient:
     def handle(self, message: dict[str, Any]) -> None:
         self.seen.append(message)
         kind = message["type"]
+        if kind == "event" and self.drop_events and self.rng.random() < self.drop_events:
+            return
         if kind == "event":
             self.pending[message["revision"]] = message
         elif kind == "ack":
@@ -209,6 +216,15 @@ class LiveClient:
                     continue
                 return
             self.handle(message)
+
+    async def take_arrived(self) -> None:
+        """Handle whatever has already arrived, without waiting."""
+        assert self.comm is not None
+        while not self.comm.output_queue.empty():
+            output = self.comm.output_queue.get_nowait()
+            if output["type"] == "websocket.close":
+                raise ConnectionError(f"closed with {output.get('code')}")
+            self.handle(json.loads(output["text"]))
 
     async def receive(self, timeout: float = 5) -> dict[str, Any]:
         message = await self.next_message(timeout)
