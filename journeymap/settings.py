@@ -147,7 +147,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
+                # channels-redis blocks waiting for a message: every idle consumer then died
+                # with TimeoutError (1011 to the browser). Reads may block longer than that.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": CHANNEL_PREFIX,
                 # channels-redis drops messages silently past capacity; clients heal from the
                 # revision numbers, but a room of 50 should not need to.
