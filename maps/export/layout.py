@@ -21,6 +21,7 @@ from .fonts import BODY, BOLD, PLACEHOLDER, _coverage, _visible, font_for, regis
 
 INK = colors.HexColor("#111827")
 PAD = 3.0
+RULE_WIDTH = 2.5
 _TOKENS = re.compile(r"\S+|[ \t]+")
 
 
@@ -54,7 +55,7 @@ def _pieces(word: str, bold: bool) -> list[tuple[str, str, bool]]:
     character, else one piece per character (CJK lines may break between any characters)."""
     cover = _coverage(BODY)
     base = BOLD if bold else BODY
-    if all(ord(c) in cover for c in word):
+    if cover.issuperset(map(ord, word)):
         return [(word, base, False)]
     pieces = []
     for char in word:
@@ -75,8 +76,30 @@ def wrap(paragraph: list[Span], width: float) -> list[Line]:
     return _wrap(tuple(paragraph), round(width, 2))
 
 
+def _one_line(paragraph: tuple[Span, ...], width: float) -> list[Line] | None:
+    """The common case, a one-span text in the body font that fits: no tokenising needed."""
+    if len(paragraph) != 1:
+        return None
+    span = paragraph[0]
+    text = " ".join(span.text.split())
+    if not text or not text.isprintable() or not _covered(text):
+        return None
+    font = BOLD if span.bold else BODY
+    w = _width(text, font) * span.size
+    if w > width:
+        return None
+    return [Line([(font, span.size, span.colour, text)], w, span.size * 1.25)]
+
+
+def _covered(text: str) -> bool:
+    return _coverage(BODY).issuperset(map(ord, text))
+
+
 @lru_cache(maxsize=8192)
 def _wrap(paragraph: tuple[Span, ...], width: float) -> list[Line]:
+    quick = _one_line(paragraph, width)
+    if quick is not None:
+        return quick
     lines: list[Line] = []
     # Items on the current line: (font, size, colour, text, width, is_space)
     items: list[tuple[str, float, colors.Color, str, float, bool]] = []
@@ -260,19 +283,20 @@ def _draw_cell(canvas, cell: Cell, x: float, y: float, width: float, height: flo
         canvas.rect(x + inset, y + inset, width - 2 * inset, height - 2 * inset, stroke=0, fill=1)
     if cell.rule is not None:
         canvas.setFillColor(cell.rule)
-        canvas.rect(x + inset, y + inset, 2.5, height - 2 * inset, stroke=0, fill=1)
+        canvas.rect(x + inset, y + inset, RULE_WIDTH, height - 2 * inset, stroke=0, fill=1)
     if cell.drawing is not None:
         cell.drawing.drawOn(canvas, x + PAD, y + PAD)
         return
     if not cell.lines:
         return
     top = y + height - PAD - inset / 2
+    left = x + PAD + inset + (RULE_WIDTH if cell.rule is not None else 0)
     text = canvas.beginText()
     style: tuple = ()
     painted = None
     for line in cell.lines:
         top -= line.height
-        text.setTextOrigin(x + PAD + inset, top + line.height * 0.22)
+        text.setTextOrigin(left, top + line.height * 0.22)
         for font, size, colour, run in line.runs:
             # Each state change is a PDF operator: only emit the ones that change something.
             if style != (font, size):
@@ -281,7 +305,7 @@ def _draw_cell(canvas, cell: Cell, x: float, y: float, width: float, height: flo
             if painted is not colour:
                 text.setFillColor(colour)
                 painted = colour
-            text.textOut(run)
+            text._textOut(run)  # no cursor tracking: each line sets its origin
     canvas.drawText(text)
 
 

@@ -30,7 +30,7 @@ from reportlab.platypus import (
 
 from ..heat import Gap, RankedNote
 from .fonts import BODY, BOLD, markup, register_fonts
-from .layout import Cell, Grid, Row, Span, cell_lines, draw_text_line
+from .layout import RULE_WIDTH, Cell, Grid, Row, Span, cell_lines, draw_text_line
 from .report import NoteReport, Report, StageReport
 
 PAPER = {"a4": landscape(A4), "a3": landscape(A3)}
@@ -89,7 +89,7 @@ def p(text: str, style: ParagraphStyle = SMALL) -> Paragraph:
 
 
 def score(value: int | None) -> str:
-    return "–" if value is None else f"{value:+d}"
+    return "–" if value is None else f"{value:+d}" if value else "0"
 
 
 def heat_colour(note: NoteReport) -> colors.Color:
@@ -123,7 +123,8 @@ def render_pdf(report: Report, paper: str = "a4") -> bytes:
         author="Journeymap",
         subject=f"Customer journey map ({report.state_label})",
     )
-    width = pagesize[0] - 2 * MARGIN
+    # The frame keeps 6 pt of padding on each side inside the margins.
+    width = pagesize[0] - 2 * MARGIN - 12
     story: list[Flowable] = []
     story += _overview(report, width)
     story += _spine(report, width, STAGES_PER_PAGE[paper])
@@ -301,7 +302,7 @@ def _note_cell(note: NoteReport, width: float) -> Cell:
     if heat.inconsistent:
         paragraphs.append([Span("⚠ Inconsistent", size=6.2, bold=True)])
     return Cell(
-        cell_lines(paragraphs, width - 2 * NOTE_GUTTER),
+        cell_lines(paragraphs, width - 2 * NOTE_GUTTER - (RULE_WIDTH if note.critical else 0)),
         background=heat_colour(note),
         rule=CRITICAL if note.critical else None,
         inset=NOTE_GUTTER,
@@ -479,7 +480,8 @@ def _gap_text(gap: Gap) -> str:
     direction = "more" if gap.difference > 0 else "less"
     return (
         f"{TAG_NAMES[gap.tag]}: team {gap.team_share:.0%}, customers {gap.customer_share:.0%} "
-        f"({gap.customer_rows} responses): customers report it {direction} than the team thinks"
+        f"({gap.customer_rows} {'response' if gap.customer_rows == 1 else 'responses'}): "
+        f"customers report it {direction} than the team thinks"
     )
 
 

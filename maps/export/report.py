@@ -12,7 +12,18 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from ..heat import Gap, Heat, RankedNote, analyse
+from ..heat import (
+    Gap,
+    Heat,
+    NoteRef,
+    RankedNote,
+    customer_heat,
+    gap_ranking,
+    heat_for_map,
+    inconsistent_notes,
+    latest_voted_workshop,
+    top_notes,
+)
 from ..models import Channel, JourneyMap, Persona, ValuePoint
 
 SUMMARY_LIMIT = 5
@@ -129,9 +140,18 @@ class Report:
 
 def build_report(journey_map: JourneyMap, workshop=None) -> Report:
     """The report for `workshop`'s votes (default: the latest revealed workshop, so votes
-    nobody has revealed yet never reach a download)."""
-    analysis = analyse(journey_map, workshop)
-    stages = _stage_reports(journey_map, analysis.heat)
+    nobody has revealed yet never reach a download).
+
+    The ranking is maps.heat's analysis; the notes are read once here, as plain rows, and
+    handed to its functions (model instances for 1,000 notes would double the read time).
+    """
+    if workshop is None:
+        workshop = latest_voted_workshop(journey_map)
+    heat = heat_for_map(journey_map, workshop) if workshop is not None else {}
+    stages, refs = _stage_reports(journey_map, heat)
+    voters = next(iter(heat.values())).voters if heat else 0
+    customer = customer_heat(journey_map)
+    gaps = gap_ranking(refs, heat, customer)
     return Report(
         title=journey_map.title,
         scope=journey_map.scope,
@@ -141,11 +161,11 @@ def build_report(journey_map: JourneyMap, workshop=None) -> Report:
         revision=journey_map.revision,
         persona=_persona_report(journey_map),
         stages=stages,
-        workshop=_workshop_report(journey_map, analysis.workshop, analysis.voters),
-        top_pain=analysis.top_pain,
-        top_truth=analysis.top_truth,
-        inconsistent=analysis.inconsistent,
-        gaps=[gap for gap in analysis.gaps if gap.difference != 0][:SUMMARY_LIMIT],
+        workshop=_workshop_report(journey_map, workshop, voters),
+        top_pain=top_notes(refs, heat, "pain", SUMMARY_LIMIT),
+        top_truth=top_notes(refs, heat, "truth", SUMMARY_LIMIT),
+        inconsistent=inconsistent_notes(refs, heat),
+        gaps=[gap for gap in gaps if gap.difference != 0][:SUMMARY_LIMIT],
         comparison=_comparison(journey_map, stages),
     )
 
@@ -162,7 +182,11 @@ def _persona_report(journey_map: JourneyMap) -> PersonaReport | None:
     return PersonaReport(persona.name, persona.role, persona.quote, rows)
 
 
-def _stage_reports(journey_map: JourneyMap, heat: dict[int, Heat]) -> list[StageReport]:
+def _stage_reports(
+    journey_map: JourneyMap, heat: dict[int, Heat]
+) -> tuple[list[StageReport], list[NoteRef]]:
+    """The stages with their customer-visible notes, in board order; `heat` gets an empty
+    entry for every note without one."""
     stages = list(journey_map.stages.order_by("position", "id"))
     names = {stage.pk: stage.name for stage in stages}
     reports: dict[int, StageReport] = {}
@@ -181,26 +205,31 @@ def _stage_reports(journey_map: JourneyMap, heat: dict[int, Heat]) -> list[Stage
             time_in_stage=stage.time_in_stage,
             loops_back_to=names.get(stage.loops_back_to_id, ""),
         )
-    notes = (
+    rows = (
         journey_map.touchpoints.filter(internal=False)
-        .select_related("group")
         .order_by("position", "id")
+        .values_list("pk", "stage_id", "text", "channel", "department", "critical", "group__name")
     )
-    for note in notes:
-        stage = reports[note.stage_id]
+    for pk, stage_id, text, channel, department, critical, group in rows:
+        stage = reports[stage_id]
         stage.notes.append(
             NoteReport(
-                id=note.pk,
-                text=note.text,
+                id=pk,
+                text=text,
                 stage=stage.name,
-                channel=CHANNEL_LABELS.get(note.channel, note.channel),
-                department=note.department,
-                critical=note.critical,
-                group=note.group.name if note.group else "",
-                heat=heat.get(note.pk) or Heat(),
+                channel=CHANNEL_LABELS.get(channel, channel),
+                department=department,
+                critical=critical,
+                group=group or "",
+                heat=heat.setdefault(pk, Heat()),
             )
         )
-    return list(reports.values())
+    refs = [
+        NoteRef(note.id, note.text, stage_id, report.name, note.department, note.critical)
+        for stage_id, report in reports.items()
+        for note in report.notes
+    ]
+    return list(reports.values()), refs
 
 
 def _workshop_report(journey_map: JourneyMap, workshop, voters: int) -> WorkshopReport | None:
@@ -222,7 +251,7 @@ def _comparison(journey_map: JourneyMap, stages: list[StageReport]) -> Compariso
     source = journey_map.source_map
     if journey_map.state != JourneyMap.State.FUTURE or source is None:
         return None
-    current = {s.name: s for s in _stage_reports(source, {})}
+    current = {s.name: s for s in _stage_reports(source, {})[0]}
     future = {s.name: s for s in stages}
     rows = []
     for name in list(current) + [n for n in future if n not in current]:

@@ -1,0 +1,104 @@
+"""PDF export: time and peak memory for maps of 5x10, 10x100 and 20x200 notes.
+
+    .venv/bin/python bench/pdf_export.py [--runs 7]
+
+Builds the maps in a throwaway SQLite database (or DATABASE_URL if set), then for each size
+times the two steps a download takes: reading the map (`build_report`, database) and drawing it
+(`render_pdf`, CPU). Each drawing run starts with cold layout caches, as the first download of
+a map does. Peak memory is the tracemalloc peak of one extra run (tracemalloc slows Python
+down, so it is measured apart from the timings). Fonts are loaded once before timing, as in a
+running server; their one-off cost is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeymap.settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
+# A benchmark is not a server: development settings (no SECRET_KEY needed).
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from maps.export import layout  # noqa: E402
+from maps.export.fonts import register_fonts  # noqa: E402
+from maps.export.pdf import render_pdf  # noqa: E402
+from maps.export.report import build_report  # noqa: E402
+from tests.maps.export_helpers import build_map  # noqa: E402
+
+SIZES = [(5, 10), (10, 100), (20, 200)]
+
+
+def cold_caches() -> None:
+    layout._wrap.cache_clear()
+    layout._pieces.cache_clear()
+    layout._width.cache_clear()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    register_fonts()
+    fonts_s = time.perf_counter() - started
+    owner, _ = get_user_model().objects.get_or_create(username="bench-pdf")
+    print(f"fonts loaded once per process: {fonts_s * 1000:.0f} ms")
+    print(
+        f"{'map':>8} {'notes':>6} {'pages':>5} {'KiB':>6} {'read ms':>8} "
+        f"{'draw median':>12} {'p95':>7} {'max':>7} {'total median':>13} {'peak MiB':>9}"
+    )
+    for stages, notes in SIZES:
+        journey_map = build_map(
+            owner, stages=stages, notes_per_stage=notes, title=f"Bench {stages}x{notes}"
+        )
+        reads, draws, totals = [], [], []
+        pdf = b""
+        for _ in range(args.runs):
+            cold_caches()
+            t0 = time.perf_counter()
+            report = build_report(journey_map)
+            t1 = time.perf_counter()
+            pdf = render_pdf(report)
+            t2 = time.perf_counter()
+            reads.append(t1 - t0)
+            draws.append(t2 - t1)
+            totals.append(t2 - t0)
+        cold_caches()
+        tracemalloc.start()
+        render_pdf(build_report(journey_map))
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
+        print(
+            f"{stages:>3}x{notes:<4} {stages * notes:>6} {pages:>5} {len(pdf) // 1024:>6} "
+            f"{statistics.median(reads) * 1000:>8.0f} "
+            f"{statistics.median(draws) * 1000:>9.0f} ms {percentile(draws, 0.95) * 1000:>4.0f} ms "
+            f"{max(draws) * 1000:>4.0f} ms {statistics.median(totals) * 1000:>10.0f} ms "
+            f"{peak / 2**20:>9.1f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
