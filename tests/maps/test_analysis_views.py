@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maps import operations as ops
@@ -109,3 +111,30 @@ def test_posting_without_a_file_says_so(client, editor, journey_map):
     response = client.post(reverse("map_feedback_import", args=[journey_map.pk]))
     assert response.status_code == 422
     assert "Choose a CSV file" in response.content.decode()
+
+
+def test_the_board_shows_heat_only_after_the_reveal(client, viewer, journey_map, voted, note):
+    client.force_login(viewer)
+    url = reverse("board", args=[journey_map.pk])
+    before = client.get(url).content.decode()
+    assert 'class="heat"' not in before
+    set_phase(voted, "reveal")
+    after = client.get(url).content.decode()
+    assert 'data-top="pain" data-level="4"' in after
+    assert 'id="heat-legend"' in after and "Pain points" in after
+    assert "Votes from 2 voters" in after
+
+
+def test_the_board_heat_costs_a_fixed_number_of_queries(client, viewer, journey_map, voted, actor):
+    set_phase(voted, "reveal")
+    client.force_login(viewer)
+    url = reverse("board", args=[journey_map.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    stage = journey_map.stages.order_by("position").first()
+    for i in range(15):
+        ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=f"More {i}")
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large.captured_queries) == len(small.captured_queries)

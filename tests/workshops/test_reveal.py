@@ -4,9 +4,11 @@ to voting hides it again; the counts are the workshop's, the map shows the lates
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from maps.heat import heat_for_map, latest_voted_workshop
 from tests.workshops.voting_room import Room
+from workshops.access import cookie_name
 from workshops.facilitation import hello_state, set_phase
 from workshops.models import Vote
 
@@ -118,3 +120,25 @@ def test_the_revealed_result_stays_after_the_workshop_closes(room, journey_map):
     set_phase(room.workshop, "closed")
     assert latest_voted_workshop(journey_map) == room.workshop
     assert Vote.objects.filter(workshop=room.workshop).count() == 4
+
+
+def test_the_live_page_shows_the_phase_timer_and_controls(client, room):
+    facilitator = room.people["Facilitator"].participant
+    client.cookies[cookie_name(room.workshop.pk)] = facilitator.token
+    html = client.get(reverse("workshop_live", args=[room.workshop.join_code])).content.decode()
+    assert 'id="facilitation"' in html and "Phase: <span data-phase-label>Vote</span>" in html
+    assert "Facilitator controls" in html and 'data-control="reveal"' in html
+    assert 'id="facilitation-state"' in html and "js/facilitation.js" in html
+
+
+def test_a_participants_live_page_has_no_controls_and_no_heat_before_the_reveal(client, room):
+    ann = room.people["Ann"].participant
+    client.cookies[cookie_name(room.workshop.pk)] = ann.token
+    url = reverse("workshop_live", args=[room.workshop.join_code])
+    html = client.get(url).content.decode()
+    assert "Facilitator controls" not in html
+    assert 'class="heat"' not in html and '"counts"' not in html
+    assert "Votes left: <strong data-votes-remaining>2</strong>" in html
+    room.send("Facilitator", "votes.reveal")
+    html = client.get(url).content.decode()
+    assert 'class="heat"' in html and '"counts"' in html
