@@ -18,6 +18,8 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import InterfaceError
+from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
 from maps.operations import OperationError, group_name
@@ -185,7 +187,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            extra = await self._run_handler(kind, data)
+            try:
+                extra = await self._run_handler(kind, data)
+            except (DBOperationalError, InterfaceError):
+                # The database connection died under us (a restarted or failed-over server):
+                # the transaction rolled back, and the op_id check makes a second try safe
+                # even if the commit had gone through. The retry opens a fresh connection.
+                extra = await self._run_handler(kind, data)
         except OperationError as refused:
             await self.send_json(error(refused.code, refused.message, op_id, **refused.details))
             return
