@@ -1,0 +1,181 @@
+"""Own servers for the fault run and the soak, on loopback: a Redis, a PostgreSQL database and
+daphne processes. Nothing here touches anyone else's Redis or database: the Redis is started
+on a free port, the database is created under its own name and dropped at the end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+LOGS = ROOT / "var" / "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on {port} within {seconds} s")
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    result = subprocess.run(
+        ["psql", f"{PG}/{database}", "-tAc", sql], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+class Redis:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--daemonize", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, self.process, "redis-server")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def client_count(self) -> int:
+        out = subprocess.run(
+            ["redis-cli", "-p", str(self.port), "CLIENT", "LIST"], capture_output=True, text=True
+        ).stdout
+        return len([line for line in out.splitlines() if line.strip()])
+
+
+class Database:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def url(self) -> str:
+        return f"{PG}/{self.name}"
+
+    def create(self) -> None:
+        psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        psql(f'CREATE DATABASE "{self.name}"')
+        env = {**os.environ, "DATABASE_URL": self.url, "DEBUG": "1"}
+        env.pop("REDIS_URL", None)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+
+    def drop(self) -> None:
+        psql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def terminate_backends(self) -> int:
+        """End every server connection to this database (not the server: others use it)."""
+        where = f"datname = '{self.name}' AND pid <> pg_backend_pid()"
+        out = psql(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {where}")  # noqa: S608
+        return int(out or 0)
+
+    def connection_count(self) -> int:
+        return int(
+            psql(f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{self.name}'")  # noqa: S608
+            or 0
+        )
+
+
+class Daphne:
+    def __init__(self, name: str, env: dict[str, str]) -> None:
+        self.name = name
+        self.port = free_port()
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.starts += 1
+        log = open(LOGS / f"{self.name}.log", "a")  # noqa: SIM115 (the process owns it)
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
+                "journeymap.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, self.process, f"daphne {self.name}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def rss_mib(self) -> float:
+        if self.process is None:
+            return 0.0
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return 0.0
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def server_env(database: Database, redis: Redis, prefix: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
+        "DATABASE_URL": database.url,
+        "REDIS_URL": redis.url,
+        "CHANNEL_PREFIX": prefix,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOGIN_RATE_LIMIT": "100000",
+        "SIGNUP_RATE_LIMIT": "100000",
+        "JOIN_RATE_LIMIT": "100000",
+    }
+    for name in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"):
+        env.pop(name, None)
+    return env
