@@ -25,6 +25,7 @@ from maps.heat import (
 register = template.Library()
 
 _CACHE_KEY = "maps.heat.board_heat"
+PLURALS = {"pain": "Pain points", "delight": "Moments of delight", "truth": "Moments of truth"}
 
 
 def board_heat(context: template.Context, journey_map_id: int) -> dict[int, Heat] | None:
@@ -91,6 +92,6 @@ def heat_legend(context: template.Context) -> dict[str, Any]:
         "show": bool(voters),
         "live": bool(context.get("live")),
         "voters": voters,
-        "tags": [{"tag": tag, "label": TAG_LABELS[tag]} for tag in TAGS],
+        "tags": [{"tag": tag, "label": TAG_LABELS[tag], "plural": PLURALS[tag]} for tag in TAGS],
         "inconsistent_percent": round(INCONSISTENT_SHARE * 100),
     }
