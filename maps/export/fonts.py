@@ -34,20 +34,44 @@ _FILES = {
     HANGUL: "NanumSquareR.ttf",
 }
 FALLBACKS = (CJK, HANGUL)
+# A fallback font is loaded the first time a character in its blocks is needed: the CJK font
+# alone holds about 17 MB once parsed, and most maps never need it.
+FALLBACK_BLOCKS = {
+    CJK: (
+        (0x2E80, 0x2FDF),  # CJK radicals
+        (0x3000, 0x30FF),  # CJK punctuation, hiragana, katakana
+        (0x3190, 0x31FF),  # kanbun, strokes, katakana extensions
+        (0x3200, 0x4DBF),  # enclosed CJK, compatibility, extension A
+        (0x4E00, 0x9FFF),  # CJK unified ideographs
+        (0xF900, 0xFAFF),  # compatibility ideographs
+        (0xFE30, 0xFE4F),  # CJK compatibility forms
+        (0xFF00, 0xFFEF),  # half- and full-width forms
+        (0x20000, 0x2FA1F),  # extensions B onwards
+    ),
+    HANGUL: ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF)),
+}
 PLACEHOLDER = "\u25a1"  # □, which DejaVu Sans has
 
 _lock = threading.Lock()
 _registered = False
+_loaded: set[str] = set()
+
+
+def _load(name: str) -> None:
+    with _lock:
+        if name not in _loaded:
+            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / _FILES[name])))
+            _loaded.add(name)
 
 
 def register_fonts() -> None:
-    """Load the TrueType files once per process (about 0.2 s, mostly the CJK font)."""
+    """Load the body fonts once per process (about 50 ms); fallbacks load when needed."""
     global _registered
+    if _registered:
+        return
+    _load(BODY)
+    _load(BOLD)
     with _lock:
-        if _registered:
-            return
-        for name, filename in _FILES.items():
-            pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
         # <b> in Paragraph markup switches to the bold face of the family.
         addMapping(BODY, 0, 0, BODY)
         addMapping(BODY, 1, 0, BOLD)
@@ -63,12 +87,15 @@ def _coverage(font_name: str) -> frozenset[int]:
 
 def font_for(char: str) -> str | None:
     """The first font that has a glyph for `char`; None if none does."""
+    register_fonts()
     code = ord(char)
     if code in _coverage(BODY):
         return BODY
     for name in FALLBACKS:
-        if code in _coverage(name):
-            return name
+        if any(low <= code <= high for low, high in FALLBACK_BLOCKS[name]):
+            _load(name)
+            if code in _coverage(name):
+                return name
     return None
 
 
