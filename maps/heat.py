@@ -189,6 +189,10 @@ class Gap:
     def difference(self) -> float:
         return self.customer_share - self.team_share
 
+    @property
+    def tag_label(self) -> str:
+        return TAG_LABELS[self.tag]
+
 
 @dataclass
 class Analysis:

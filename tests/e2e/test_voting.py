@@ -151,3 +151,53 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
         "data-top", "pain"
     )
     expect(people["Bob"].locator("[data-timer-display]")).to_have_text(re.compile(r"^[0-3]:\d\d$"))
+
+
+def test_analysis_and_feedback_import_after_a_revealed_workshop(server, new_page, room):
+    from workshops.facilitation import set_phase, toggle_vote
+    from workshops.operations import join_workshop
+
+    workshop, journey_map = room["workshop"], room["map"]
+    set_phase(workshop, "vote")
+    for name, ballot in BALLOTS.items():
+        voter = join_workshop(workshop, display_name=name)
+        for text, tag in ballot:
+            toggle_vote(voter, journey_map.touchpoints.get(text=text), tag.lower())
+    set_phase(workshop, "reveal")
+
+    page = new_page()
+    log_in(page, server, "fran")
+    page.goto(f"{server}/maps/{journey_map.pk}/")
+    page.get_by_role("link", name="Heat-map analysis").click()
+    pain = page.get_by_role("region", name="Top pain points")
+    expect(pain.locator("li").first).to_contain_text("Signs a long contract")
+    expect(page.get_by_role("region", name="Inconsistent touchpoints")).to_contain_text(
+        "Negotiates the price and APR"
+    )
+
+    page.get_by_role("link", name="Import customer feedback (CSV)").click()
+    bad = b"touchpoint,tag,source\nSigns a long contract,pain,survey\nTeleports home,pain,survey\n"
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": bad}]
+    )
+    page.get_by_role("button", name="Import").click()
+    problems = page.get_by_role("alert").filter(has_text="Nothing was imported")
+    expect(problems).to_contain_text("1 problem")
+    expect(problems.locator("td").first).to_have_text("3")
+    screenshot(page, "feedback-import-errors")
+
+    good = (
+        b"touchpoint,tag,score,source,comment\n"
+        b"Reads reviews from other parents,pain,,support ticket,Reviews were out of date\n"
+        b"Reads reviews from other parents,,-2,survey,\n"
+        b"Signs a long contract,pain,,interview,Too much small print\n"
+    )
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "good.csv", "mimeType": "text/csv", "buffer": good}]
+    )
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported 3 pieces of customer feedback.")).to_be_visible()
+    gaps = page.get_by_role("table", name="Largest gaps between what the team thinks")
+    expect(gaps.locator("tbody tr").first).to_contain_text("Reads reviews from other parents")
+    expect(gaps.locator("tbody tr").first).to_contain_text("customers report more (+100 pts)")
+    screenshot(page, "heatmap-analysis")
