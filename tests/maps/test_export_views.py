@@ -154,8 +154,18 @@ async def test_other_requests_are_served_while_a_pdf_is_being_drawn(
     waits until another request has been answered, which deadlocks if it blocked the loop."""
     from channels.testing import HttpCommunicator
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db.backends.signals import connection_created
 
     from journeymap.asgi import application
+
+    # The requests run in threads of their own, whose database connections outlive them: they
+    # are closed at the end, or the test database could not be dropped afterwards.
+    opened = []
+
+    def remember(sender, connection, **kwargs):
+        opened.append(connection)
+
+    connection_created.connect(remember)
 
     other_answered = threading.Event()
     real = pdf_module.render_pdf
@@ -190,5 +200,14 @@ async def test_other_requests_are_served_while_a_pdf_is_being_drawn(
     assert answer["status"] == 200
     other_answered.set()
     response = await pdf_task
+    connection_created.disconnect(remember)
+
+    @sync_to_async
+    def close_opened() -> None:
+        for connection in opened:
+            connection.inc_thread_sharing()
+            connection.close()
+
+    await close_opened()
     assert response["status"] == 200
     assert response["body"].startswith(b"%PDF")
