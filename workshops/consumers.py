@@ -9,6 +9,7 @@ layer only: it is ephemeral and never written to the database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -47,8 +48,12 @@ RATE_PER_SECOND = 30.0
 RATE_BURST = 60.0
 # Drag positions are relayed at most this often per connection; the rest are dropped.
 DRAG_INTERVAL = 0.1
+# Map events are forwarded in batches gathered over this long (seconds).
+EVENT_TICK = 0.005
 # A client further behind than this gets a snapshot instead of the events it missed.
 SYNC_EVENT_LIMIT = 500
+# Group memberships are renewed on a ping at most this often (see _renew_groups).
+GROUP_RENEW_INTERVAL = 5.0
 # WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_UNKNOWN_WORKSHOP = 4404
@@ -89,7 +94,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.bucket = TokenBucket(RATE_PER_SECOND, RATE_BURST)
         self.last_drag = 0.0
         self.last_refusal = 0.0
+        self.groups_renewed = time.monotonic()
         self.checked_ids: tuple[int, int | None] | None = None
+        self.outgoing: list[dict[str, Any]] = []
+        self.flusher: asyncio.Future | None = None
         code = self.scope["url_route"]["kwargs"]["code"]
         found = await self._authenticate(code)
         if isinstance(found, int):
@@ -128,6 +136,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "flusher", None) is not None:
+            self.flusher.cancel()
         if not getattr(self, "groups_joined", None):
             return
         await self.channel_layer.group_send(
@@ -154,7 +164,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         try:
             data = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested thousands deep
             await self.send_json(error("bad_json", "That message is not valid JSON."))
             return
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
@@ -165,7 +175,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def _dispatch(self, data: dict[str, Any]) -> None:
         kind = data["type"]
         if kind == "ping":
-            await self.send_json({"type": "pong"})
+            await self._renew_groups()
+            await self.send_json({"type": "pong", "revision": await self._revision()})
         elif kind == "sync":
             await self._send_events_since(data)
         elif kind == "drag":
@@ -204,6 +215,17 @@ class BoardConsumer(AsyncWebsocketConsumer):
             )
             return
         await self.send_json({"type": "ack", "op_id": op_id, **(extra or {})})
+
+    async def _renew_groups(self) -> None:
+        """Join this connection's groups again (idempotent). A restarted Redis forgets every
+        group: without this, a connection that survived the restart would stay open but deaf
+        (the fault run found 8 of 19). The browser pings every 10 s, so it hears again soon."""
+        now = time.monotonic()
+        if now - self.groups_renewed < GROUP_RENEW_INTERVAL:
+            return
+        self.groups_renewed = now
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
 
     async def _refuse_flood(self) -> None:
         # One error a second at most: answering every message of a flood would be a flood.
@@ -261,7 +283,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # --- server → client -------------------------------------------------------------------
 
     async def map_event(self, envelope: dict[str, Any]) -> None:
-        await self.send_json(envelope["message"])
+        # Events are sent once per tick: a burst of moves reaches each screen as a few frames
+        # of several events, not one frame per event per person.
+        self.outgoing.append(envelope["message"])
+        if self.flusher is None:
+            self.flusher = asyncio.ensure_future(self._flush_events())
+
+    async def _flush_events(self) -> None:
+        await asyncio.sleep(EVENT_TICK)
+        events, self.outgoing, self.flusher = self.outgoing, [], None
+        if len(events) == 1:
+            await self.send_json(events[0])
+        elif events:
+            await self.send_json({"type": "events", "events": events})
 
     async def workshop_event(self, envelope: dict[str, Any]) -> None:
         await self.send_json(envelope["message"])
@@ -368,6 +402,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
         entry = HANDLERS[kind]
         check_allowed(entry, ctx)
         return entry.fn(ctx, data)
+
+    @database_sync_to_async
+    def _revision(self) -> int | None:
+        # The pong carries the map's revision: a client that missed a broadcast (a restarted
+        # channel layer drops them) and has nothing pending learns it is behind, and syncs.
+        return JourneyMap.objects.filter(pk=self.map_id).values_list("revision", flat=True).first()
 
     @database_sync_to_async
     def _events_since(self, since: int) -> dict[str, Any]:

@@ -148,6 +148,7 @@ class LiveBoard {
     const handler = {
       hello: () => this.onHello(message),
       event: () => this.receiveEvent(message),
+      events: () => message.events.forEach((e) => this.receiveEvent(e)),
       ack: () => this.onAck(message),
       error: () => this.onError(message),
       sync: () => message.events.forEach((e) => this.receiveEvent(e)),
@@ -156,6 +157,12 @@ class LiveBoard {
       drag: () => this.markNote(message.touchpoint, message.participant, "dragging"),
       focus: () => this.onFocus(message),
       "workshop.state": () => this.onWorkshopState(message),
+      // The server is ahead and nothing is on its way (a broadcast was lost): ask for it.
+      pong: () => {
+        if (message.revision > this.revision && !this.pending.size) {
+          this.send({ type: "sync", since: this.revision });
+        }
+      },
     }[message.type];
     if (handler) handler();
     document.dispatchEvent(new CustomEvent("journeymap:message", { detail: message }));

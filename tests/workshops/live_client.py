@@ -165,6 +165,10 @@ class LiveClient:
     def handle(self, message: dict[str, Any]) -> None:
         self.seen.append(message)
         kind = message["type"]
+        if kind == "events":
+            for event in message["events"]:
+                self.handle(event)
+            return
         if kind == "event" and self.drop_events and self.rng.random() < self.drop_events:
             return
         if kind == "event":
