@@ -76,19 +76,33 @@ def wrap(paragraph: list[Span], width: float) -> list[Line]:
     return _wrap(tuple(paragraph), round(width, 2))
 
 
-def _one_line(paragraph: tuple[Span, ...], width: float) -> list[Line] | None:
-    """The common case, a one-span text in the body font that fits: no tokenising needed."""
+def _one_font(paragraph: tuple[Span, ...], width: float) -> list[Line] | None:
+    """The common case: one span, all in the body font, no word longer than a line. Words are
+    measured whole (cached) and packed greedily; None sends anything else to the full path."""
     if len(paragraph) != 1:
         return None
     span = paragraph[0]
-    text = " ".join(span.text.split())
-    if not text or not text.isprintable() or not _covered(text):
+    words = span.text.split()
+    if not words or not span.text.isprintable() or not _covered(span.text):
         return None
     font = BOLD if span.bold else BODY
-    w = _width(text, font) * span.size
-    if w > width:
-        return None
-    return [Line([(font, span.size, span.colour, text)], w, span.size * 1.25)]
+    size, colour, height = span.size, span.colour, span.size * 1.25
+    space = _width(" ", font) * size
+    lines: list[Line] = []
+    current: list[str] = []
+    used = 0.0
+    for word in words:
+        w = _width(word, font) * size
+        if w > width:
+            return None
+        if current and used + space + w > width:
+            lines.append(Line([(font, size, colour, " ".join(current))], used, height))
+            current, used = [word], w
+        else:
+            used += (space if current else 0.0) + w
+            current.append(word)
+    lines.append(Line([(font, size, colour, " ".join(current))], used, height))
+    return lines
 
 
 def _covered(text: str) -> bool:
@@ -97,7 +111,7 @@ def _covered(text: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def _wrap(paragraph: tuple[Span, ...], width: float) -> list[Line]:
-    quick = _one_line(paragraph, width)
+    quick = _one_font(paragraph, width)
     if quick is not None:
         return quick
     lines: list[Line] = []
@@ -239,20 +253,37 @@ class Grid(Flowable):
         ]
 
     def draw(self) -> None:
+        """Shapes first, then all the text in one text object: font and colour changes are
+        PDF operators, and one object carries its state from cell to cell."""
         canvas = self.canv
+        placed = list(self._cells())
+        for cell, x, y, width, height in placed:
+            _draw_shapes(canvas, cell, x, y, width, height)
         y = self.height
-        for row in ([self.header] if self.header else []) + self.rows:
+        for row in self._all_rows():
+            y -= row.height
+            if row.rule_below is not None:
+                canvas.setStrokeColor(row.rule_below)
+                canvas.setLineWidth(0.4)
+                canvas.line(0, y, self.width, y)
+        writer = _TextWriter(canvas.beginText())
+        for cell, x, y, _, height in placed:
+            writer.cell(cell, x, y, height)
+        canvas.drawText(writer.text)
+
+    def _all_rows(self) -> list[Row]:
+        return ([self.header] if self.header else []) + self.rows
+
+    def _cells(self):
+        y = self.height
+        for row in self._all_rows():
             height = row.height
             y -= height
             x = 0.0
             for i, cell in enumerate(row.cells):
                 width = self.widths[i] if cell.drawing is None else sum(self.widths[i:])
-                _draw_cell(canvas, cell, x, y, width, height)
+                yield cell, x, y, width, height
                 x += self.widths[i]
-            if row.rule_below is not None:
-                canvas.setStrokeColor(row.rule_below)
-                canvas.setLineWidth(0.4)
-                canvas.line(0, y, self.width, y)
 
 
 def _split_row(row: Row, room: float) -> tuple[Row | None, Row]:
@@ -276,7 +307,7 @@ def _split_row(row: Row, room: float) -> tuple[Row | None, Row]:
     return Row(heads, row.rule_below), Row(tails, row.rule_below)
 
 
-def _draw_cell(canvas, cell: Cell, x: float, y: float, width: float, height: float) -> None:
+def _draw_shapes(canvas, cell: Cell, x: float, y: float, width: float, height: float) -> None:
     inset = cell.inset
     if cell.background is not None:
         canvas.setFillColor(cell.background)
@@ -286,27 +317,33 @@ def _draw_cell(canvas, cell: Cell, x: float, y: float, width: float, height: flo
         canvas.rect(x + inset, y + inset, RULE_WIDTH, height - 2 * inset, stroke=0, fill=1)
     if cell.drawing is not None:
         cell.drawing.drawOn(canvas, x + PAD, y + PAD)
-        return
-    if not cell.lines:
-        return
-    top = y + height - PAD - inset / 2
-    left = x + PAD + inset + (RULE_WIDTH if cell.rule is not None else 0)
-    text = canvas.beginText()
-    style: tuple = ()
-    painted = None
-    for line in cell.lines:
-        top -= line.height
-        text.setTextOrigin(left, top + line.height * 0.22)
-        for font, size, colour, run in line.runs:
-            # Each state change is a PDF operator: only emit the ones that change something.
-            if style != (font, size):
-                text.setFont(font, size)
-                style = (font, size)
-            if painted is not colour:
-                text.setFillColor(colour)
-                painted = colour
-            text._textOut(run)  # no cursor tracking: each line sets its origin
-    canvas.drawText(text)
+
+
+class _TextWriter:
+    """Writes cells' lines into one text object, emitting a font or colour only on change."""
+
+    def __init__(self, text) -> None:
+        self.text = text
+        self.style: tuple = ()
+        self.painted: colors.Color | None = None
+
+    def cell(self, cell: Cell, x: float, y: float, height: float) -> None:
+        if cell.drawing is not None or not cell.lines:
+            return
+        text = self.text
+        top = y + height - PAD - cell.inset / 2
+        left = x + PAD + cell.inset + (RULE_WIDTH if cell.rule is not None else 0)
+        for line in cell.lines:
+            top -= line.height
+            text.setTextOrigin(left, top + line.height * 0.22)
+            for font, size, colour, run in line.runs:
+                if self.style != (font, size):
+                    text.setFont(font, size)
+                    self.style = (font, size)
+                if self.painted is not colour:
+                    text.setFillColor(colour)
+                    self.painted = colour
+                text._textOut(run)  # no cursor tracking: each line sets its origin
 
 
 def draw_text_line(canvas, x: float, y: float, spans: list[Span], width: float) -> None:
