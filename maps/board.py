@@ -77,17 +77,39 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
     return {name: reverse(name, args=[journey_map.pk]) for name in names}
 
 
+CHANNEL_LABELS = dict(Channel.choices)
+
+
+def note_meta(note: Touchpoint) -> str:
+    """The note's meta line (channel · department · group · marks), as _note.html shows it.
+    Made here once per note because the template's way costs more per note than all else."""
+    parts = [CHANNEL_LABELS.get(note.channel, note.channel)]
+    if note.department:
+        parts.append(note.department)
+    if note.group_id is not None:
+        parts.append(note.group.name)
+    if note.critical:
+        parts.append("critical")
+    if note.internal:
+        parts.append("internal")
+    return " · ".join(parts)
+
+
 def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
     stages = list(journey_map.stages.order_by("position", "id"))
     columns = {stage.pk: StageColumn(stage) for stage in stages}
     notes = journey_map.touchpoints.select_related("group").order_by("position", "id")
     for note in notes:
+        note.meta = note_meta(note)
         columns[note.stage_id].touchpoints.append(note)
     return {
         "map": journey_map,
         "persona": journey_map.persona,
         "role": role,
         "can_edit": role in ("owner", "editor"),
+        # The htmx edit controls (board page). The live page sets can_edit for participants
+        # but edits through board.js, and marks itself with live=True.
+        "htmx_edit": role in ("owner", "editor"),
         "is_owner": role == "owner",
         "columns": list(columns.values()),
         "curve": emotion_curve(stages),

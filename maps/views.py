@@ -478,16 +478,17 @@ def note_update(request: HttpRequest, map_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def note_move(request: HttpRequest, map_id: int) -> HttpResponse:
+    """One step (`to`: up, down, previous, next: the keyboard's moves) or to a stage and index."""
+    note_id = _posted_id_or_none(request, "touchpoint")
+
     def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        note_id = _posted_id(request, "touchpoint")
         if "index" in request.POST:
-            stage_id = _posted_id(request, "stage")
-            index = _posted_id(request, "index")
+            stage_id, index = _posted_id(request, "stage"), _posted_id(request, "index")
             ops.move_touchpoint(actor, journey_map, note_id, stage=stage_id, index=index)
         else:
             ops.step_touchpoint(actor, journey_map, note_id, request.POST.get("to", ""))
 
-    return _edit(request, map_id, change)
+    return _edit(request, map_id, change, focus_note=note_id)
 
 
 @login_required

@@ -77,11 +77,12 @@ def test_facilitator_builds_a_map_with_the_editor(server, new_page):
         "<b>Books</b> a test drive"
     )
 
-    # Move a note by keyboard only: focus its "Move up" button and press Enter twice; focus
-    # stays on the button across the board's refresh.
+    # Move a note by keyboard only: Tab to it, Alt + arrow keys; focus stays on the note
+    # across the board's refresh, so the keys can be pressed again.
+    page.get_by_label("New note in Awareness").focus()
     booked = note(page, "a test drive")
-    booked.get_by_role("button", name="Move up").focus()
-    page.keyboard.press("Enter")
+    booked.focus()
+    page.keyboard.press("Alt+ArrowUp")
     awareness_notes = notes_of(page, "Awareness")
     expect(awareness_notes).to_have_text(
         [
@@ -90,7 +91,8 @@ def test_facilitator_builds_a_map_with_the_editor(server, new_page):
             "Reads reviews from other parents",
         ]
     )
-    page.keyboard.press("Enter")
+    expect(note(page, "a test drive")).to_be_focused()
+    page.keyboard.press("Alt+ArrowUp")
     expect(awareness_notes).to_have_text(
         [
             "<b>Books</b> a test drive",
@@ -98,20 +100,31 @@ def test_facilitator_builds_a_map_with_the_editor(server, new_page):
             "Reads reviews from other parents",
         ]
     )
-    # Then to the next stage, still by keyboard (Tab from "Move up" passes "Move down", "←").
-    for _ in range(3):
-        page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == (
-        "Move to the next stage"
-    )
-    page.keyboard.press("Enter")
+    page.keyboard.press("Alt+ArrowRight")
     expect(notes_of(page, "Consideration")).to_have_text(["<b>Books</b> a test drive"])
+    expect(note(page, "a test drive")).to_be_focused()
+    # The same moves as buttons in the note's editor (Tab to "Edit", Enter opens it).
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    note(page, "a test drive").get_by_role("button", name="Move to the previous stage").click()
+    expect(notes_of(page, "Awareness")).to_have_text(
+        [
+            "<b>Books</b> a test drive",
+            "Sees an ad on a school run",
+            "Reads reviews from other parents",
+        ]
+    )
+    page.keyboard.press("Alt+ArrowRight")
+    expect(notes_of(page, "Consideration")).to_have_text(["<b>Books</b> a test drive"])
+    # At the edge: refused in words, nothing moves.
+    page.keyboard.press("Alt+ArrowUp")
+    page.get_by_text("already at the top of its stage").wait_for()
     screenshot(page, "editor-moved-by-keyboard")
     moved = Touchpoint.objects.get(text="<b>Books</b> a test drive")
     assert moved.stage.name == "Consideration"
 
     # Mark a note critical through its editor.
-    note(page, "Reads reviews").get_by_text("Edit", exact=True).click()
+    note(page, "Reads reviews").locator("summary").click()
     page.get_by_role("checkbox", name="Critical").check()
     page.get_by_role("button", name="Save note").click()
     page.wait_for_selector("li.note.critical")

@@ -95,13 +95,13 @@ def test_viewer_sees_the_board_without_edit_controls(client, journey_map, notes,
     assert f'data-touchpoint="{notes[0].pk}"' in html
     assert "Edit lanes" not in html
     assert 'class="add-note"' not in html
-    assert "note-move" not in html
+    assert "note-edit" not in html and "data-move-url" not in html
 
 
 def test_editor_sees_edit_controls(client, journey_map, notes, editor):
     client.force_login(editor)
     html = client.get(reverse("board", args=[journey_map.pk])).content.decode()
-    assert "Edit lanes" in html and 'class="add-note"' in html and "note-move" in html
+    assert "Edit lanes" in html and 'class="add-note"' in html and "note-edit" in html
 
 
 def test_board_markup_keeps_the_contract(client, journey_map, stages, notes, owner):
@@ -514,3 +514,21 @@ def test_a_conflicting_text_edit_is_refused(client, journey_map, notes, owner, a
     assert response.status_code == 422
     assert b"Someone else changed this note" in response.content
     assert len(events(journey_map)) == before
+
+
+def test_a_moved_note_keeps_the_focus_after_the_board_refresh(client, journey_map, notes, owner):
+    client.force_login(owner)
+    html = post(client, "note_move", journey_map, {"touchpoint": notes[0].pk, "to": "down"})
+    html = html.content.decode()
+    assert f'data-touchpoint="{notes[0].pk}"' in html
+    focused = html[html.index(f'data-touchpoint="{notes[0].pk}"') :].split(">", 1)[0]
+    assert "autofocus" in focused
+    assert html.count("autofocus") == 1
+
+
+def test_the_note_editor_offers_move_buttons(client, journey_map, notes, owner):
+    client.force_login(owner)
+    url = reverse("note_form", args=[journey_map.pk])
+    html = client.get(url, {"touchpoint": notes[0].pk}).content.decode()
+    for label in ("Move up", "Move down", "Move to the previous stage", "Move to the next stage"):
+        assert f'aria-label="{label}"' in html

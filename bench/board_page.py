@@ -1,0 +1,206 @@
+"""Board page: server time and query count for maps of 5x10, 12x40 and 20x100 notes, on SQLite
+and PostgreSQL, and the time of one htmx edit's answer (a note moved, the board re-rendered).
+
+    .venv/bin/python bench/board_page.py [--runs 30] [--backends sqlite,postgres]
+
+Each backend runs in its own process on its own throwaway database: SQLite in a temporary file,
+PostgreSQL as test_jm_bench_editor on BENCH_PG (default postgres://postgres@127.0.0.1:5432),
+created and dropped by Django's test-database utilities. Server time is the whole request through
+Django's test client (middleware, session, permission check, queries, template), production
+settings (DEBUG off). The first request of each map is a warm-up and is not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = [(5, 10), (12, 40), (20, 100)]
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def summary(times: list[float], cpu: list[float]) -> dict[str, float]:
+    return {
+        "median": statistics.median(times) * 1000,
+        "p95": percentile(times, 0.95) * 1000,
+        "max": max(times) * 1000,
+        "cpu": statistics.median(cpu) * 1000,
+    }
+
+
+def timed(request) -> tuple[float, float]:
+    """Wall time and this process's CPU time of one request: on a shared machine the CPU time
+    shows the server's own cost when other processes slow the wall clock down."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    request()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_backend(runs: int) -> list[dict]:
+    """In the child process: build the maps and time the board (Django set up here)."""
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    # Production serves hashed static names from collectstatic's manifest; the bench has not
+    # run collectstatic, so it links plain names (the lookup costs the same).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from django.test.utils import CaptureQueriesContext
+
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        return [measure(stages, notes, runs, CaptureQueriesContext) for stages, notes in SIZES]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def build(stages: int, notes: int):
+    from django.contrib.auth import get_user_model
+
+    from maps import operations as ops
+    from maps import positions
+    from maps.models import Stage, Touchpoint, TouchpointGroup
+
+    user = get_user_model().objects.create_user(f"bench{stages}x{notes}")
+    actor = ops.Actor.for_user(user)
+    persona = ops.create_persona(user, name="Sarah Mitchell", quote="A safe car we can afford.")
+    journey_map = ops.create_map(
+        actor,
+        title=f"{stages}x{notes}",
+        persona=persona,
+        stage_names=[f"Stage {i + 1}" for i in range(stages)],
+    )
+    Stage.objects.filter(map=journey_map).update(
+        actions="Searches online, compares, books a visit.",
+        feelings="Hopeful",
+        emotion_now=1,
+        emotion_aspiration=2,
+        personnel="Marketing, Sales",
+    )
+    groups = [TouchpointGroup.objects.create(map=journey_map, name=f"Group {i}") for i in range(3)]
+    keys = positions.keys_after(None, notes)
+    Touchpoint.objects.bulk_create(
+        Touchpoint(
+            map=journey_map,
+            stage=stage,
+            position=keys[i],
+            text=f"Touchpoint {i + 1} of {stage.name}: the customer sees something",
+            channel="website",
+            department="Sales",
+            group=groups[i % 3] if i % 4 == 0 else None,
+            critical=i % 5 == 0,
+            internal=i % 9 == 0,
+        )
+        for stage in journey_map.stages.all()
+        for i in range(notes)
+    )
+    return user, journey_map
+
+
+def measure(stages: int, notes: int, runs: int, capture) -> dict:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    user, journey_map = build(stages, notes)
+    client = Client()
+    client.force_login(user)
+    url = reverse("board", args=[journey_map.pk])
+    client.get(url)  # warm-up: template loading, first connection
+    with capture(connection) as queries:
+        response = client.get(url)
+    # Counted now: the log is read lazily and every later request clears it.
+    query_count = len(queries)
+    assert response.status_code == 200, response.status_code
+    page = [timed(lambda: client.get(url)) for _ in range(runs)]
+    # One htmx edit: a note steps down and back up, each answered with the whole board.
+    note = journey_map.touchpoints.order_by("stage__position", "position").first()
+    move = reverse("note_move", args=[journey_map.pk])
+    edits = []
+    for i in range(runs):
+        data = {"touchpoint": note.pk, "to": "down" if i % 2 == 0 else "up"}
+        edits.append(timed(lambda data=data: client.post(move, data, HTTP_HX_REQUEST="true")))
+    return {
+        "size": f"{stages}x{notes}",
+        "queries": query_count,
+        "kib": len(response.content) // 1024,
+        "page": summary(*zip(*page, strict=True)),
+        "edit": summary(*zip(*edits, strict=True)),
+    }
+
+
+def child(backend: str, runs: int) -> list[dict]:
+    if backend == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp()}/bench_editor.sqlite3"
+    else:
+        url = f"{PG}/jm_bench_editor"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "journeymap.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-not-a-secret",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    env.pop("REDIS_URL", None)
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", "--runs", str(runs)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_backend(args.runs)))
+        return
+    print(f"Board page, {args.runs} requests per map (ms; queries per page; page size)\n")
+    header = (
+        "| backend | map | queries | KiB | page median | p95 | max | CPU median "
+        "| htmx edit median | p95 | max | CPU median |"
+    )
+    print(header)
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for backend in args.backends.split(","):
+        for row in child(backend, args.runs):
+            page, edit = row["page"], row["edit"]
+            print(
+                f"| {backend} | {row['size']} | {row['queries']} | {row['kib']} "
+                f"| {page['median']:.1f} | {page['p95']:.1f} | {page['max']:.1f} "
+                f"| {page['cpu']:.1f} "
+                f"| {edit['median']:.1f} | {edit['p95']:.1f} | {edit['max']:.1f} "
+                f"| {edit['cpu']:.1f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()
