@@ -221,7 +221,7 @@ def loads(data: bytes | str) -> Any:
         raise DocumentInvalid([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as problem:
+    except (ValueError, UnicodeDecodeError, RecursionError) as problem:
         raise DocumentInvalid([f"file: not valid JSON ({problem})"]) from None
 
 

@@ -159,6 +159,8 @@ def test_a_file_that_is_not_a_journeymap_export_is_refused():
     with pytest.raises(DocumentInvalid) as refused:
         loads(b"{not json")
     assert refused.value.errors[0].startswith("file: not valid JSON")
+    with pytest.raises(DocumentInvalid):
+        loads(b"[" * 200_000)  # nesting deeper than the parser's recursion limit
     with pytest.raises(DocumentInvalid) as refused:
         ops.import_map(ops.Actor(user=object(), name="x"), {"format": "trello"})
     assert any(e.startswith("format") for e in refused.value.errors)
