@@ -273,7 +273,8 @@ def _spine(report: Report, width: float, per_page: int) -> list[Flowable]:
 def _lane_cell(stage: StageReport, lane: str, width: float) -> Cell:
     if lane == "feelings":
         scores = f"now {score(stage.emotion_now)} · aim {score(stage.emotion_aspiration)}"
-        paragraphs = [[Span(stage.feelings)], [Span(scores, colour=MUTED)]]
+        paragraphs = [[Span(stage.feelings)]] if stage.feelings else []
+        paragraphs.append([Span(scores, colour=MUTED)])
     elif lane == "metrics":
         parts = []
         if stage.conversion_pct is not None:
