@@ -87,6 +87,12 @@ def clean_text(value: Any, field: str, maximum: int, *, required: bool = False) 
         raise OperationError("invalid", f"{field} must be text.", field=field)
     # NUL cannot be stored by PostgreSQL and is never meaningful in a note.
     value = value.replace("\x00", "").strip()
+    # JSON can carry lone surrogates ("\ud800"), which no UTF-8 database can store.
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise OperationError("invalid", f"{field} is not valid text.", field=field) from None
     if required and not value:
         raise OperationError("invalid", f"{field} cannot be empty.", field=field)
     if len(value) > maximum:
