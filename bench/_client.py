@@ -23,6 +23,7 @@ import websockets
 from tests.workshops.live_client import apply_event, state_from_snapshot
 
 GAP_WAIT = 0.8  # as board.js: a missing revision may be on its way
+PING_EVERY = 10.0  # as board.js (PING_EVERY_MS / 2)
 RECONNECT_MIN, RECONNECT_MAX = 0.5, 5.0
 CLOSE_CODES_FINAL = {4403, 4404}
 
@@ -57,12 +58,14 @@ class BenchClient:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=self.name)
+        self._heartbeat = asyncio.create_task(self.heartbeat())
 
     async def stop(self) -> None:
         self.stopped = True
         if self.ws is not None:
             with contextlib.suppress(Exception):
                 await self.ws.close()
+        self._heartbeat.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(BaseException):
@@ -150,6 +153,11 @@ class BenchClient:
         elif kind == "sync":
             for event in message["events"]:
                 self._receive(event)
+        elif kind == "pong":
+            # As board.js: the server is ahead and nothing is pending (a lost broadcast).
+            revision = message.get("revision")
+            if isinstance(revision, int) and revision > self.state["revision"] and not self.pending:
+                self._sync_task = asyncio.ensure_future(self.sync())
         elif kind == "snapshot":
             self.took_snapshot = True
             self.state = state_from_snapshot(message["snapshot"])
@@ -177,6 +185,13 @@ class BenchClient:
         for revision in [r for r in self.pending if r <= self.state["revision"]]:
             del self.pending[revision]
         self.gap_since = (self.gap_since or time.monotonic()) if self.pending else None
+
+    async def heartbeat(self) -> None:
+        """As board.js: a ping every 10 s while connected (renews the server's groups)."""
+        while not self.stopped:
+            await asyncio.sleep(PING_EVERY)
+            if self.connected.is_set():
+                await self.send({"type": "ping"})
 
     async def heal_gaps(self) -> None:
         """Call every few hundred ms: ask for a revision that stayed missing (board.js does)."""
