@@ -45,6 +45,8 @@ class BenchClient:
         self.failed: dict[str, str] = {}  # op_id -> error code reported to the sender
         self.applied_ops: set[str] = set()  # op_ids of the events applied to the board
         self.took_snapshot = False
+        self.sent_at: dict[str, float] = {}
+        self.latencies: list[float] = []  # seconds from operate() to its ack
         self.other_errors: list[dict[str, Any]] = []
         self.ws: Any = None
         self.connected = asyncio.Event()
@@ -120,6 +122,7 @@ class BenchClient:
         message = {"type": kind, "op_id": op_id, **fields}
         self.outbox[op_id] = message
         self.sent[op_id] = message
+        self.sent_at[op_id] = time.monotonic()
         if self.connected.is_set():
             await self.send(message)
         return op_id
@@ -140,6 +143,8 @@ class BenchClient:
         elif kind == "ack":
             op_id = message["op_id"]
             self.outbox.pop(op_id, None)
+            if op_id not in self.acked and op_id in self.sent_at:
+                self.latencies.append(time.monotonic() - self.sent_at[op_id])
             self.acked[op_id] = message.get("revision", 0)
             if message.get("event"):
                 self._receive(message["event"])
@@ -150,7 +155,7 @@ class BenchClient:
                 self.failed[op_id] = message.get("code", "?")
             else:
                 self.other_errors.append(message)
-        elif kind == "sync":
+        elif kind in ("sync", "events"):  # "events": a batch the server gathered in one tick
             for event in message["events"]:
                 self._receive(event)
         elif kind == "pong":
