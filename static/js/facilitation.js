@@ -56,9 +56,9 @@ class Facilitation {
     board.operate(type, fields);
   }
 
-  say(text) {
+  say(text, role = "alert") {
     const board = this.live();
-    if (board && board.say) board.say(text);
+    if (board && board.say) board.say(text, role);
   }
 
   // --- incoming ------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ class Facilitation {
       this.mine.budget = state.vote_budget;
       this.mine.remaining = Math.max(0, state.vote_budget - this.mine.used);
     }
-    if (before && before.phase !== state.phase) this.say(`Phase: ${state.phase_label}. ${state.phase_hint}`);
+    if (before && before.phase !== state.phase) this.say(`Phase: ${state.phase_label}. ${state.phase_hint}`, "status");
     this.render();
   }
 

@@ -184,3 +184,36 @@ def test_phase_changes_are_not_map_events(workshop, journey_map):
     set_phase(workshop, "vote")
     set_locked(workshop, True)
     assert journey_map.events.count() == before
+
+
+@pytest.mark.parametrize(
+    ("message_type", "fields"),
+    [
+        ("phase.set", {}),
+        ("phase.set", {"phase": "vote", "extra": 1}),
+        ("phase.set", {"phase": ["vote"]}),
+        ("board.lock", {"locked": "true"}),
+        ("votes.budget", {"budget": "5"}),
+        ("votes.budget", {"budget": 0}),
+        ("timer.start", {"seconds": 10**9}),
+        ("timer.pause", {"now": True}),
+        ("votes.reveal", {"phase": "reveal"}),
+        ("vote.set", {"touchpoint": 1, "tag": "pain"}),
+        ("vote.set", {"touchpoint": "1", "tag": "pain", "on": True}),
+        ("vote.set", {"touchpoint": 2**70, "tag": "pain", "on": True}),
+    ],
+)
+def test_malformed_facilitation_messages_are_refused_and_change_nothing(
+    workshop, people, message_type, fields
+):
+    set_phase(workshop, "vote")
+    workshop.refresh_from_db()
+    before = workshop_state(workshop)
+    ctx = Context(workshop=workshop, participant=people["facilitator"], journey_map=workshop.map)
+    with pytest.raises(OperationError) as refused:
+        HANDLERS[message_type].fn(ctx, {"type": message_type, "op_id": "x", **fields})
+    assert refused.value.code in ("invalid", "not_found")
+    workshop.refresh_from_db()
+    after = workshop_state(workshop)
+    assert {**after, "timer": None} == {**before, "timer": None}
+    assert after["timer"]["state"] == before["timer"]["state"]
