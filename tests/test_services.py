@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
 
 from tests.conftest import require_postgres, require_redis
@@ -27,17 +27,19 @@ async def test_a_message_crosses_the_redis_channel_layer():
     require_redis()
     from channels_redis.core import RedisChannelLayer
 
-    layer = get_channel_layer()
-    assert isinstance(layer, RedisChannelLayer)
-    # A second, independent layer object: the message must travel through Redis, not memory.
-    other = RedisChannelLayer(hosts=[os.environ["REDIS_URL"]], prefix=layer.prefix)
-    channel = await other.new_channel()
-    await other.group_add("services-check", channel)
+    assert isinstance(get_channel_layer(), RedisChannelLayer)
+    # Two independent layer objects built from the configured settings: the message must travel
+    # through Redis, not through memory. (The process-wide layer is left alone: its connection
+    # pools belong to other tests' event loops.)
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    sender, receiver = RedisChannelLayer(**config), RedisChannelLayer(**config)
+    channel = await receiver.new_channel()
+    await receiver.group_add("services-check", channel)
     try:
-        await layer.group_send("services-check", {"type": "ping", "text": "through redis"})
-        message = await asyncio.wait_for(other.receive(channel), timeout=5)
+        await sender.group_send("services-check", {"type": "ping", "text": "through redis"})
+        message = await asyncio.wait_for(receiver.receive(channel), timeout=5)
         assert message == {"type": "ping", "text": "through redis"}
     finally:
-        await other.group_discard("services-check", channel)
-        await layer.close_pools()
-        await other.close_pools()
+        await receiver.group_discard("services-check", channel)
+        await sender.close_pools()
+        await receiver.close_pools()
