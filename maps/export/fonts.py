@@ -52,6 +52,7 @@ FALLBACK_BLOCKS = {
 }
 PLACEHOLDER = "\u25a1"  # □, which DejaVu Sans has
 
+
 class _Font(TTFont):
     """reportlab's TrueType font with a fast path for the commonest call while drawing.
 
@@ -164,11 +165,3 @@ def markup(text: str, *, line_breaks: bool = True) -> str:
             run.append(char)
     flush()
     return "".join(out)
-
-
-def plain(text: str) -> str:
-    """Text for places that take one font (drawing strings): uncovered characters replaced."""
-    register_fonts()
-    return "".join(
-        char if font_for(char) == BODY else PLACEHOLDER for char in map(_visible, text) if char
-    )

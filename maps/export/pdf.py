@@ -37,6 +37,7 @@ PAPER = {"a4": landscape(A4), "a3": landscape(A3)}
 STAGES_PER_PAGE = {"a4": 5, "a3": 7}
 MARGIN = 12 * mm
 LABEL_WIDTH = 62
+MAX_PERSONA_BESIDE = 260  # points of persona details that may stand beside the legend
 
 INK = colors.HexColor("#111827")
 MUTED = colors.HexColor("#4b5563")
@@ -169,14 +170,24 @@ def _overview(report: Report, width: float) -> list[Flowable]:
     facts.append(f"revision {report.revision}")
     head = [Paragraph(markup(report.title), TITLE), p(" · ".join(facts), BODY_TEXT)]
     right = [_legend(), Spacer(1, 6), *_workshop_facts(report)]
+    left_width = width * 0.62
+    left = _persona_panel(report)
+    details = _persona_details(report, left_width)
+    below: list[Flowable] = []
+    # Beside the legend when it fits the top of the page; long personas (each field may hold
+    # 2,000 characters) go below at full width, in a table that may continue on the next page.
+    if details is not None and details.wrap(left_width, 10_000)[1] < MAX_PERSONA_BESIDE:
+        left += [Spacer(1, 3), details]
+    elif details is not None:
+        below = [Spacer(1, 4), _persona_details(report, width)]
     panel = Table(
-        [[_persona_panel(report), right]],
-        colWidths=[width * 0.62, width * 0.38],
+        [[left, right]],
+        colWidths=[left_width, width - left_width],
         style=TableStyle(
             [("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]
         ),
     )
-    return [*head, Spacer(1, 6), panel]
+    return [*head, Spacer(1, 6), panel, *below]
 
 
 def _persona_panel(report: Report) -> list[Flowable]:
@@ -193,24 +204,24 @@ def _persona_panel(report: Report) -> list[Flowable]:
         out.append(p(persona.role, BODY_TEXT))
     if persona.quote:
         out.append(Paragraph(f"<i>“{markup(persona.quote)}”</i>", BODY_TEXT))
-    rows = [[p(label, MUTED_TEXT), p(value)] for label, value in persona.rows]
-    if rows:
-        out.append(Spacer(1, 3))
-        out.append(
-            Table(
-                rows,
-                colWidths=[80, None],
-                style=TableStyle(
-                    [
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                        ("TOPPADDING", (0, 0), (-1, -1), 1),
-                        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                    ]
-                ),
-            )
-        )
     return out
+
+
+def _persona_details(report: Report, width: float) -> Grid | None:
+    """Demographics, psychographics, behaviour, goals and expectations, as label and text."""
+    if report.persona is None or not report.persona.rows:
+        return None
+    widths = [84.0, width - 84.0]
+    rows = [
+        Row(
+            [
+                Cell(cell_lines([[Span(label, 7.5, colour=MUTED)]], widths[0])),
+                Cell(cell_lines([[Span(value, 7.5)]], widths[1])),
+            ]
+        )
+        for label, value in report.persona.rows
+    ]
+    return Grid(widths, None, rows)
 
 
 def _legend() -> Table:

@@ -183,3 +183,20 @@ def test_markup_escapes_user_text_and_switches_font_per_character():
     assert font_for("ж") == "JM-Sans"
     assert font_for("한") == "JM-Hangul"
     assert font_for("\U0001f9ea") is None
+
+
+def test_a_persona_and_lanes_at_their_longest_are_printed_whole(journey_map, owner, actor):
+    def text_of(prefix: str) -> str:
+        return " ".join(f"{prefix}{n:04d}" for n in range(400))[:2000].rsplit(" ", 1)[0]
+
+    long_fields = ("demographics", "personality", "lifestyle", "purchase_reason", "goals")
+    persona_fields = {field: text_of(f"{field[:3]}-") for field in long_fields}
+    persona = ops.create_persona(owner, name="Long", **persona_fields)
+    ops.update_map(actor, journey_map, persona=persona)
+    for stage in journey_map.stages.all():
+        ops.update_stage(actor, journey_map, stage.pk, goals=text_of("goal-"))
+    journey_map.refresh_from_db()
+    text = squeeze("".join(pdf_text(render_pdf(build_report(journey_map)))))
+    for value in [*persona_fields.values(), text_of("goal-")]:
+        for word in value.split():
+            assert word in text, word
