@@ -183,7 +183,9 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_backend(args.runs)))
         return
-    print(f"Board page, {args.runs} requests per map (ms; queries per page; page size)\n")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"Board page, {args.runs} requests per map (ms; queries per page; page size)")
+    print(f"Machine load average at start (1, 5, 15 min): {load} on {os.cpu_count()} CPUs\n")
     header = (
         "| backend | map | queries | KiB | page median | p95 | max | CPU median "
         "| htmx edit median | p95 | max | CPU median |"
@@ -191,7 +193,8 @@ def main() -> None:
     print(header)
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
-        for row in child(backend, args.runs):
+        rows = child(backend, args.runs)
+        for row in rows:
             page, edit = row["page"], row["edit"]
             print(
                 f"| {backend} | {row['size']} | {row['queries']} | {row['kib']} "
@@ -200,6 +203,8 @@ def main() -> None:
                 f"| {edit['median']:.1f} | {edit['p95']:.1f} | {edit['max']:.1f} "
                 f"| {edit['cpu']:.1f} |"
             )
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nMachine load average at the end: {load}")
 
 
 if __name__ == "__main__":
