@@ -118,6 +118,10 @@ def focus_note(context: dict[str, Any], note_id: int | None) -> None:
 def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
     stages = list(journey_map.stages.order_by("position", "id"))
     columns = {stage.pk: StageColumn(stage) for stage in stages}
+    names = {stage.pk: stage.name for stage in stages}
+    for stage in stages:
+        # Shown as "loops back to …" without a query per stage.
+        stage.loop_name = names.get(stage.loops_back_to_id, "")
     notes = journey_map.touchpoints.select_related("group").order_by("position", "id")
     for note in notes:
         decorate_note(note)

@@ -3,6 +3,7 @@ maps.operations stays the authority and refuses anything the forms let through."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -143,9 +144,26 @@ class StageForm(forms.Form):
         label="Typical time spent", max_length=DEPARTMENT_MAX, required=False
     )
 
-    def __init__(self, *args: Any, stage_id: int, **kwargs: Any) -> None:
+    loops_back_to = forms.TypedChoiceField(
+        label="Loops back to",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Journeys are not always linear: the customer may go back to an earlier stage.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        stage_id: int,
+        earlier: Iterable[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("auto_id", f"stage-{stage_id}-%s")
         super().__init__(*args, **kwargs)
+        self.fields["loops_back_to"].choices = [("", "— does not loop back")] + [
+            (str(pk), name) for pk, name in earlier
+        ]
         for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 2

@@ -346,8 +346,12 @@ def stage_form(request: HttpRequest, map_id: int) -> HttpResponse:
         stage = _stage(journey_map, request)
     except OperationError as error:
         return HttpResponse(error.message, status=404)
-    initial = {"name": stage.name, **{lane: getattr(stage, lane) for lane in STAGE_LANES}}
-    form = StageForm(initial=initial, stage_id=stage.pk)
+    initial = {
+        "name": stage.name,
+        "loops_back_to": stage.loops_back_to_id,
+        **{lane: getattr(stage, lane) for lane in STAGE_LANES},
+    }
+    form = StageForm(initial=initial, stage_id=stage.pk, earlier=_earlier_stages(stage))
     context = {"form": form, "stage": stage, "map": journey_map}
     return render(request, "maps/_stage_form.html", context)
 
@@ -358,10 +362,17 @@ def stage_update(request: HttpRequest, map_id: int) -> HttpResponse:
     stage_id = _posted_id_or_none(request, "stage")
 
     def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        data = _valid(StageForm(request.POST, stage_id=stage_id or 0))
-        ops.update_stage(actor, journey_map, stage_id, **data)
+        stage = ops.get_stage(journey_map, stage_id)
+        form = StageForm(request.POST, stage_id=stage.pk, earlier=_earlier_stages(stage))
+        ops.update_stage(actor, journey_map, stage.pk, **_valid(form))
 
     return _edit(request, map_id, change, focus_stage=stage_id)
+
+
+def _earlier_stages(stage: Stage) -> list[tuple[int, str]]:
+    """The stages a stage may loop back to: those before it on the spine."""
+    earlier = stage.map.stages.filter(position__lt=stage.position).order_by("position")
+    return list(earlier.values_list("pk", "name"))
 
 
 def _posted_id_or_none(request: HttpRequest, name: str) -> int | None:

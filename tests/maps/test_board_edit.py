@@ -532,3 +532,19 @@ def test_the_note_editor_offers_move_buttons(client, journey_map, notes, owner):
     html = client.get(url, {"touchpoint": notes[0].pk}).content.decode()
     for label in ("Move up", "Move down", "Move to the previous stage", "Move to the next stage"):
         assert f'aria-label="{label}"' in html
+
+
+def test_a_stage_loops_back_to_an_earlier_stage(client, journey_map, stages, owner):
+    client.force_login(owner)
+    data = {"stage": stages[2].pk, "name": "Habit", "loops_back_to": stages[0].pk}
+    response = post(client, "stage_update", journey_map, data)
+    assert events(journey_map)[-1].payload["stage"]["loops_back_to"] == stages[0].pk
+    assert "Loops back to Sign up" in response.content.decode()
+
+
+def test_a_stage_cannot_loop_forward(client, journey_map, stages, owner):
+    client.force_login(owner)
+    data = {"stage": stages[0].pk, "name": "Sign up", "loops_back_to": stages[2].pk}
+    response = post(client, "stage_update", journey_map, data)
+    assert response.status_code == 422 and "Loops back to" in response.content.decode()
+    assert Stage.objects.get(pk=stages[0].pk).loops_back_to_id is None
