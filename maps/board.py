@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.urls import reverse
+from django.utils.html import format_html_join
 
 from .models import Channel, JourneyMap, Stage, Touchpoint, ValuePoint
 
@@ -80,6 +81,18 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
 CHANNEL_LABELS = dict(Channel.choices)
 
 
+def channel_options(selected: str = Channel.OTHER) -> str:
+    """The channel <option>s of every stage's add-note form, built once per page."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value == selected else "", label)
+            for value, label in Channel.choices
+        ),
+    )
+
+
 def note_meta(note: Touchpoint) -> str:
     """The note's meta line (channel · department · group · marks), as _note.html shows it.
     Made here once per note because the template's way costs more per note than all else."""
@@ -138,6 +151,6 @@ def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
         "columns": list(columns.values()),
         "curve": emotion_curve(stages),
         "urls": editor_urls(journey_map),
-        "channels": Channel.choices,
+        "channel_options": channel_options(),
         "value_points": ValuePoint.choices,
     }
