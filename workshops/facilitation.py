@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from maps.heat import REVEALED_PHASES, heat_for_map
+from maps.heat import REVEALED_PHASES, TAGS, heat_for_map
 from maps.models import Tag, Touchpoint
 from maps.operations import OperationError, clean_bool, clean_choice
 
@@ -117,7 +117,7 @@ def revealed_heat(workshop: Workshop) -> dict[str, Any]:
         "heat": {
             str(pk): {
                 "counts": entry.counts,
-                "levels": {tag: entry.level(tag) for tag in Tag.values},
+                "levels": {tag: entry.level(tag) for tag in TAGS},
                 "top": entry.top_tag,
                 "inconsistent": entry.inconsistent,
             }
