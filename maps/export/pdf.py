@@ -46,7 +46,6 @@ HEADER = colors.HexColor("#1f2937")
 LABEL_BG = colors.HexColor("#f3f4f6")
 NEUTRAL = colors.HexColor("#f9fafb")
 CRITICAL = colors.HexColor("#991b1b")
-SUBTLE = colors.HexColor("#374151")
 NOTE_GUTTER = 1.5
 # One hue per heat-map tag; a note takes the hue of its strongest tag, deeper as more voters gave it.
 TAG_COLOURS = {
@@ -306,11 +305,13 @@ def _note_cell(note: NoteReport, width: float) -> Cell:
     meta = " · ".join(part for part in (note.channel, note.department) if part)
     if note.group:
         meta += f" · group: {note.group}"
-    paragraphs = [[*first, Span(note.text)], [Span(meta, size=6.2, colour=SUBTLE)]]
+    # Meta lines differ from the note's text by size, not colour: one colour for the whole
+    # note means one colour operator per note in the PDF instead of three.
+    paragraphs = [[*first, Span(note.text)], [Span(meta, size=6.2)]]
     heat = note.heat
     if heat.voters:
         counts = " · ".join(f"{SHORT_TAG[t]} {heat.counts.get(t, 0)}" for t in TAG_COLOURS)
-        paragraphs.append([Span(f"{counts} of {heat.voters} voters", 6.2, colour=SUBTLE)])
+        paragraphs.append([Span(f"{counts} of {heat.voters} voters", 6.2)])
     if heat.inconsistent:
         paragraphs.append([Span("⚠ Inconsistent", size=6.2, bold=True)])
     return Cell(
