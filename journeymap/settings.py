@@ -162,7 +162,9 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Channels' in-memory layer, sweeping expired messages once a second instead of
+            # on every receive (workshops/layers.py explains the cost).
+            "BACKEND": "workshops.layers.RoomChannelLayer",
             "CONFIG": {"capacity": 1000, "expiry": 30},
         }
     }

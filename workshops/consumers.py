@@ -15,6 +15,7 @@ import logging
 import re
 import time
 import uuid
+from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -54,6 +55,10 @@ EVENT_TICK = 0.005
 SYNC_EVENT_LIMIT = 500
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
 GROUP_RENEW_INTERVAL = 5.0
+# ORM work runs in a pool of threads, not Channels' single shared one: operations on one map
+# are serialised by its row lock anyway, and meanwhile a slow broadcast or sync of one
+# connection does not hold up everyone else's messages.
+in_db_thread = partial(database_sync_to_async, thread_sensitive=False)
 # WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_UNKNOWN_WORKSHOP = 4404
@@ -348,7 +353,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     # --- database work (in a thread) -------------------------------------------------------
 
-    @database_sync_to_async
+    @in_db_thread
     def _authenticate(self, code: str) -> Participant | int:
         workshop = find_workshop(code)
         if workshop is None:
@@ -358,7 +363,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
         return participant if participant is not None else CLOSE_NOT_A_MEMBER
 
-    @database_sync_to_async
+    @in_db_thread
     def _hello(self) -> dict[str, Any]:
         participant = Participant.objects.select_related("workshop__map").get(
             pk=self.participant_id
@@ -380,7 +385,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "facilitation": hello_state(workshop, participant),
         }
 
-    @database_sync_to_async
+    @in_db_thread
     def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
         # A fresh context per message: the phase, the lock or the role may have changed since.
         participant = (
@@ -403,13 +408,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
         check_allowed(entry, ctx)
         return entry.fn(ctx, data)
 
-    @database_sync_to_async
+    @in_db_thread
     def _revision(self) -> int | None:
         # The pong carries the map's revision: a client that missed a broadcast (a restarted
         # channel layer drops them) and has nothing pending learns it is behind, and syncs.
         return JourneyMap.objects.filter(pk=self.map_id).values_list("revision", flat=True).first()
 
-    @database_sync_to_async
+    @in_db_thread
     def _events_since(self, since: int) -> dict[str, Any]:
         journey_map = JourneyMap.objects.get(pk=self.map_id)
         if since > journey_map.revision:
@@ -429,7 +434,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "events": [event.as_message() for event in events],
         }
 
-    @database_sync_to_async
+    @in_db_thread
     def _on_this_map_db(self, touchpoint: int, stage: int | None) -> bool:
         if not Touchpoint.objects.filter(pk=touchpoint, map_id=self.map_id).exists():
             return False

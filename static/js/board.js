@@ -97,7 +97,9 @@ class LiveBoard {
       this.socket.close(); // dead without a close frame: reconnect
       return;
     }
-    this.socket.send(JSON.stringify({ type: "ping" }));
+    // A sync doubles as the ping: its (usually empty) answer proves the socket alive, and it
+    // heals a lost broadcast even when no later event arrives to reveal the gap.
+    this.socket.send(JSON.stringify({ type: "sync", since: this.revision }));
   }
 
   send(message) {
