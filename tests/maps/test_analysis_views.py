@@ -138,3 +138,20 @@ def test_the_board_heat_costs_a_fixed_number_of_queries(client, viewer, journey_
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_new_workshop_does_not_show_an_earlier_workshops_heat(
+    client, owner, journey_map, voted, note
+):
+    set_phase(voted, "reveal")
+    later = open_workshop(owner, journey_map)
+    set_phase(later, "vote")
+    toggle_vote(join_workshop(later, display_name="Cy"), note, "delight")
+    client.force_login(owner)
+    board = client.get(reverse("board", args=[journey_map.pk])).content.decode()
+    assert 'data-top="pain"' in board  # the map shows the latest revealed result
+    live = client.get(reverse("workshop_live", args=[later.join_code])).content.decode()
+    assert 'class="heat"' not in live  # the room voting now is not anchored on the old one
+    set_phase(later, "reveal")
+    live = client.get(reverse("workshop_live", args=[later.join_code])).content.decode()
+    assert 'data-top="delight"' in live and 'data-top="pain"' not in live
