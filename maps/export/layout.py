@@ -347,12 +347,17 @@ class _TextWriter:
 
 
 def draw_text_line(canvas, x: float, y: float, spans: list[Span], width: float) -> None:
-    """One line of user text at (x, y), with font fallback; cut to `width`."""
-    lines = wrap(spans, width)
+    """One line of user text at (x, y), with font fallback; cut to `width`, with an ellipsis
+    to show it was cut."""
+    lines = wrap(spans, width - 10)
     if not lines:
         return
+    runs = list(lines[0].runs)
+    if len(lines) > 1:
+        _, size, colour, _ = runs[-1]
+        runs.append((BODY, size, colour, " …"))
     text = canvas.beginText(x, y)
-    for font, size, colour, run in lines[0].runs:
+    for font, size, colour, run in runs:
         text.setFont(font, size)
         text.setFillColor(colour)
         text.textOut(run)
