@@ -25,6 +25,7 @@ from maps.heat import (
 register = template.Library()
 
 _CACHE_KEY = "maps.heat.board_heat"
+SHORT_LABELS = {"pain": "Pain", "delight": "Delight", "truth": "Truth"}
 PLURALS = {"pain": "Pain points", "delight": "Moments of delight", "truth": "Moments of truth"}
 
 
@@ -59,6 +60,7 @@ def heat_badges(heat: Heat) -> dict[str, Any]:
             {
                 "tag": tag,
                 "label": TAG_LABELS[tag],
+                "short": SHORT_LABELS[tag],
                 "count": heat.counts[tag],
                 "level": heat.level(tag),
                 "percent": round(heat.share(tag) * 100),

@@ -336,13 +336,19 @@ function buildHeat(entry, voters) {
   const list = document.createElement("ul");
   list.className = "heat-counts";
   list.setAttribute("aria-label", `Votes from ${voters} voter${voters === 1 ? "" : "s"}`);
-  for (const { tag, label } of TAGS) {
+  for (const { tag, label, short } of TAGS) {
     const item = document.createElement("li");
     item.className = "heat-count";
     item.dataset.tag = tag;
     const name = document.createElement("span");
     name.className = "heat-label";
-    name.textContent = label;
+    const visible = document.createElement("span");
+    visible.setAttribute("aria-hidden", "true");
+    visible.textContent = short;
+    const spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.textContent = label;
+    name.append(visible, spoken);
     const count = document.createElement("strong");
     count.textContent = String(entry.counts[tag]);
     const share = document.createElement("span");

@@ -174,6 +174,11 @@ def test_analysis_and_feedback_import_after_a_revealed_workshop(server, new_page
     page = new_page()
     log_in(page, server, "fran")
     page.goto(f"{server}/maps/{journey_map.pk}/")
+    # The map's own page shows the latest revealed result to its members.
+    expect(note(page, "Signs a long contract").locator(".heat")).to_have_attribute(
+        "data-top", "pain"
+    )
+    screenshot(page, "board-heat")
     page.get_by_role("link", name="Heat-map analysis").click()
     pain = page.get_by_role("region", name="Top pain points")
     expect(pain.locator("li").first).to_contain_text("Signs a long contract")
