@@ -7,6 +7,7 @@ that serves the websockets, and the PDF itself is drawn in maps.export.pdf's ren
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -82,3 +83,31 @@ def map_import(request: HttpRequest) -> HttpResponse:
     status = 400 if errors else 200
     context = {"errors": errors, "max_mb": json_io.MAX_BYTES // (1024 * 1024)}
     return render(request, "maps/import.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_import_csv(request: HttpRequest, map_id: int) -> HttpResponse:
+    """Add touchpoints to a map from a CSV (editor role): all rows or none."""
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        if upload is None:
+            errors = ["Choose a CSV file."]
+        elif upload.size > csv_io.MAX_BYTES:
+            errors = [f"file: larger than {csv_io.MAX_BYTES // (1024 * 1024)} MB"]
+        else:
+            try:
+                rows = csv_io.parse_touchpoints(upload.read())
+                events = ops.import_touchpoints(ops.Actor.for_user(request.user), journey_map, rows)
+            except csv_io.RowsInvalid as problem:
+                errors = problem.errors
+            except ops.OperationError as problem:
+                errors = problem.details.get("errors") or [problem.message]
+            else:
+                added = sum(e.type == "touchpoint.added" for e in events)
+                messages.success(request, f"Added {added} touchpoints from the CSV file.")
+                return redirect("board", map_id=journey_map.pk)
+    context = {"map": journey_map, "errors": errors, "columns": csv_io.HEADER}
+    return render(request, "maps/import_csv.html", context, status=400 if errors else 200)

@@ -67,3 +67,66 @@ def export_csv(journey_map: JourneyMap) -> str:
                 ]
             )
     return out.getvalue()
+
+
+# --- import ---------------------------------------------------------------------------------
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+# The export's own columns; the heat columns are ignored on the way in (votes are not notes).
+REQUIRED = ("stage", "touchpoint")
+_CHANNELS_BY_LABEL = {label.lower(): value for value, label in Channel.choices}
+_YES = {"yes", "y", "true", "1", "x"}
+_NO = {"no", "n", "false", "0", ""}
+
+
+class RowsInvalid(Exception):
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(f"{len(errors)} problem(s)")
+        self.errors = errors
+
+
+def _uncell(text: str) -> str:
+    """Undo the export's guard against formulas: "'=SUM" was written for "=SUM"."""
+    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+        return text[1:]
+    return text
+
+
+def parse_touchpoints(data: bytes) -> list[dict]:
+    """Rows of a touchpoint CSV (the export's columns, in any order) as operation input;
+    RowsInvalid lists every problem of the file's shape with its line number."""
+    if len(data) > MAX_BYTES:
+        raise RowsInvalid([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RowsInvalid(["file: not UTF-8 text (save the spreadsheet as CSV UTF-8)"]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise RowsInvalid([f"line 1: the header needs the column(s) {', '.join(missing)}"])
+    reader.fieldnames = header
+    rows, errors = [], []
+    for number, record in enumerate(reader, start=2):
+        if len(rows) >= MAX_ROWS:
+            errors.append(f"file: more than {MAX_ROWS} rows")
+            break
+        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            continue  # blank lines at the end of a spreadsheet
+        row: dict = {"line": number, "stage": _uncell((record.get("stage") or "").strip())}
+        row["text"] = _uncell(record.get("touchpoint") or "")
+        channel = (record.get("channel") or "other").strip()
+        row["channel"] = _CHANNELS_BY_LABEL.get(channel.lower(), channel.lower())
+        row["department"] = _uncell(record.get("department") or "")
+        row["group"] = _uncell(record.get("group") or "")
+        for flag in ("critical", "internal"):
+            value = (record.get(flag) or "").strip().lower()
+            if value not in _YES | _NO:
+                errors.append(f"line {number}: {flag} must be yes or no")
+            row[flag] = value in _YES
+        rows.append(row)
+    if errors:
+        raise RowsInvalid(errors)
+    return rows
