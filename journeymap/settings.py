@@ -114,8 +114,10 @@ def database_settings(url: str) -> dict:
     # message itself. Health checks make a restarted PostgreSQL recover on the next message.
     config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        # SQLite connections are cheap and must not be shared across threads.
-        config["CONN_MAX_AGE"] = 0
+        # Kept open per thread too (Django never shares one across threads): opening a SQLite
+        # connection runs the three PRAGMAs below, which cost more than a note move itself
+        # (bench/live_room.py). Health checks are pointless for a file.
+        config["CONN_HEALTH_CHECKS"] = False
         config["OPTIONS"] = {
             # Writers take the lock when the transaction starts, so two concurrent websocket
             # writes queue on busy_timeout instead of failing with "database is locked" when a

@@ -84,7 +84,8 @@ def test_redis_url_selects_the_redis_channel_layer():
 
 def test_no_redis_url_means_in_memory_layer():
     result = run_settings({"DEBUG": "1"}, "print(s.CHANNEL_LAYERS['default']['BACKEND'])")
-    assert result.stdout.strip() == "channels.layers.InMemoryChannelLayer"
+    # Channels' in-memory layer, with a cheaper expiry sweep (workshops/layers.py).
+    assert result.stdout.strip() == "workshops.layers.RoomChannelLayer"
 
 
 def test_ssl_settings_turn_on_hsts_and_secure_cookies():

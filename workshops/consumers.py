@@ -395,17 +395,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
         if participant is None:
             raise OperationError("forbidden", "You are no longer in this workshop.")
-        # A resend of an operation already applied is acknowledged again, whatever the gates
-        # say now: it happened before the board was locked, and the client must stop resending.
-        done = MapEvent.objects.filter(
-            map_id=participant.workshop.map_id, op_id=data["op_id"]
-        ).first()
-        if done is not None:
-            return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
         workshop = participant.workshop
         ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
         entry = HANDLERS[kind]
-        check_allowed(entry, ctx)
+        try:
+            check_allowed(entry, ctx)
+        except OperationError:
+            # A resend of an operation already applied is acknowledged again, whatever the
+            # gates say now: it happened before the board was locked, and the client must
+            # stop resending it. (Allowed resends are recognised by the handler's run_once.)
+            done = MapEvent.objects.filter(map_id=workshop.map_id, op_id=data["op_id"]).first()
+            if done is None:
+                raise
+            return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
         return entry.fn(ctx, data)
 
     @in_db_thread
