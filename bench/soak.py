@@ -138,6 +138,13 @@ def report(samples: list, clients: list) -> int:
         print(
             f"ack latency ms: median {at(0.5):.0f}, p95 {at(0.95):.0f}, max {latencies[-1] * 1000:.0f}"
         )
+    slow = [c for c in clients if (c.latencies and max(c.latencies) > 10) or c.outbox]
+    for c in slow[:10]:
+        worst = max(c.latencies) if c.latencies else 0.0
+        print(
+            f"  slow client {c.name}@{c.port}: worst ack {worst:.1f} s, {len(c.outbox)} unacked, "
+            f"{c.connects} connects, {len(c.other_errors)} other errors"
+        )
     if growing:
         print(f"Memory still growing in the last third: daphne {growing}")
         return 1
