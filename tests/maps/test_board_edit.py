@@ -548,3 +548,18 @@ def test_a_stage_cannot_loop_forward(client, journey_map, stages, owner):
     response = post(client, "stage_update", journey_map, data)
     assert response.status_code == 422 and "Loops back to" in response.content.decode()
     assert Stage.objects.get(pk=stages[0].pk).loops_back_to_id is None
+
+
+def test_the_live_page_gets_the_board_without_htmx_controls(journey_map, stages, notes):
+    """workshops' live page includes maps/_board.html with live=True and can_edit for a
+    participant who has no map role: board.js edits there, so no htmx forms are rendered."""
+    from django.template.loader import render_to_string
+
+    from maps.board import board_context
+
+    context = board_context(journey_map, "viewer")
+    context.update({"live": True, "can_edit": True})
+    html = render_to_string("maps/_board.html", context)
+    assert f'data-add-note="{stages[0].pk}"' in html
+    assert f'data-touchpoint="{notes[0].pk}"' in html
+    assert "hx-post" not in html and "hx-get" not in html and "data-move-url" not in html
