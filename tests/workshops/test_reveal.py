@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def room(owner, journey_map, actor, django_capture_on_commit_callbacks):
-    room = Room(owner, journey_map, actor, django_capture_on_commit_callbacks)
+def room(owner, journey_map, actor, django_capture_on_commit_callbacks, settings):
+    room = Room(owner, journey_map, actor, django_capture_on_commit_callbacks, settings)
     room.send("Ann", "vote.set", touchpoint=room.notes[0], tag="pain", on=True)
     room.send("Bob", "vote.set", touchpoint=room.notes[0], tag="pain", on=True)
     room.send("Bob", "vote.set", touchpoint=room.notes[0], tag="delight", on=True)

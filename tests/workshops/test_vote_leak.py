@@ -22,8 +22,8 @@ BALLOTS = {
 
 
 @pytest.fixture
-def room(owner, journey_map, actor, django_capture_on_commit_callbacks):
-    return Room(owner, journey_map, actor, django_capture_on_commit_callbacks)
+def room(owner, journey_map, actor, django_capture_on_commit_callbacks, settings):
+    return Room(owner, journey_map, actor, django_capture_on_commit_callbacks, settings)
 
 
 def vote_everything(room: Room) -> None:

@@ -35,8 +35,17 @@ class Person:
         return self.participant.display_name
 
 
+IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 class Room:
-    def __init__(self, owner, journey_map, actor, capture) -> None:
+    """Handler-level tests: the channel layer is the in-memory one, so what each person
+    received is exact and immediate. (Polling Redis with short timeouts can cancel a blocking
+    read mid-pop and lose the message; the real consumer over Redis is tested in
+    test_votes_live.py and test_scale_out.py.) Pass the pytest-django `settings` fixture."""
+
+    def __init__(self, owner, journey_map, actor, capture, settings) -> None:
+        settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
         self.layer = get_channel_layer()
         self.capture = capture
         self.map = journey_map
