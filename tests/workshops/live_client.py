@@ -4,6 +4,7 @@ and the pure replay function both the tests and the benchmark use."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import itertools
 import json
@@ -220,6 +221,28 @@ class LiveClient:
                     continue
                 return
             self.handle(message)
+
+    async def settle(self, revision: int | None = None, timeout: float = 15) -> None:
+        """Receive until the outbox is empty, no gap is pending and (if given) `revision` is
+        applied; then drain briefly. Unlike a fixed quiet period, this holds on a slow machine."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (
+            self.outbox
+            or self.pending
+            or (revision is not None and self.state["revision"] < revision)
+        ):
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                raise AssertionError(
+                    f"not settled in {timeout} s: outbox {list(self.outbox)}, "
+                    f"revision {self.state['revision']} (want {revision})"
+                )
+            message = await self.next_message(min(left, 0.5))
+            if message is not None:
+                self.handle(message)
+            elif self.pending:
+                await self.send({"type": "sync", "since": self.state["revision"]})
+        await self.drain(0.05)
 
     async def take_arrived(self) -> None:
         """Handle whatever has already arrived, without waiting."""

@@ -53,7 +53,7 @@ async def test_a_client_that_comes_back_catches_up_and_its_operations_apply_once
 
     # Ann comes back: sync since her revision, then resend of both outbox operations.
     await ann_client.connect()
-    await ann_client.drain(0.3)
+    await ann_client.settle()
 
     truth = await sync_to_async(fresh_state)(workshop.map)
     assert ann_client.state == truth
@@ -65,7 +65,7 @@ async def test_a_client_that_comes_back_catches_up_and_its_operations_apply_once
     assert truth["touchpoints"][note]["stage"] == stages[2]
     assert truth["touchpoints"][note]["department"] == "Sales"
     # Bob sees Ann's late move too.
-    await bob_client.drain(0.2)
+    await bob_client.settle(revision=truth["revision"])
     assert bob_client.state == truth
     await ann_client.disconnect()
     await bob_client.disconnect()
