@@ -190,6 +190,7 @@ class Cell:
     rule: colors.Color | None = None  # a thick bar on the left (critical notes)
     inset: float = 0.0  # white gutter around the cell (notes look like separate sticky notes)
     drawing: Flowable | None = None  # spans all columns after the first (the emotion curve)
+    continued: bool = False  # a repeated header's cell that already says "(continued)"
 
     @cached_property
     def height(self) -> float:
@@ -245,12 +246,25 @@ class Grid(Flowable):
                 return []
             return [
                 Grid(self.widths, self.header, [head]),
-                Grid(self.widths, self.header, [tail, *rest[1:]]),
+                Grid(self.widths, self._continued_header(), [tail, *rest[1:]]),
             ]
         return [
             Grid(self.widths, self.header, self.rows[:taken]),
-            Grid(self.widths, self.header, rest),
+            Grid(self.widths, self._continued_header(), rest),
         ]
+
+    def _continued_header(self) -> Row | None:
+        """The header again, its first cell saying the table goes on from the page before."""
+        if self.header is None or self.header.cells[0].drawing is not None:
+            return self.header
+        first = self.header.cells[0]
+        if first.continued:
+            return self.header
+        runs = first.lines[-1].runs if first.lines else []
+        _, _, colour, _ = runs[-1] if runs else (BODY, 6, INK, "")
+        note = Line([(BODY, 6.0, colour, "(continued)")], 0.0, 7.5)
+        cell = Cell([*first.lines, note], first.background, first.rule, first.inset, continued=True)
+        return Row([cell, *self.header.cells[1:]], self.header.rule_below)
 
     def draw(self) -> None:
         """Shapes first, then all the text in one text object: font and colour changes are

@@ -92,6 +92,8 @@ def test_a_stage_with_60_notes_continues_on_later_pages_with_its_header(journey_
     # Each continued page starts again with the stage header, above its notes.
     for page in with_header[1:]:
         assert page.index("1. Sign up") < page.index("Sixty-note")
+        assert "(continued)" in page
+    assert "(continued)" not in with_header[0]
 
 
 def test_a_lane_longer_than_a_page_is_continued_not_clipped(journey_map, actor):
