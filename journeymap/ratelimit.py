@@ -22,11 +22,20 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def hit(scope: str, key: str, limit: int, window: int) -> bool:
-    """Count one attempt; False when `limit` attempts were already made in this window."""
+def _cache_key(scope: str, key: str, window: int) -> str:
     bucket = int(time.time() // window)
     digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
-    cache_key = f"rl:{scope}:{digest}:{bucket}"
+    return f"rl:{scope}:{digest}:{bucket}"
+
+
+def exhausted(scope: str, key: str, limit: int, window: int) -> bool:
+    """Whether `limit` attempts were already counted in this window (counts nothing)."""
+    return (cache.get(_cache_key(scope, key, window)) or 0) >= limit
+
+
+def hit(scope: str, key: str, limit: int, window: int) -> bool:
+    """Count one attempt; False when `limit` attempts were already made in this window."""
+    cache_key = _cache_key(scope, key, window)
     cache.add(cache_key, 0, timeout=window + 5)
     try:
         count = cache.incr(cache_key)

@@ -284,3 +284,18 @@ def test_guessing_workshop_codes_is_rate_limited(settings):
         for n in range(5)
     ]
     assert statuses[3:] == [429, 429], statuses
+
+
+def test_guessing_codes_closes_every_door_not_just_the_form(client, settings, mine):
+    """Past the limit of unknown codes, a known code is refused too: a 404/200 difference on
+    the join page, or a redirect from the code page, would tell a script which codes exist."""
+    settings.JOIN_RATE_LIMIT = 3
+    guesser = Client(REMOTE_ADDR=f"10.10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
+    for n in range(3):
+        assert guesser.get(reverse("workshop_join", kwargs={"code": f"NOPE{n}"})).status_code == 404
+    known = mine["code"]
+    assert guesser.get(reverse("workshop_join", kwargs={"code": known})).status_code == 429
+    assert guesser.get(reverse("workshop_enter_code"), {"code": known}).status_code == 429
+    # Someone else, elsewhere, still gets in.
+    other = Client(REMOTE_ADDR=f"10.11.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
+    assert other.get(reverse("workshop_join", kwargs={"code": known})).status_code == 200

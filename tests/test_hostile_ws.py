@@ -8,6 +8,7 @@ registered handler, so a new message type is covered the day it is added."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -326,3 +327,20 @@ async def test_a_websocket_from_a_foreign_origin_is_refused(ann, workshop, origi
     connected, _ = await comm.connect(timeout=5)
     assert not connected
     await comm.disconnect()
+
+
+async def test_guessing_codes_over_the_websocket_is_limited_too(ann, workshop, settings):
+    settings.JOIN_RATE_LIMIT = 2
+    address = f"10.12.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+    async def close_code(code: str) -> int:
+        comm = communicator(code, ann)
+        comm.scope["client"] = (address, 50000)
+        await comm.connect()
+        closed = (await comm.receive_output())["code"]
+        await comm.disconnect()
+        return closed
+
+    assert [await close_code("NOPE11"), await close_code("NOPE12")] == [4404, 4404]
+    # Now even the right code with a member's cookie is turned away: no oracle left.
+    assert await close_code(workshop.join_code) == 4403

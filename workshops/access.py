@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.http import HttpResponse
 
+from journeymap.ratelimit import exhausted, hit
+
 from .models import Participant, Workshop
 
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a month: long enough for a workshop series
@@ -50,6 +52,21 @@ def find_participant(workshop: Workshop, user, cookies: Mapping[str, str]) -> Pa
     if participant is None or not secrets.compare_digest(participant.token, token):
         return None
     return participant
+
+
+# Unknown codes looked up from one address per window, by page, form or websocket. Past the
+# limit every lookup from that address is refused, found or not: otherwise "join" answering
+# 404 or 200 (or the websocket closing with 4404 or 4403) would tell a script which of the
+# 31^6 codes exist, however the join form itself is limited.
+CODE_MISS_WINDOW = 300
+
+
+def guessing_codes(address: str) -> bool:
+    return exhausted("code-miss", address, settings.JOIN_RATE_LIMIT, CODE_MISS_WINDOW)
+
+
+def count_code_miss(address: str) -> None:
+    hit("code-miss", address, settings.JOIN_RATE_LIMIT, CODE_MISS_WINDOW)
 
 
 def find_workshop(code: str) -> Workshop | None:

@@ -31,7 +31,7 @@ from . import (
     board_handlers,  # noqa: F401  (registers the map-editing handlers)
     facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
 )
-from .access import find_participant, find_workshop
+from .access import count_code_miss, find_participant, find_workshop, guessing_codes
 from .facilitation import hello_state
 from .handlers import HANDLERS, Context, check_allowed, participant_group, workshop_group
 from .models import Participant
@@ -355,8 +355,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     @in_db_thread
     def _authenticate(self, code: str) -> Participant | int:
+        # Unknown codes count against the address, as on the join page (access.guessing_codes).
+        address = (self.scope.get("client") or ["unknown"])[0]
+        if guessing_codes(address):
+            return CLOSE_NOT_A_MEMBER
         workshop = find_workshop(code)
         if workshop is None:
+            count_code_miss(address)
             return CLOSE_UNKNOWN_WORKSHOP
         participant = find_participant(
             workshop, self.scope.get("user"), self.scope.get("cookies", {})

@@ -15,13 +15,20 @@ from django.template.loader import select_template
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from journeymap.ratelimit import rate_limited
+from journeymap.ratelimit import client_address, rate_limited, too_many_requests
 from maps.board import board_context
 from maps.models import Channel
 from maps.operations import OperationError
 from maps.permissions import get_map_for_user
 
-from .access import find_participant, find_workshop, remember_participant
+from .access import (
+    CODE_MISS_WINDOW,
+    count_code_miss,
+    find_participant,
+    find_workshop,
+    guessing_codes,
+    remember_participant,
+)
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .operations import join_workshop, open_workshop
 
@@ -60,19 +67,19 @@ def enter_code(request: HttpRequest) -> HttpResponse:
     """The page behind "Join a workshop": type the short code read out in the room."""
     code = request.GET.get("code", "").strip()
     if code:
-        workshop = find_workshop(code)
-        if workshop is not None:
-            return redirect("workshop_join", code=workshop.join_code)
-        return _unknown(request, code)
+        found = _lookup(request, code)
+        if isinstance(found, HttpResponse):
+            return found
+        return redirect("workshop_join", code=found.join_code)
     return render(request, "workshops/enter_code.html")
 
 
 @require_http_methods(["GET", "POST"])
 @rate_limited("join", setting="JOIN_RATE_LIMIT", window=300)
 def join(request: HttpRequest, code: str) -> HttpResponse:
-    workshop = find_workshop(code)
-    if workshop is None:
-        return _unknown(request, code)
+    workshop = _lookup(request, code)
+    if isinstance(workshop, HttpResponse):
+        return workshop
     if not workshop.is_open:
         return _closed(request, workshop)
     if find_participant(workshop, request.user, request.COOKIES) is not None:
@@ -151,6 +158,18 @@ def _live_context(
         }
     )
     return context
+
+
+def _lookup(request: HttpRequest, code: str) -> Workshop | HttpResponse:
+    """The workshop, or the answer: unknown (404), or 429 for an address guessing codes."""
+    address = client_address(request)
+    if guessing_codes(address):
+        return too_many_requests(request, CODE_MISS_WINDOW)
+    workshop = find_workshop(code)
+    if workshop is None:
+        count_code_miss(address)
+        return _unknown(request, code)
+    return workshop
 
 
 def _unknown(request: HttpRequest, code: str) -> HttpResponse:
