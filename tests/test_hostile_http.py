@@ -299,3 +299,37 @@ def test_guessing_codes_closes_every_door_not_just_the_form(client, settings, mi
     # Someone else, elsewhere, still gets in.
     other = Client(REMOTE_ADDR=f"10.11.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
     assert other.get(reverse("workshop_join", kwargs={"code": known})).status_code == 200
+
+
+UNICODE_EDGES = ["a\x00b", "\u202egnp.exe", "🧭👩🏽‍💻🇪🇺", "e\u0301\u200b\ufeff", "\U0010ffff"]
+
+
+@pytest.mark.parametrize("text", UNICODE_EDGES)
+@pytest.mark.parametrize(
+    ("name", "field"),
+    [
+        ("note_add", "text"),
+        ("stage_add", "name"),
+        ("map_create", "title"),
+        ("persona_create", "name"),
+    ],
+)
+def test_unicode_edge_cases_in_forms_are_stored_or_refused_never_a_crash(
+    client, owner, mine, text, name, field
+):
+    client.force_login(owner)
+    data = {field: text, "stage": mine["stage"], "template": "blank", "state": "current"}
+    url = reverse(name, args=[mine["map_id"]]) if "map_id" in PATTERNS[name] else reverse(name)
+    response = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code < 500
+    assert "\x00" not in "".join(Touchpoint.objects.values_list("text", flat=True))
+
+
+@pytest.mark.parametrize("text", UNICODE_EDGES)
+def test_unicode_edge_cases_in_a_display_name(client, mine, text):
+    response = client.post(
+        reverse("workshop_join", kwargs={"code": mine["code"]}), {"display_name": text}
+    )
+    assert response.status_code in (302, 400)
+    # (Checked in Python: SQLite's LIKE stops at a NUL and would match every row.)
+    assert "\x00" not in "".join(Participant.objects.values_list("display_name", flat=True))
