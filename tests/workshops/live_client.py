@@ -240,7 +240,9 @@ class LiveClient:
             message = await self.next_message(min(left, 0.5))
             if message is not None:
                 self.handle(message)
-            elif self.pending:
+            elif self.pending or (revision is not None and self.state["revision"] < revision):
+                # A gap, or a lost last event that no later event will reveal: ask, as the JS
+                # does when an ack carries a revision it has not seen.
                 await self.send({"type": "sync", "since": self.state["revision"]})
         await self.drain(0.05)
 
