@@ -342,5 +342,16 @@ async def test_guessing_codes_over_the_websocket_is_limited_too(ann, workshop, s
         return closed
 
     assert [await close_code("NOPE11"), await close_code("NOPE12")] == [4404, 4404]
-    # Now even the right code with a member's cookie is turned away: no oracle left.
-    assert await close_code(workshop.join_code) == 4403
+    # Now an unknown code closes exactly like a real one without a membership: no oracle.
+    assert await close_code("NOPE13") == 4403
+    stranger = communicator(workshop.join_code, None)
+    stranger.scope["client"] = (address, 50001)
+    await stranger.connect()
+    assert (await stranger.receive_output())["code"] == 4403
+    await stranger.disconnect()
+    # A member (who holds a secret token, not a guess) still gets in.
+    member = communicator(workshop.join_code, ann)
+    member.scope["client"] = (address, 50002)
+    connected, _ = await member.connect()
+    assert connected
+    await member.disconnect()

@@ -355,12 +355,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     @in_db_thread
     def _authenticate(self, code: str) -> Participant | int:
-        # Unknown codes count against the address, as on the join page (access.guessing_codes).
-        address = (self.scope.get("client") or ["unknown"])[0]
-        if guessing_codes(address):
-            return CLOSE_NOT_A_MEMBER
         workshop = find_workshop(code)
         if workshop is None:
+            # Unknown codes count against the address, as on the join page. Past the limit an
+            # unknown code closes like a known one without a membership (4403), so the close
+            # code no longer tells which codes exist. Members never touch the cache here (a
+            # cache client per connection would cost a Redis connection each).
+            address = (self.scope.get("client") or ["unknown"])[0]
+            if guessing_codes(address):
+                return CLOSE_NOT_A_MEMBER
             count_code_miss(address)
             return CLOSE_UNKNOWN_WORKSHOP
         participant = find_participant(
