@@ -392,9 +392,11 @@ class Run:
         print_row(row)
 
     async def main(self) -> int:
-        await self.setup()
-        loads = [asyncio.create_task(self.participant_load(c)) for c in self.clients]
+        loads: list[asyncio.Task] = []
         try:
+            # Inside the try: a server that fails to start still gets the others stopped.
+            await self.setup()
+            loads = [asyncio.create_task(self.participant_load(c)) for c in self.clients]
             phases = {
                 "0": ("none (baseline)", self.no_fault),
                 "a": ("a) SIGKILL a daphne", self.fault_kill_daphne),

@@ -29,17 +29,19 @@ from bench.faults import build_workshop, db, setup_django
 
 async def soak(args: argparse.Namespace) -> int:
     redis, database = Redis(), Database("jm_soak")
-    redis.start()
-    database.create()
-    setup_django(database, redis)
-    room = await db(build_workshop)(args.participants, 8)
-    env = server_env(database, redis, os.environ["CHANNEL_PREFIX"])
-    daphnes = [Daphne("soak-a", env), Daphne("soak-b", env)]
-    from bench._client import BenchClient
-
+    daphnes: list[Daphne] = []
     clients = []
     samples: list[tuple[float, list[float], int, int, int]] = []
     try:
+        # Inside the try: whatever fails to start, what did start is stopped.
+        redis.start()
+        database.create()
+        setup_django(database, redis)
+        room = await db(build_workshop)(args.participants, 8)
+        env = server_env(database, redis, os.environ["CHANNEL_PREFIX"])
+        daphnes = [Daphne("soak-a", env), Daphne("soak-b", env)]
+        from bench._client import BenchClient
+
         for daphne in daphnes:
             daphne.start()
         for n, cookie in enumerate(room["cookies"]):
