@@ -9,6 +9,7 @@ each context is a separate person (own cookies, own websocket).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -147,6 +148,16 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def publish_screenshot(path: Path, name: str) -> None:
+    """Copy a screenshot to docs/screenshots/<name> for the README, only when asked
+    (UPDATE_SCREENSHOTS=1): a normal test run must not change tracked files."""
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
+    target = ROOT / "docs" / "screenshots" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(path, target)
 
 
 def log_in(page, server: str, username: str, password: str = "a-long-password-1") -> None:

@@ -4,7 +4,6 @@ change."""
 
 from __future__ import annotations
 
-import shutil
 from io import StringIO
 
 import pytest
@@ -13,7 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from maps.models import JourneyMap, Touchpoint
-from tests.e2e.conftest import ROOT, log_in, screenshot
+from tests.e2e.conftest import log_in, publish_screenshot, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -184,6 +183,4 @@ def test_the_demo_board_in_the_editor(server, new_page):
     assert abs(svg["x"] + svg["width"] * 0.1 - (first["x"] + first["width"] / 2)) < 3
     assert abs(svg["x"] + svg["width"] * 0.9 - (last["x"] + last["width"] / 2)) < 3
     path = screenshot(page, "editor-demo-board")
-    readme = ROOT / "docs" / "screenshots" / "board.png"
-    readme.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, readme)
+    publish_screenshot(path, "board.png")

@@ -5,13 +5,12 @@ the heat colours and counts appear on all four screens."""
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
 
 from maps import operations as ops
-from tests.e2e.conftest import ROOT, log_in, screenshot
+from tests.e2e.conftest import log_in, publish_screenshot, screenshot
 from workshops.models import Vote
 from workshops.operations import open_workshop
 
@@ -141,8 +140,7 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
     paths = {
         name: screenshot(page, f"voting-revealed-{name.lower()}") for name, page in screens.items()
     }
-    (ROOT / "docs" / "screenshots").mkdir(parents=True, exist_ok=True)
-    shutil.copy(paths["fran"], ROOT / "docs" / "screenshots" / "heatmap.png")
+    publish_screenshot(paths["fran"], "heatmap.png")
 
     # Time up is signalled on every screen at the same server time.
     fran.evaluate("window.journeymapLive.operate('timer.start', {seconds: 2})")
