@@ -13,14 +13,16 @@ import asyncio
 import json
 import logging
 import re
+import threading
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import InterfaceError
+from django.db import InterfaceError, connection
 from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
@@ -59,6 +61,17 @@ GROUP_RENEW_INTERVAL = 5.0
 # are serialised by its row lock anyway, and meanwhile a slow broadcast or sync of one
 # connection does not hold up everyone else's messages.
 in_db_thread = partial(database_sync_to_async, thread_sensitive=False)
+# SQLite has one writer at a time, and a writer that finds the database locked sleeps in
+# SQLite's busy handler (up to 100 ms a retry) rather than queueing: under a burst of moves those
+# sleeps, not the work, made the latency (bench/live_room.py). This process's writers queue on a
+# lock instead. PostgreSQL queues writers on the map's row lock without sleeping.
+_SQLITE_WRITERS = threading.Lock()
+
+
+def _sqlite_writer_turn() -> AbstractContextManager:
+    return _SQLITE_WRITERS if connection.vendor == "sqlite" else nullcontext()
+
+
 # WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_UNKNOWN_WORKSHOP = 4404
@@ -416,7 +429,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             if done is None:
                 raise
             return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
-        return entry.fn(ctx, data)
+        with _sqlite_writer_turn():
+            return entry.fn(ctx, data)
 
     @in_db_thread
     def _revision(self) -> int | None:
