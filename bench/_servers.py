@@ -4,11 +4,13 @@ on a free port, the database is created under its own name and dropped at the en
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -179,3 +181,31 @@ def server_env(database: Database, redis: Redis, prefix: str) -> dict[str, str]:
     for name in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
     return env
+
+
+def run_child(script: str, backend: str, database: str, runs: int) -> list[dict]:
+    """Run `script --child --runs N` in a fresh process on `backend` (sqlite: a temporary file;
+    postgres: database `database`) with production settings, and return the JSON list it
+    prints last. Each backend needs its own process: Django's settings are read once."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tempfile.mkdtemp()}/{database}.sqlite3"
+    else:
+        url = f"{PG}/{database}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "journeymap.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-not-a-secret",
+        "ALLOWED_HOSTS": "testserver",
+    }
+    env.pop("REDIS_URL", None)
+    output = subprocess.run(
+        [sys.executable, script, "--child", "--runs", str(runs)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])

@@ -16,15 +16,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
+
+from bench._servers import run_child  # noqa: E402
+
 SIZES = [(5, 10), (12, 40), (20, 100)]
-PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -150,28 +151,7 @@ def measure(stages: int, notes: int, runs: int, capture) -> dict:
 
 
 def child(backend: str, runs: int) -> list[dict]:
-    if backend == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench_editor.sqlite3"
-    else:
-        url = f"{PG}/jm_bench_editor"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "journeymap.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-not-a-secret",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    env.pop("REDIS_URL", None)
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", "--runs", str(runs)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_child(__file__, backend, "jm_bench_editor", runs)
 
 
 def main() -> None:

@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
+
+from bench._servers import Daphne  # noqa: E402
+
 SQLITE = ROOT / "var" / "bench_live.sqlite3"
 PG_BASE = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "jm_bench_live"
@@ -124,7 +127,6 @@ def prepare_database(backend: str, clients: int) -> dict:
             conn.execute(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{PG_NAME}"')
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeymap.settings")
-    sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
     import django
 
     django.setup()
@@ -158,39 +160,6 @@ def prepare_database(backend: str, clients: int) -> dict:
         "notes": list(journey_map.touchpoints.values_list("pk", flat=True)),
         "tokens": [p.token for p in people],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_daphne(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "journeymap.asgi:application",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("daphne did not start")
 
 
 @dataclass
@@ -243,8 +212,10 @@ def take(client: Client, room: Room, message: dict, now: float) -> None:
 async def run_backend(backend: str, setup: dict, seconds: float) -> list[dict]:
     import websockets
 
-    port = free_port()
-    daphne = start_daphne(port)
+    # The child process already runs with this backend's environment (backend_env).
+    daphne = Daphne("live-room", dict(os.environ))
+    daphne.start()
+    port = daphne.port
     rows: list[dict] = []
     try:
         url = f"ws://127.0.0.1:{port}/ws/w/{setup['code']}/"
@@ -270,11 +241,7 @@ async def run_backend(backend: str, setup: dict, seconds: float) -> list[dict]:
         for task in listeners:
             task.cancel()
     finally:
-        daphne.terminate()
-        try:
-            daphne.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            daphne.kill()
+        daphne.stop()
     return rows
 
 

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
+
+from bench._servers import run_child  # noqa: E402
+
 SIZES = [(5, 10), (12, 40), (20, 100)]
 VOTERS = 50
 VOTES_EACH = 10
-PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -121,28 +121,7 @@ def measure(stages: int, notes: int, runs: int) -> dict:
 
 
 def child(backend: str, runs: int) -> list[dict]:
-    if backend == "sqlite":
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench_voting.sqlite3"
-    else:
-        url = f"{PG}/jm_bench_voting"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "journeymap.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-not-a-secret",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    env.pop("REDIS_URL", None)
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", "--runs", str(runs)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_child(__file__, backend, "jm_bench_voting", runs)
 
 
 def main() -> None:
