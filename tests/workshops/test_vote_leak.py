@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.workshops.voting_room import Room
+from tests.workshops.voting_room import Room, pairs_in
 from workshops.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -39,24 +39,6 @@ def vote_everything(room: Room) -> None:
     room.send("Facilitator", "board.lock", locked=False)
     room.send("Bob", "workshop.state")
     room.drain()
-
-
-def pairs_in(message) -> set[tuple[int, str]]:
-    """Every (touchpoint, tag) a message mentions, wherever it is nested."""
-    found: set[tuple[int, str]] = set()
-
-    def walk(value) -> None:
-        if isinstance(value, dict):
-            if "touchpoint" in value and "tag" in value:
-                found.add((value["touchpoint"], value["tag"]))
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(message)
-    return found
 
 
 def own_pairs(room: Room, name: str) -> set[tuple[int, str]]:

@@ -12,6 +12,7 @@ from asgiref.sync import sync_to_async
 
 from maps import operations as ops
 from tests.workshops.live_client import LiveClient, fresh_state
+from tests.workshops.voting_room import pairs_in
 from workshops.facilitation import set_phase
 from workshops.models import Participant, Vote
 from workshops.operations import join_workshop, open_workshop
@@ -56,23 +57,6 @@ async def answer(client: LiveClient, kind: str, **fields) -> dict:
     return await client.receive_until(
         lambda m: m["type"] in ("ack", "error") and m.get("op_id") == op_id
     )
-
-
-def pairs_in(message) -> set[tuple[int, str]]:
-    found: set[tuple[int, str]] = set()
-
-    def walk(value) -> None:
-        if isinstance(value, dict):
-            if "touchpoint" in value and "tag" in value:
-                found.add((value["touchpoint"], value["tag"]))
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(message)
-    return found
 
 
 async def test_no_connection_learns_another_persons_vote_before_the_reveal(room):

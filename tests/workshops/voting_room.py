@@ -103,3 +103,21 @@ async def _receive_all(layer, channel: str) -> list[dict[str, Any]]:
             return messages
         # Round-trip through JSON: exactly what a websocket client would get.
         messages.append(json.loads(json.dumps(envelope["message"])))
+
+
+def pairs_in(message) -> set[tuple[int, str]]:
+    """Every (touchpoint, tag) a message mentions, wherever it is nested."""
+    found: set[tuple[int, str]] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            if "touchpoint" in value and "tag" in value:
+                found.add((value["touchpoint"], value["tag"]))
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(message)
+    return found
