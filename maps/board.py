@@ -78,9 +78,6 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
     return {name: reverse(name, args=[journey_map.pk]) for name in names}
 
 
-CHANNEL_LABELS = dict(Channel.choices)
-
-
 def channel_options(selected: str = Channel.OTHER) -> str:
     """The channel <option>s of every stage's add-note form, built once per page."""
     return format_html_join(
@@ -93,41 +90,6 @@ def channel_options(selected: str = Channel.OTHER) -> str:
     )
 
 
-def note_meta(note: Touchpoint) -> str:
-    """The note's meta line (channel · department · group · marks), as _note.html shows it.
-    Made here once per note because the template's way costs more per note than all else."""
-    parts = [CHANNEL_LABELS.get(note.channel, note.channel)]
-    if note.department:
-        parts.append(note.department)
-    if note.group_id is not None:
-        parts.append(note.group.name)
-    if note.critical:
-        parts.append("critical")
-    if note.internal:
-        parts.append("internal")
-    return " · ".join(parts)
-
-
-def decorate_note(note: Touchpoint, *, focused: bool = False) -> Touchpoint:
-    """What _note.html prints, as plain strings: the template engine resolves each variable
-    of each note, so every lookup and number formatting saved here counts once per note."""
-    note.meta = note_meta(note)
-    note.classes = (
-        "note" + (" internal" if note.internal else "") + (" critical" if note.critical else "")
-    )
-    note.ref = str(note.pk)
-    note.autofocus = " autofocus" if focused else ""
-    return note
-
-
-def focus_note(context: dict[str, Any], note_id: int | None) -> None:
-    """Put the browser's focus on a note after an htmx swap (htmx focuses [autofocus])."""
-    for column in context["columns"]:
-        for note in column.touchpoints:
-            if note.pk == note_id:
-                note.autofocus = " autofocus"
-
-
 def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
     stages = list(journey_map.stages.order_by("position", "id"))
     columns = {stage.pk: StageColumn(stage) for stage in stages}
@@ -137,7 +99,6 @@ def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
         stage.loop_name = names.get(stage.loops_back_to_id, "")
     notes = journey_map.touchpoints.select_related("group").order_by("position", "id")
     for note in notes:
-        decorate_note(note)
         columns[note.stage_id].touchpoints.append(note)
     return {
         "map": journey_map,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
 from . import operations as ops
-from .board import board_context, editor_urls, focus_note
+from .board import board_context, editor_urls
 from .compare import compare_maps
 from .forms import (
     MapCreateForm,
@@ -74,7 +74,6 @@ def _board_response(
     journey_map = JourneyMap.objects.select_related("persona").get(pk=map_id)
     context = board_context(journey_map, role)
     context.update(focus)
-    focus_note(context, focus.get("focus_note"))
     return render(request, "maps/_board.html", context)
 
 

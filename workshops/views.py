@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import select_template
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -31,9 +30,6 @@ from .access import (
 )
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .operations import join_workshop, open_workshop
-
-# The board body is the editor's include when it exists; the live page's own copy until then.
-BOARD_TEMPLATES = ["maps/_board.html", "workshops/_board.html"]
 
 
 @login_required
@@ -120,8 +116,7 @@ def board_fragment(request: HttpRequest, code: str) -> HttpResponse:
     if isinstance(workshop, HttpResponse):
         raise Http404("Not a member of this workshop.")
     context = _live_context(request, workshop, participant)
-    template = select_template(BOARD_TEMPLATES)
-    return HttpResponse(template.render(context, request))
+    return render(request, "maps/_board.html", context)
 
 
 def _member(request: HttpRequest, code: str) -> tuple[Any, Any]:
@@ -149,7 +144,6 @@ def _live_context(
             "workshop": workshop,
             "participant": participant,
             "ws_url": f"{scheme}://{request.get_host()}/ws/w/{workshop.join_code}/",
-            "board_template": select_template(BOARD_TEMPLATES).template.name,
             "join_url": request.build_absolute_uri(
                 reverse("workshop_join", kwargs={"code": workshop.join_code})
             ),

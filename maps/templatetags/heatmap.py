@@ -1,5 +1,5 @@
-"""Heat on the board: `{% note_heat note %}` (counts and colour hooks on one note) and
-`{% heat_legend %}` (the legend and the per-tag view switch).
+"""Heat on the board: `{% note_items notes %}` (a stage column's notes with the counts and colour
+hooks of their votes) and `{% heat_legend %}` (the legend and the per-tag view switch).
 
 Which votes show: on a live workshop's page (context has `workshop`), that workshop's once it
 is revealed and nothing before; on the map's own pages, the latest revealed workshop's. The
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from maps.heat import (
     INCONSISTENT_SHARE,
@@ -21,11 +23,11 @@ from maps.heat import (
     is_revealed,
     latest_voted_workshop,
 )
+from maps.markup import note_item
 
 register = template.Library()
 
 _CACHE_KEY = "maps.heat.board_heat"
-SHORT_LABELS = {"pain": "Pain", "delight": "Delight", "truth": "Truth"}
 PLURALS = {"pain": "Pain points", "delight": "Moments of delight", "truth": "Moments of truth"}
 
 
@@ -52,37 +54,29 @@ def _lookup(context: template.Context, journey_map_id: int) -> dict[int, Heat] |
     return heat_for_map(journey_map, revealed) if revealed is not None else None
 
 
-def heat_badges(heat: Heat) -> dict[str, Any]:
-    """What the note's heat partial shows: per-tag counts with labels, levels, the top tag."""
-    return {
-        "heat": heat,
-        "tags": [
-            {
-                "tag": tag,
-                "label": TAG_LABELS[tag],
-                "short": SHORT_LABELS[tag],
-                "count": heat.counts[tag],
-                "level": heat.level(tag),
-                "percent": round(heat.share(tag) * 100),
-            }
-            for tag in TAGS
-        ],
-        "top": heat.top_tag or "",
-        "top_level": heat.level(heat.top_tag) if heat.top_tag else 0,
-        "inconsistent": heat.inconsistent,
-        "voters": heat.voters,
-    }
-
-
-@register.inclusion_tag("maps/_heat_badges.html", takes_context=True)
-def note_heat(context: template.Context, note) -> dict[str, Any]:
-    if getattr(note, "internal", False):
-        return {"show": False}
-    heat = board_heat(context, note.map_id)
-    entry = heat.get(note.pk) if heat else None
-    if entry is None or entry.voters == 0:
-        return {"show": False}
-    return {"show": True, "note": note, **heat_badges(entry)}
+@register.simple_tag(takes_context=True)
+def note_items(context: template.Context, notes: list) -> SafeString | str:
+    """Every note of one stage column, as maps/markup.py builds them (it says why not an
+    include per note): with their heat when the page may show votes, and the editor's Edit
+    disclosure on the map's own board page."""
+    if not notes:
+        return ""
+    heat = board_heat(context, notes[0].map_id) or {}
+    editing = context.get("htmx_edit") and not context.get("live")
+    form_url = context["urls"]["note_form"] if editing else None
+    focused = context.get("focus_note")
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (
+                note_item(
+                    note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused
+                ),
+            )
+            for note in notes
+        ),
+    )
 
 
 @register.inclusion_tag("maps/_heat_legend.html", takes_context=True)

@@ -256,7 +256,7 @@ class Facilitation {
     this.send("vote.set", { touchpoint, tag, on });
   }
 
-  // The same markup as templates/maps/_heat_badges.html, built with textContent.
+  // The same markup as maps/markup.py heat_box, built with textContent.
   renderHeat() {
     const legend = document.getElementById("heat-legend");
     const entries = this.heat ? this.heat.heat : null;

@@ -1,0 +1,120 @@
+"""The board's per-note markup (maps/markup.py): the hooks of docs/design.md, "Board markup",
+user text escaped, the meta line, the heat box, and who gets the Edit disclosure."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from maps import operations as ops
+from maps.heat import Heat
+from maps.markup import heat_box, note_item, note_meta
+from maps.models import Touchpoint, TouchpointGroup
+from workshops.models import Vote
+from workshops.operations import join_workshop, open_workshop
+
+HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
+
+
+def note(**fields) -> Touchpoint:
+    values = {
+        "pk": 7,
+        "map_id": 1,
+        "stage_id": 1,
+        "text": "Test drive",
+        "channel": "store",
+        "position": "m",
+        "version": 3,
+    }
+    return Touchpoint(**{**values, **fields})
+
+
+def test_a_note_carries_the_hooks_the_live_board_updates():
+    html = note_item(note(critical=True))
+    assert html.startswith('<li class="note critical" data-touchpoint="7" data-version="3"')
+    assert 'data-position="m" tabindex="0">' in html
+    assert '<p class="note-text" data-field="text">Test drive</p>' in html
+    assert '<p class="meta" data-field="meta">Store / in person · critical</p>' in html
+    assert "autofocus" not in html and "heat" not in html and "note-edit" not in html
+
+
+def test_user_text_is_escaped_in_text_and_meta():
+    group = TouchpointGroup(pk=3, map_id=1, name=HOSTILE)
+    html = note_item(note(text=HOSTILE, department=HOSTILE, group=group))
+    assert "<script>" not in html and "<b>" not in html
+    assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ") == 3
+
+
+def test_the_meta_line_lists_channel_department_group_and_marks_in_order():
+    group = TouchpointGroup(pk=3, map_id=1, name="Paperwork")
+    meta = note_meta(note(department="Sales", group=group, critical=True, internal=True))
+    assert meta == "Store / in person · Sales · Paperwork · critical · internal"
+    assert note_meta(note(channel="phone")) == "Phone"
+
+
+def test_focus_and_the_edit_disclosure_are_asked_for():
+    html = note_item(note(), form_url="/maps/1/notes/form/", focused=True)
+    assert 'tabindex="0" autofocus>' in html
+    assert 'hx-get="/maps/1/notes/form/?touchpoint=7"' in html
+
+
+def test_the_heat_box_shows_counts_levels_and_shares():
+    heat = Heat(counts={"pain": 3, "delight": 1, "truth": 0}, voters=4)
+    html = note_item(note(), heat=heat)
+    box = re.search(r'<div class="heat".*</div>', html).group(0)
+    assert box.startswith(
+        '<div class="heat" data-heat data-top="pain" data-level="4"'
+        ' data-pain="4" data-delight="2" data-truth="0">'
+    )
+    assert 'aria-label="Votes from 4 voters"' in box
+    assert re.search(r'data-tag="pain">.*?<strong>3</strong>.*?\(75%\)', box)
+    assert re.search(r'data-tag="truth">.*?<strong>0</strong>.*?\(0%\)', box)
+    assert "heat-flag" not in box
+
+
+def test_one_voter_is_singular_and_an_inconsistent_note_is_flagged():
+    single = heat_box(Heat(counts={"pain": 1, "delight": 0, "truth": 0}, voters=1))
+    assert 'aria-label="Votes from 1 voter"' in single
+    torn = heat_box(Heat(counts={"pain": 2, "delight": 2, "truth": 0}, voters=4))
+    assert " data-inconsistent>" in torn
+    assert '<p class="heat-flag">Inconsistent: painful and delightful to many</p>' in torn
+
+
+def test_no_heat_box_on_internal_notes_or_without_voters():
+    heat = Heat(counts={"pain": 1, "delight": 0, "truth": 0}, voters=1)
+    assert "heat" not in note_item(note(internal=True), heat=heat)
+    assert "heat" not in note_item(note(), heat=Heat())
+
+
+@pytest.mark.django_db
+def test_the_board_page_shows_heat_once_revealed_coloured_on_the_voted_note(
+    client, owner, journey_map, actor
+):
+    stage = journey_map.stages.order_by("position").first()
+    voted, quiet = (
+        ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=text).payload["touchpoint"][
+            "id"
+        ]
+        for text in ("Voted", "Quiet")
+    )
+    workshop = open_workshop(owner, journey_map)
+    for name in ("Ann", "Bo"):
+        voter = join_workshop(workshop, display_name=name)
+        Vote.objects.create(workshop=workshop, participant=voter, touchpoint_id=voted, tag="pain")
+    client.force_login(owner)
+    url = reverse("board", args=[journey_map.pk])
+    assert 'class="heat"' not in client.get(url).content.decode()  # not revealed yet
+    workshop.phase = "reveal"
+    workshop.save()
+    html = client.get(url).content.decode()
+    assert set(re.findall(r'<li class="note[^"]*" data-touchpoint="(\d+)"', html)) >= {
+        str(voted),
+        str(quiet),
+    }
+    voted_li = re.search(rf'data-touchpoint="{voted}".*?</details></li>', html, re.S).group(0)
+    quiet_li = re.search(rf'data-touchpoint="{quiet}".*?</details></li>', html, re.S).group(0)
+    assert 'data-top="pain" data-level="4"' in voted_li and "<strong>2</strong>" in voted_li
+    # Every note shows the counts once votes are revealed; a note nobody tagged has no colour.
+    assert 'data-top="" data-level="0"' in quiet_li and "<strong>2</strong>" not in quiet_li
