@@ -115,9 +115,7 @@ def test_facilitator_builds_a_map_with_the_editor(server, new_page):
             "Reads reviews from other parents",
         ]
     )
-    # Known gap: after a move by button, focus is not reliably back on the note on PostgreSQL
-    # (it is on SQLite); the keyboard user focuses the note again here.
-    note(page, "a test drive").focus()
+    expect(note(page, "a test drive")).to_be_focused()
     page.keyboard.press("Alt+ArrowRight")
     expect(notes_of(page, "Consideration")).to_have_text(["<b>Books</b> a test drive"])
     # At the edge: refused in words, nothing moves.
