@@ -44,6 +44,7 @@ from .serializers import (
     group_data,
     map_fields,
     stage_data,
+    to_wire,
     touchpoint_data,
 )
 
@@ -199,12 +200,13 @@ def broadcast(map_id: int, message: dict[str, Any]) -> None:
 def broadcast_to_group(
     group: str, message: dict[str, Any], envelope_type: str = "workshop.event"
 ) -> None:
-    """Send `message` to a channel-layer group. The consumer forwards `map.event` envelopes
-    with revision bookkeeping and `workshop.event` envelopes as they are."""
+    """Send `message` to a channel-layer group, encoded once as the websocket's text: the
+    consumer batches `map.event` envelopes per tick and forwards `workshop.event` ones as
+    they are, without decoding or encoding again per connection."""
     layer = get_channel_layer()
     if layer is None:
         return
-    envelope = {"type": envelope_type, "message": message}
+    envelope = {"type": envelope_type, "text": to_wire(message)}
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:

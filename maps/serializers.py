@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .models import JourneyMap, Persona, Stage, Touchpoint, TouchpointGroup
@@ -18,6 +19,14 @@ STAGE_LANES = (
     "conversion_pct",
     "time_in_stage",
 )
+
+
+def to_wire(message: dict[str, Any]) -> str:
+    """A message as the websocket carries it: compact JSON, encoded once however many
+    connections receive it."""
+    return json.dumps(message, separators=(",", ":"))
+
+
 TOUCHPOINT_FIELDS = ("text", "channel", "department", "critical", "internal")
 PERSONA_FIELDS = (
     "name",

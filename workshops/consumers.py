@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import InterfaceError, connection
@@ -27,7 +28,7 @@ from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
 from maps.operations import OperationError, group_name
-from maps.serializers import map_snapshot
+from maps.serializers import map_snapshot, to_wire
 
 from . import (
     board_handlers,  # noqa: F401  (registers the map-editing handlers)
@@ -166,6 +167,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.groups_joined = []
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, minus its close_old_connections before every message: that is a
+        hop to a database thread per message, and a room of 50 gets 50 of them per event. The
+        ORM work here runs through in_db_thread, which closes stale connections itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     # --- client → server -------------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -293,17 +303,25 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await self._presence("presence.focus", {"touchpoint": touchpoint, "activity": activity})
 
     async def _presence(self, kind: str, fields: dict[str, Any]) -> None:
+        """Relay a drag position or focus to the others, encoded once for all of them."""
+        message = {
+            "type": kind.removeprefix("presence."),
+            "connection": self.connection,
+            "participant": self.me,
+            **fields,
+        }
         await self.channel_layer.group_send(
             workshop_group(self.workshop_id),
-            {"type": kind, "connection": self.connection, "participant": self.me, **fields},
+            {"type": kind, "connection": self.connection, "text": to_wire(message)},
         )
 
     # --- server → client -------------------------------------------------------------------
 
     async def map_event(self, envelope: dict[str, Any]) -> None:
         # Events are sent once per tick: a burst of moves reaches each screen as a few frames
-        # of several events, not one frame per event per person.
-        self.outgoing.append(envelope["message"])
+        # of several events, not one frame per event per person. Each event arrives encoded
+        # (maps.operations.broadcast_to_group): a batch is a join of strings.
+        self.outgoing.append(envelope["text"])
         if self.flusher is None:
             self.flusher = asyncio.ensure_future(self._flush_events())
 
@@ -311,12 +329,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
         await asyncio.sleep(EVENT_TICK)
         events, self.outgoing, self.flusher = self.outgoing, [], None
         if len(events) == 1:
-            await self.send_json(events[0])
+            await self.send(text_data=events[0])
         elif events:
-            await self.send_json({"type": "events", "events": events})
+            await self.send(text_data='{"type":"events","events":[' + ",".join(events) + "]}")
 
     async def workshop_event(self, envelope: dict[str, Any]) -> None:
-        await self.send_json(envelope["message"])
+        await self.send(text_data=envelope["text"])
 
     async def presence_join(self, event: dict[str, Any]) -> None:
         if event["connection"] == self.connection:
@@ -338,31 +356,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def presence_drag(self, event: dict[str, Any]) -> None:
         if event["connection"] != self.connection:
-            await self.send_json(
-                {
-                    "type": "drag",
-                    "connection": event["connection"],
-                    "participant": event["participant"],
-                    "touchpoint": event["touchpoint"],
-                    "stage": event["stage"],
-                    "index": event["index"],
-                }
-            )
+            await self.send(text_data=event["text"])
 
-    async def presence_focus(self, event: dict[str, Any]) -> None:
-        if event["connection"] != self.connection:
-            await self.send_json(
-                {
-                    "type": "focus",
-                    "connection": event["connection"],
-                    "participant": event["participant"],
-                    "touchpoint": event["touchpoint"],
-                    "activity": event["activity"],
-                }
-            )
+    presence_focus = presence_drag
 
     async def send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+        await self.send(text_data=to_wire(content))
 
     # --- database work (in a thread) -------------------------------------------------------
 

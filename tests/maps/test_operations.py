@@ -3,6 +3,8 @@ payload, and broadcasts it after commit (never on rollback)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -59,9 +61,10 @@ def test_the_event_is_broadcast_after_commit(
     assert len(callbacks) == 1
     message = async_to_sync(layer.receive)(channel)
     assert message["type"] == "map.event"
-    assert message["message"]["revision"] == event.revision
-    assert message["message"]["event"] == "touchpoint.added"
-    assert message["message"]["payload"]["touchpoint"]["text"] == "Calls support"
+    sent = json.loads(message["text"])  # encoded once, as every connection receives it
+    assert sent["revision"] == event.revision
+    assert sent["event"] == "touchpoint.added"
+    assert sent["payload"]["touchpoint"]["text"] == "Calls support"
 
 
 def test_nothing_is_broadcast_or_recorded_when_the_transaction_rolls_back(

@@ -101,8 +101,8 @@ async def _receive_all(layer, channel: str) -> list[dict[str, Any]]:
             envelope = await asyncio.wait_for(layer.receive(channel), timeout=0.05)
         except TimeoutError:
             return messages
-        # Round-trip through JSON: exactly what a websocket client would get.
-        messages.append(json.loads(json.dumps(envelope["message"])))
+        # The envelope carries the text a websocket client gets.
+        messages.append(json.loads(envelope["text"]))
 
 
 def pairs_in(message) -> set[tuple[int, str]]:
