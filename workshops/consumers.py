@@ -2,14 +2,13 @@
 
 Thin by design (docs/protocol.md is the contract): it authenticates the member, checks each
 message's size, JSON shape and rate, runs the registered handler in a database thread after the
-role / phase / lock gate, answers with an ack or an error, and forwards map events and workshop
-messages. Presence (who is online, who drags or edits which note) travels through the channel
+role / phase / lock gate, answers with an ack or an error, and forwards workshop messages (map
+events reach it through this process's room for the map, workshops/fanout.py). Presence (who is online, who drags or edits which note) travels through the channel
 layer only: it is ephemeral and never written to the database.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -33,6 +32,7 @@ from maps.serializers import map_snapshot, to_wire
 from . import (
     board_handlers,  # noqa: F401  (registers the map-editing handlers)
     facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
+    fanout,
 )
 from .access import count_code_miss, find_participant, find_workshop, guessing_codes
 from .facilitation import hello_state
@@ -52,8 +52,6 @@ RATE_PER_SECOND = 30.0
 RATE_BURST = 60.0
 # Drag positions are relayed at most this often per connection; the rest are dropped.
 DRAG_INTERVAL = 0.1
-# Map events are forwarded in batches gathered over this long (seconds).
-EVENT_TICK = 0.005
 # A client further behind than this gets a snapshot instead of the events it missed.
 SYNC_EVENT_LIMIT = 500
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
@@ -115,8 +113,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.last_refusal = 0.0
         self.groups_renewed = time.monotonic()
         self.checked_ids: tuple[int, int | None] | None = None
-        self.outgoing: list[dict[str, Any]] = []
-        self.flusher: asyncio.Future | None = None
+        self.room: fanout.Room | None = None
         code = self.scope["url_route"]["kwargs"]["code"]
         found = await self._authenticate(code)
         if isinstance(found, int):
@@ -135,11 +132,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "colour": participant.colour,
             "role": participant.role,
         }
-        for group in (
-            group_name(self.map_id),
-            workshop_group(self.workshop_id),
-            participant_group(self.participant_id),
-        ):
+        # Map events come through this process's room for the map (workshops/fanout.py);
+        # workshop and personal messages through this connection's own channel.
+        self.room = await fanout.join(self.channel_layer, group_name(self.map_id), self)
+        for group in (workshop_group(self.workshop_id), participant_group(self.participant_id)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.accept()
@@ -155,8 +151,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "flusher", None) is not None:
-            self.flusher.cancel()
+        if getattr(self, "room", None) is not None:
+            room, self.room = self.room, None
+            await fanout.leave(room, self)
         if not getattr(self, "groups_joined", None):
             return
         await self.channel_layer.group_send(
@@ -254,6 +251,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.groups_renewed = now
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        if self.room is not None:
+            await self.room.renew()
 
     async def _refuse_flood(self) -> None:
         # One error a second at most: answering every message of a flood would be a flood.
@@ -316,22 +315,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
 
     # --- server → client -------------------------------------------------------------------
-
-    async def map_event(self, envelope: dict[str, Any]) -> None:
-        # Events are sent once per tick: a burst of moves reaches each screen as a few frames
-        # of several events, not one frame per event per person. Each event arrives encoded
-        # (maps.operations.broadcast_to_group): a batch is a join of strings.
-        self.outgoing.append(envelope["text"])
-        if self.flusher is None:
-            self.flusher = asyncio.ensure_future(self._flush_events())
-
-    async def _flush_events(self) -> None:
-        await asyncio.sleep(EVENT_TICK)
-        events, self.outgoing, self.flusher = self.outgoing, [], None
-        if len(events) == 1:
-            await self.send(text_data=events[0])
-        elif events:
-            await self.send(text_data='{"type":"events","events":[' + ",".join(events) + "]}")
 
     async def workshop_event(self, envelope: dict[str, Any]) -> None:
         await self.send(text_data=envelope["text"])
