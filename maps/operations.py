@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 
 from . import positions
 from .models import (
@@ -49,6 +52,8 @@ from .serializers import (
 )
 
 logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -152,9 +157,16 @@ def clean_id(value: Any, field: str) -> int:
 # --- the transaction, the event and the broadcast -------------------------------------------
 
 
+def one_or_none(queryset: QuerySet[M]) -> M | None:
+    """The row a lookup by a unique key finds, or None. Unlike .first(), with no ORDER BY:
+    the models' default orderings cost a sort per lookup (MapEvent's a join too), and these
+    lookups run several times for every operation of a live room."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def lock_map(map_id: int) -> JourneyMap:
     """The map row, locked for this transaction: operations on one map are serialised."""
-    journey_map = JourneyMap.objects.select_for_update().filter(pk=map_id).first()
+    journey_map = one_or_none(JourneyMap.objects.select_for_update().filter(pk=map_id))
     if journey_map is None:
         raise OperationError("not_found", "This map no longer exists.")
     return journey_map
@@ -189,6 +201,24 @@ def group_name(map_id: int) -> str:
 
 
 _pending_sends: set[asyncio.Task] = set()
+# The event loop that broadcasts from this thread are handed to (see publishing_on).
+_publisher = threading.local()
+
+
+@contextmanager
+def publishing_on(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """In a worker thread of `loop`: broadcasts are handed to `loop` and not waited for.
+
+    The websocket consumer runs operations in worker threads. Waiting for each broadcast
+    (async_to_sync) held the thread, and on SQLite the one writer's turn, until the busy event
+    loop got round to it: the room's moves queued behind its own deliveries
+    (bench/live_room.py). Handed over in commit order, they are sent in that order."""
+    previous = getattr(_publisher, "loop", None)
+    _publisher.loop = loop
+    try:
+        yield
+    finally:
+        _publisher.loop = previous
 
 
 def broadcast(map_id: int, message: dict[str, Any]) -> None:
@@ -208,20 +238,33 @@ def broadcast_to_group(
         return
     envelope = {"type": envelope_type, "text": to_wire(message)}
     try:
-        loop = asyncio.get_running_loop()
+        running = asyncio.get_running_loop()
     except RuntimeError:
-        loop = None
+        running = None
     try:
-        if loop is None:
-            async_to_sync(layer.group_send)(group, envelope)
-        else:
+        if running is not None:
             # Called from a thread that runs an event loop (e.g. a test driving a browser):
             # async_to_sync cannot be used there, so the send is scheduled on that loop.
-            task = loop.create_task(layer.group_send(group, envelope))
-            _pending_sends.add(task)
-            task.add_done_callback(_pending_sends.discard)
+            _spawn(layer.group_send(group, envelope))
+        elif getattr(_publisher, "loop", None) is not None:
+            _publisher.loop.call_soon_threadsafe(_spawn, layer.group_send(group, envelope))
+        else:
+            async_to_sync(layer.group_send)(group, envelope)
     except Exception:
         logger.exception("Broadcast to %s failed: %s", group, message.get("type"))
+
+
+def _spawn(send: Coroutine[Any, Any, None]) -> None:
+    """Run a group send on the running loop, keeping a reference until it is done."""
+    task = asyncio.get_running_loop().create_task(send)
+    _pending_sends.add(task)
+    task.add_done_callback(_sent)
+
+
+def _sent(task: asyncio.Task) -> None:
+    _pending_sends.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("Broadcast failed", exc_info=task.exception())
 
 
 def run_once(
@@ -233,13 +276,15 @@ def run_once(
     the unique (map, op_id) constraint: the loser's transaction rolls back whole.
     """
     if op_id:
-        existing = MapEvent.objects.filter(map_id=map_id, op_id=op_id).first()
+        existing = one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id))
         if existing is not None:
             return existing, False
     try:
         return operation(), True
     except IntegrityError:
-        existing = MapEvent.objects.filter(map_id=map_id, op_id=op_id).first() if op_id else None
+        existing = (
+            one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id)) if op_id else None
+        )
         if existing is None:
             raise
         return existing, False
@@ -378,7 +423,7 @@ def clean_stage_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 def get_stage(journey_map: JourneyMap, stage_id: Any) -> Stage:
     """A stage of this map; ids of another map's stages are refused like unknown ones."""
-    stage = Stage.objects.filter(pk=clean_id(stage_id, "stage"), map=journey_map).first()
+    stage = one_or_none(Stage.objects.filter(pk=clean_id(stage_id, "stage"), map=journey_map))
     if stage is None:
         raise OperationError("not_found", "That stage is not on this map.")
     return stage
@@ -506,9 +551,9 @@ def clean_touchpoint_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_touchpoint(journey_map: JourneyMap, touchpoint_id: Any) -> Touchpoint:
-    touchpoint = Touchpoint.objects.filter(
-        pk=clean_id(touchpoint_id, "touchpoint"), map=journey_map
-    ).first()
+    touchpoint = one_or_none(
+        Touchpoint.objects.filter(pk=clean_id(touchpoint_id, "touchpoint"), map=journey_map)
+    )
     if touchpoint is None:
         raise OperationError(
             "not_found", "That note is not on this map (it may have been deleted)."
@@ -626,7 +671,9 @@ def delete_touchpoint(
 
 
 def get_group(journey_map: JourneyMap, group_id: Any) -> TouchpointGroup:
-    group = TouchpointGroup.objects.filter(pk=clean_id(group_id, "group"), map=journey_map).first()
+    group = one_or_none(
+        TouchpointGroup.objects.filter(pk=clean_id(group_id, "group"), map=journey_map)
+    )
     if group is None:
         raise OperationError("not_found", "That group is not on this map.")
     return group

@@ -9,6 +9,7 @@ layer only: it is ephemeral and never written to the database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -26,7 +27,7 @@ from django.db import InterfaceError, connection
 from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
-from maps.operations import OperationError, group_name
+from maps.operations import OperationError, group_name, one_or_none, publishing_on
 from maps.serializers import map_snapshot, to_wire
 
 from . import (
@@ -114,6 +115,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.groups_renewed = time.monotonic()
         self.checked_ids: tuple[int, int | None] | None = None
         self.room: fanout.Room | None = None
+        self.loop = asyncio.get_running_loop()  # where this connection's broadcasts are sent
         code = self.scope["url_route"]["kwargs"]["code"]
         found = await self._authenticate(code)
         if isinstance(found, int):
@@ -391,10 +393,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
     @in_db_thread
     def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
         # A fresh context per message: the phase, the lock or the role may have changed since.
-        participant = (
-            Participant.objects.select_related("workshop__map", "user")
-            .filter(pk=self.participant_id)
-            .first()
+        participant = one_or_none(
+            Participant.objects.select_related("workshop__map", "user").filter(
+                pk=self.participant_id
+            )
         )
         if participant is None:
             raise OperationError("forbidden", "You are no longer in this workshop.")
@@ -407,18 +409,20 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # A resend of an operation already applied is acknowledged again, whatever the
             # gates say now: it happened before the board was locked, and the client must
             # stop resending it. (Allowed resends are recognised by the handler's run_once.)
-            done = MapEvent.objects.filter(map_id=workshop.map_id, op_id=data["op_id"]).first()
+            done = one_or_none(MapEvent.objects.filter(map_id=workshop.map_id, op_id=data["op_id"]))
             if done is None:
                 raise
             return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
-        with _sqlite_writer_turn():
+        with _sqlite_writer_turn(), publishing_on(self.loop):
             return entry.fn(ctx, data)
 
     @in_db_thread
     def _revision(self) -> int | None:
         # The pong carries the map's revision: a client that missed a broadcast (a restarted
         # channel layer drops them) and has nothing pending learns it is behind, and syncs.
-        return JourneyMap.objects.filter(pk=self.map_id).values_list("revision", flat=True).first()
+        return one_or_none(
+            JourneyMap.objects.filter(pk=self.map_id).values_list("revision", flat=True)
+        )
 
     @in_db_thread
     def _events_since(self, since: int) -> dict[str, Any]:
