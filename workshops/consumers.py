@@ -13,17 +13,18 @@ import asyncio
 import json
 import logging
 import re
-import threading
 import time
 import uuid
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import InterfaceError, connection
+from django.conf import settings
+from django.db import InterfaceError
 from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
@@ -61,15 +62,22 @@ GROUP_RENEW_INTERVAL = 5.0
 # are serialised by its row lock anyway, and meanwhile a slow broadcast or sync of one
 # connection does not hold up everyone else's messages.
 in_db_thread = partial(database_sync_to_async, thread_sensitive=False)
-# SQLite has one writer at a time, and a writer that finds the database locked sleeps in
-# SQLite's busy handler (up to 100 ms a retry) rather than queueing: under a burst of moves those
-# sleeps, not the work, made the latency (bench/live_room.py). This process's writers queue on a
-# lock instead. PostgreSQL queues writers on the map's row lock without sleeping.
-_SQLITE_WRITERS = threading.Lock()
+# SQLite has one writer at a time. Several threads taking turns at it also took turns at the
+# GIL around every query, and a burst of moves crawled (bench/live_room.py): on SQLite this
+# process's operations run one after another on one thread. PostgreSQL queues writers on the
+# map's row lock, and other maps' operations go on in parallel.
+_SQLITE_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
 
-def _sqlite_writer_turn() -> AbstractContextManager:
-    return _SQLITE_WRITERS if connection.vendor == "sqlite" else nullcontext()
+def in_operation_thread(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    pooled = database_sync_to_async(fn, thread_sensitive=False)
+    one_writer = database_sync_to_async(fn, thread_sensitive=False, executor=_SQLITE_WRITER)
+    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return await (one_writer if sqlite else pooled)(*args, **kwargs)
+
+    return run
 
 
 # WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
@@ -390,7 +398,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "facilitation": hello_state(workshop, participant),
         }
 
-    @in_db_thread
+    @in_operation_thread
     def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
         # A fresh context per message: the phase, the lock or the role may have changed since.
         participant = one_or_none(
@@ -413,7 +421,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             if done is None:
                 raise
             return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
-        with _sqlite_writer_turn(), publishing_on(self.loop):
+        with publishing_on(self.loop):
             return entry.fn(ctx, data)
 
     @in_db_thread
