@@ -9,9 +9,13 @@ converged on the server's final revision.
     .venv/bin/python bench/live_room.py                     # embedded default and PG + Redis
     .venv/bin/python bench/live_room.py --backend embedded  # SQLite + in-memory layer only
     .venv/bin/python bench/live_room.py --clients 50 --seconds 5
+    .venv/bin/python bench/live_room.py --backend postgres --servers 1   # one daphne only
 
 Each backend runs in its own process with its own database (var/bench_live.sqlite3, or
-PostgreSQL database jm_bench_live) and its own daphne on a free port. Not a test: it prints.
+PostgreSQL database jm_bench_live) and its own daphnes on free ports: one for the embedded
+default (its in-memory layer is one process by definition), `--servers` (default 2, one per
+core) for PostgreSQL + Redis, the scaled-out deployment of docker-compose.yml, with the clients
+dealt round-robin between them. Not a test: it prints.
 """
 
 from __future__ import annotations
@@ -50,11 +54,13 @@ def main() -> None:
     parser.add_argument("--backend", choices=["embedded", "postgres", "both"], default="both")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--servers", type=int, default=2, help="daphnes for PostgreSQL + Redis")
     parser.add_argument("--run", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:
         setup = prepare_database(args.backend, args.clients)
-        rows = asyncio.run(run_backend(args.backend, setup, args.seconds))
+        servers = 1 if args.backend == "embedded" else args.servers
+        rows = asyncio.run(run_backend(args.backend, setup, args.seconds, servers))
         print("ROWS " + json.dumps(rows))
         return
     backends = ["embedded", "postgres"] if args.backend == "both" else [args.backend]
@@ -63,6 +69,7 @@ def main() -> None:
         env = backend_env(backend)
         command = [sys.executable, __file__, "--run", "--backend", backend]
         command += ["--clients", str(args.clients), "--seconds", str(args.seconds)]
+        command += ["--servers", str(args.servers)]
         done = subprocess.run(
             command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
         )
@@ -97,14 +104,16 @@ def backend_env(backend: str) -> dict[str, str]:
 def print_table(rows: list[dict], clients: int) -> None:
     print(f"\nLive room: {clients} clients, one workshop, moves sent by random clients\n")
     header = (
-        "| backend | phase | moves/s | moves | deliveries | p50 ms | p95 ms | p99 ms | max ms "
+        "| backend | daphnes | phase | moves/s | moves | deliveries | p50 ms | p95 ms | p99 ms "
+        "| max ms "
         "| missed (healed) | duplicated | unhealed | converged after last move |"
     )
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for r in rows:
         print(
-            f"| {r['backend']} | {r['phase']} | {r['rate']} | {r['moves']} | {r['deliveries']} "
+            f"| {r['backend']} | {r['servers']} | {r['phase']} | {r['rate']} | {r['moves']} "
+            f"| {r['deliveries']} "
             f"| {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['max']:.1f} "
             f"| {r['missed']} | {r['duplicated']} | {r['unhealed']} | {r['converged_ms']:.0f} ms |"
         )
@@ -178,6 +187,7 @@ class Client:
     broadcast: dict[int, int] = field(default_factory=dict)  # revision -> times received
     healed: set[int] = field(default_factory=set)
     reached_at: dict[int, float] = field(default_factory=dict)
+    peers: set[str] = field(default_factory=set)  # connections it has heard of (presence)
 
 
 async def listen(client: Client, room: Room) -> None:
@@ -207,33 +217,36 @@ def take(client: Client, room: Room, message: dict, now: float) -> None:
             client.revision = max(client.revision, event["revision"])
     elif kind == "hello":
         client.revision = message["revision"]
+    elif kind == "presence" and message["op"] in ("join", "here"):
+        client.peers.add(message["connection"])
 
 
-async def run_backend(backend: str, setup: dict, seconds: float) -> list[dict]:
+async def run_backend(backend: str, setup: dict, seconds: float, servers: int) -> list[dict]:
     import websockets
 
     # The child process already runs with this backend's environment (backend_env).
-    daphne = Daphne("live-room", dict(os.environ))
-    daphne.start()
-    port = daphne.port
+    daphnes = [Daphne(f"live-room-{n}", dict(os.environ)) for n in range(servers)]
+    for daphne in daphnes:
+        daphne.start()
     rows: list[dict] = []
     try:
-        url = f"ws://127.0.0.1:{port}/ws/w/{setup['code']}/"
         room = Room()
         members: list[Client] = []
         for index, token in enumerate(setup["tokens"]):
+            port = daphnes[index % servers].port
             ws = await websockets.connect(
-                url,
+                f"ws://127.0.0.1:{port}/ws/w/{setup['code']}/",
                 origin=f"http://127.0.0.1:{port}",
                 additional_headers={"Cookie": f"jm_participant_{setup['workshop']}={token}"},
                 max_queue=None,
             )
             members.append(Client(index, ws))
         listeners = [asyncio.create_task(listen(c, room)) for c in members]
-        await asyncio.sleep(1.0)  # presence chatter settles
+        await settle(members)
         rng = random.Random(7)
         for phase, rate in PHASES:
-            rows.append(await run_phase(backend, phase, rate, seconds, members, room, setup, rng))
+            row = await run_phase(backend, phase, rate, seconds, members, room, setup, rng)
+            rows.append({**row, "servers": servers})
             print(rows[-1], file=sys.stderr, flush=True)
             await asyncio.sleep(0.5)
         for ws in (c.ws for c in members):
@@ -241,8 +254,22 @@ async def run_backend(backend: str, setup: dict, seconds: float) -> list[dict]:
         for task in listeners:
             task.cancel()
     finally:
-        daphne.stop()
+        for daphne in daphnes:
+            daphne.stop()
     return rows
+
+
+async def settle(members: list[Client], limit: float = 60.0) -> None:
+    """Wait until every client has heard of every other one: joining sends presence to all
+    (N x N messages), and moves measured during that would measure the joining."""
+    begin = time.perf_counter()
+    while time.perf_counter() - begin < limit:
+        if all(len(c.peers) >= len(members) - 1 for c in members):
+            break
+        await asyncio.sleep(0.05)
+    took = time.perf_counter() - begin
+    print(f"presence settled in {took:.1f} s", file=sys.stderr, flush=True)
+    await asyncio.sleep(0.5)
 
 
 async def run_phase(backend, phase, rate, seconds, members, room, setup, rng) -> dict:

@@ -15,7 +15,6 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -38,7 +37,7 @@ from . import (
 )
 from .access import count_code_miss, find_participant, find_workshop, guessing_codes
 from .facilitation import hello_state
-from .handlers import HANDLERS, Context, check_allowed, participant_group, workshop_group
+from .handlers import HANDLERS, Context, Handler, check_allowed, participant_group, workshop_group
 from .models import Participant
 
 logger = logging.getLogger(__name__)
@@ -62,22 +61,18 @@ GROUP_RENEW_INTERVAL = 5.0
 # are serialised by its row lock anyway, and meanwhile a slow broadcast or sync of one
 # connection does not hold up everyone else's messages.
 in_db_thread = partial(database_sync_to_async, thread_sensitive=False)
-# SQLite has one writer at a time. Several threads taking turns at it also took turns at the
-# GIL around every query, and a burst of moves crawled (bench/live_room.py): on SQLite this
-# process's operations run one after another on one thread. PostgreSQL queues writers on the
-# map's row lock, and other maps' operations go on in parallel.
-_SQLITE_WRITER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+# Operations on one map wait for each other anyway (SQLite has one writer; PostgreSQL queues on
+# the map's row lock). Run from a pool, they also took turns at the GIL around every query and a
+# burst of moves crawled (bench/live_room.py). So each map's operations run one after another
+# on one thread of this process; on PostgreSQL other maps' go on in parallel on the others.
+_OPERATION_THREADS = [
+    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"operations-{n}")
+    for n in range(1 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
+]
 
 
-def in_operation_thread(fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    pooled = database_sync_to_async(fn, thread_sensitive=False)
-    one_writer = database_sync_to_async(fn, thread_sensitive=False, executor=_SQLITE_WRITER)
-    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-
-    async def run(*args: Any, **kwargs: Any) -> Any:
-        return await (one_writer if sqlite else pooled)(*args, **kwargs)
-
-    return run
+def operation_thread(map_id: int) -> ThreadPoolExecutor:
+    return _OPERATION_THREADS[map_id % len(_OPERATION_THREADS)]
 
 
 # WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
@@ -398,9 +393,22 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "facilitation": hello_state(workshop, participant),
         }
 
-    @in_operation_thread
-    def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
-        # A fresh context per message: the phase, the lock or the role may have changed since.
+    async def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        entry = HANDLERS[kind]
+        allowed = await self._gate(entry, data)
+        if not isinstance(allowed, Context):
+            return allowed  # the ack of an operation applied before
+        # Only the operation itself waits its turn on the map's thread (operation_thread): the
+        # check above ran alongside other connections' operations.
+        apply = database_sync_to_async(
+            self._apply, thread_sensitive=False, executor=operation_thread(self.map_id)
+        )
+        return await apply(entry, allowed, data)
+
+    @in_db_thread
+    def _gate(self, entry: Handler, data: dict[str, Any]) -> Context | dict[str, Any]:
+        """Who sends this, and may they now? A fresh look per message: the phase, the lock or
+        the role may have changed since the last one."""
         participant = one_or_none(
             Participant.objects.select_related("workshop__map", "user").filter(
                 pk=self.participant_id
@@ -410,7 +418,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
             raise OperationError("forbidden", "You are no longer in this workshop.")
         workshop = participant.workshop
         ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
-        entry = HANDLERS[kind]
         try:
             check_allowed(entry, ctx)
         except OperationError:
@@ -421,6 +428,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
             if done is None:
                 raise
             return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
+        return ctx
+
+    def _apply(self, entry: Handler, ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
         with publishing_on(self.loop):
             return entry.fn(ctx, data)
 
