@@ -59,6 +59,9 @@ class Room:
             try:
                 envelope = await self.layer.receive(self.channel)
             except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # closing: the layer turned our cancellation into its own error
                 # Redis gone for a moment: keep reading once it is back. What was lost shows
                 # as a revision gap, and the consumers' pings re-join the group.
                 logger.warning("Room %s could not read; retrying", self.group, exc_info=True)
@@ -85,9 +88,12 @@ class Room:
                 logger.warning("Room %s could not send to a connection", self.group, exc_info=True)
 
     async def close(self) -> None:
-        for task in (self.flusher, self.reader):
-            if task is not None:
-                task.cancel()
+        tasks = [task for task in (self.flusher, self.reader) if task is not None]
+        for task in tasks:
+            task.cancel()
+        # Wait for the reader to stop: channels-redis keeps per-process receive state that an
+        # abandoned receive() would leave behind for the next room.
+        await asyncio.gather(*tasks, return_exceptions=True)
         if self.channel is not None:
             await self.layer.group_discard(self.group, self.channel)
 
