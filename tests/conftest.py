@@ -106,3 +106,17 @@ def actor(owner) -> ops.Actor:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: they are the slowest, and keep an event loop in the main thread."""
     items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _operation_threads_let_go_of_the_test_database(django_db_setup):
+    """Each map's operations thread (workshops.consumers) keeps its database connection open
+    between messages, as in production; at the end of the run they close, so the test
+    database can be dropped."""
+    yield
+    from django.db import connections
+
+    from workshops.consumers import _OPERATION_THREADS
+
+    for executor in _OPERATION_THREADS:
+        executor.submit(connections.close_all).result(timeout=10)
