@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from asgiref.sync import SyncToAsync
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import InterfaceError
+from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
@@ -57,10 +57,46 @@ DRAG_INTERVAL = 0.1
 SYNC_EVENT_LIMIT = 500
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
 GROUP_RENEW_INTERVAL = 5.0
+
+
 # ORM work runs in a pool of threads, not Channels' single shared one: operations on one map
 # are serialised by its row lock anyway, and meanwhile a slow broadcast or sync of one
 # connection does not hold up everyone else's messages.
-in_db_thread = partial(database_sync_to_async, thread_sensitive=False)
+# After a database connection error, connections are health-checked before use this long.
+CAREFUL_SECONDS = 30.0
+
+
+class OrmThread(SyncToAsync):
+    """Channels' database_sync_to_async, minus a health check per message.
+
+    That one calls close_old_connections() around every call, and each call re-arms Django's
+    CONN_HEALTH_CHECKS: the next query first sends SELECT 1, a round trip and ORM work for
+    every websocket message on PostgreSQL (a single daphne's 100 moves/s burst took 2.9 s to
+    catch up with it, under 1 s without). Here a connection is looked at after a call only
+    when it had an error or outlived CONN_MAX_AGE. After a connection error, every call checks
+    its thread's connection first for CAREFUL_SECONDS: a restart or failover cut the other
+    threads' connections too, and the consumer retries the failed operation once
+    (bench/faults.py, fault c).
+    """
+
+    careful_until = 0.0
+
+    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() < OrmThread.careful_until:
+            close_old_connections()  # re-arms the health check of this thread's connections
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        except (DBOperationalError, InterfaceError):
+            OrmThread.careful_until = time.monotonic() + CAREFUL_SECONDS
+            raise
+        finally:
+            now = time.monotonic()
+            for conn in connections.all(initialized_only=True):
+                if conn.errors_occurred or (conn.close_at is not None and now >= conn.close_at):
+                    conn.close_if_unusable_or_obsolete()
+
+
+in_db_thread = partial(OrmThread, thread_sensitive=False)
 # Operations on one map wait for each other anyway (SQLite has one writer; PostgreSQL queues on
 # the map's row lock). Run from a pool, they also took turns at the GIL around every query and a
 # burst of moves crawled (bench/live_room.py). So each map's operations run one after another
@@ -400,7 +436,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return allowed  # the ack of an operation applied before
         # Only the operation itself waits its turn on the map's thread (operation_thread): the
         # check above ran alongside other connections' operations.
-        apply = database_sync_to_async(
+        apply = OrmThread(
             self._apply, thread_sensitive=False, executor=operation_thread(self.map_id)
         )
         return await apply(entry, allowed, data)

@@ -1,0 +1,61 @@
+"""A websocket operation whose database connections were cut (a PostgreSQL restart or
+failover) is still applied, exactly once: the consumer retries, and after a connection error
+every thread checks its connection before use (workshops.consumers.OrmThread)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import connection
+
+from maps.models import MapEvent
+from tests.conftest import require_postgres
+from tests.workshops.test_consumer import connected, operate
+from workshops.consumers import OrmThread
+
+pytestmark = pytest.mark.django_db(transaction=True)
+pytest_plugins = ["tests.workshops.conftest_live"]
+
+
+@pytest.fixture
+def spared_pid() -> int:
+    """The test's own connection (it cleans the database up afterwards): not cut."""
+    require_postgres()
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+def cut_the_consumers_connections(spared: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> %s",
+            [spared],
+        )
+        return cursor.fetchone()[0]
+
+
+async def test_operations_go_on_after_the_database_cut_their_connections(
+    facilitator, stages, note, monkeypatch, spared_pid
+):
+    monkeypatch.setattr(OrmThread, "careful_until", 0.0)
+    client = await connected(facilitator)
+    first = await operate(client, "touchpoint.move", touchpoint=note, stage=stages[1], index=0)
+    assert first["type"] == "ack", first  # the consumer's threads now hold open connections
+    assert await sync_to_async(cut_the_consumers_connections)(spared_pid) >= 1
+
+    moves = []
+    for stage in (stages[0], stages[1], stages[0]):
+        moves.append(
+            await operate(client, "touchpoint.move", touchpoint=note, stage=stage, index=0)
+        )
+
+    assert [m["type"] for m in moves] == ["ack", "ack", "ack"], moves
+    assert OrmThread.careful_until > time.monotonic()  # checking connections for a while
+    applied = await sync_to_async(
+        lambda: [MapEvent.objects.filter(op_id=m["op_id"]).count() for m in moves]
+    )()
+    assert applied == [1, 1, 1]
+    await client.disconnect()
