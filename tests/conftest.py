@@ -120,3 +120,16 @@ def _operation_threads_let_go_of_the_test_database(django_db_setup):
 
     for executor in _OPERATION_THREADS:
         executor.submit(connections.close_all).result(timeout=10)
+
+
+@pytest.fixture(autouse=True)
+def _a_channel_layer_per_test():
+    """Channels keeps one layer object per process, and channels-redis keeps receive locks in
+    it that belong to the event loop that took them. Every test runs its own event loop, so
+    each test gets its own layer: a lock left by an earlier test's loop failed later tests
+    ("bound to a different event loop"). A server has one loop and never meets this."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
