@@ -3,8 +3,9 @@
 Thin by design (docs/protocol.md is the contract): it authenticates the member, checks each
 message's size, JSON shape and rate, runs the registered handler in a database thread after the
 role / phase / lock gate, answers with an ack or an error, and forwards workshop messages (map
-events reach it through this process's room for the map, workshops/fanout.py). Presence (who is online, who drags or edits which note) travels through the channel
-layer only: it is ephemeral and never written to the database.
+events reach it through this process's room for the map, workshops/fanout.py). Presence (who is
+online, who drags or edits which note) travels through the channel layer only: it is ephemeral
+and never written to the database.
 """
 
 from __future__ import annotations
@@ -57,11 +58,6 @@ DRAG_INTERVAL = 0.1
 SYNC_EVENT_LIMIT = 500
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
 GROUP_RENEW_INTERVAL = 5.0
-
-
-# ORM work runs in a pool of threads, not Channels' single shared one: operations on one map
-# are serialised by its row lock anyway, and meanwhile a slow broadcast or sync of one
-# connection does not hold up everyone else's messages.
 # After a database connection error, connections are health-checked before use this long.
 CAREFUL_SECONDS = 30.0
 
@@ -96,6 +92,9 @@ class OrmThread(SyncToAsync):
                     conn.close_if_unusable_or_obsolete()
 
 
+# Reads and gate checks run in a pool of threads, not Channels' single shared one: a slow sync
+# of one connection does not hold up everyone else's messages. Operations run on their map's
+# thread (operation_thread, below).
 in_db_thread = partial(OrmThread, thread_sensitive=False)
 # Operations on one map wait for each other anyway (SQLite has one writer; PostgreSQL queues on
 # the map's row lock). Run from a pool, they also took turns at the GIL around every query and a
