@@ -24,13 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
 
 from bench._servers import run_child  # noqa: E402
+from bench._stats import percentile  # noqa: E402
 
 SIZES = [(5, 10), (12, 40), (20, 100)]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def summary(times: list[float], cpu: list[float]) -> dict[str, float]:

@@ -39,6 +39,7 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from bench._stats import percentile  # noqa: E402
 from maps.export import layout  # noqa: E402
 from maps.export.fonts import register_fonts  # noqa: E402
 from maps.export.pdf import render_pdf  # noqa: E402
@@ -52,11 +53,6 @@ def cold_caches() -> None:
     layout._wrap.cache_clear()
     layout._pieces.cache_clear()
     layout._width.cache_clear()
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
