@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -157,6 +157,8 @@ def clean_id(value: Any, field: str) -> int:
 
 # --- the transaction, the event and the broadcast -------------------------------------------
 
+MAP_NOT_FOUND = "This map no longer exists."
+
 
 def one_or_none(queryset: QuerySet[M]) -> M | None:
     """The row a lookup by a unique key finds, or None. Unlike .first(), with no ORDER BY:
@@ -169,8 +171,27 @@ def lock_map(map_id: int) -> JourneyMap:
     """The map row, locked for this transaction: operations on one map are serialised."""
     journey_map = one_or_none(JourneyMap.objects.select_for_update().filter(pk=map_id))
     if journey_map is None:
-        raise OperationError("not_found", "This map no longer exists.")
+        raise OperationError("not_found", MAP_NOT_FOUND)
     return journey_map
+
+
+def claim_revision(map_id: int) -> int:
+    """Lock the map row and take its next revision in one statement, for an operation that
+    needs nothing else of the map row (a note move; see append_event).
+
+    Moves on one map queue on this lock, so every round trip made while holding it limits the
+    whole room: lock_map's SELECT … FOR UPDATE and record's UPDATE are two, this is one."""
+    table = connection.ops.quote_name(JourneyMap._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET revision = revision + 1, updated_at = %s "  # noqa: S608 (our table)
+            "WHERE id = %s RETURNING revision",
+            [timezone.now(), map_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise OperationError("not_found", MAP_NOT_FOUND)
+    return row[0]
 
 
 def record(
@@ -187,9 +208,22 @@ def record(
     JourneyMap.objects.filter(pk=journey_map.pk).update(
         revision=journey_map.revision, updated_at=journey_map.updated_at
     )
+    return append_event(journey_map.pk, journey_map.revision, actor, event_type, payload, op_id)
+
+
+def append_event(
+    map_id: int,
+    revision: int,
+    actor: Actor,
+    event_type: str,
+    payload: dict[str, Any],
+    op_id: str | None = None,
+) -> MapEvent:
+    """Append the event of `revision` (already taken: record, claim_revision) and schedule its
+    broadcast. Inside the transaction."""
     event = MapEvent.objects.create(
-        map=journey_map,
-        revision=journey_map.revision,
+        map_id=map_id,
+        revision=revision,
         type=event_type,
         payload=payload,
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
@@ -197,7 +231,7 @@ def record(
         op_id=op_id or None,
     )
     message = event.as_message()
-    transaction.on_commit(lambda: broadcast(journey_map.pk, message))
+    transaction.on_commit(lambda: broadcast(map_id, message))
     return event
 
 
@@ -277,16 +311,15 @@ def run_once(
 ) -> tuple[MapEvent, bool]:
     """Apply `operation` unless an operation with `op_id` was already applied to this map.
 
-    Returns the event and whether it is new. Two concurrent resends of one operation meet at
-    the unique (map, op_id) constraint: the loser's transaction rolls back whole.
+    Returns the event and whether it is new. The log is not searched first, since nearly every
+    operation is new: a resend applied again meets the unique (map, op_id) constraint when it
+    appends its event, and its transaction rolls back whole; one that no longer applies (its
+    note deleted since, its text edit now a conflict) is refused. Either way the log is
+    searched then, and the operation applied before is the answer.
     """
-    if op_id:
-        existing = one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id))
-        if existing is not None:
-            return existing, False
     try:
         return operation(), True
-    except IntegrityError:
+    except (IntegrityError, OperationError):
         existing = (
             one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id)) if op_id else None
         )
@@ -649,26 +682,36 @@ def move_touchpoint(
         raise OperationError("invalid", "index must be a whole number.")
     note_id = clean_id(touchpoint_id, "touchpoint")
     stage_id = clean_id(stage, "stage")
-    # The live room's most frequent operation, so it reads and writes only what it must: the
-    # stage's id and its notes' keys, then one UPDATE that also proves the note is on the map.
+    # The live room's most frequent operation, and moves on one map queue on its lock, so it
+    # makes four statements under the lock: take the revision, read the stage's notes' keys
+    # (which also proves the stage is on the map), one UPDATE that also proves the note is, and
+    # the event.
     with transaction.atomic():
-        locked = lock_map(journey_map.pk)
-        if one_or_none(Stage.objects.filter(pk=stage_id, map=locked).values_list("pk")) is None:
-            raise OperationError("not_found", STAGE_NOT_FOUND)
-        keys = list(
-            Touchpoint.objects.filter(stage_id=stage_id)
-            .exclude(pk=note_id)
-            .order_by("position")
-            .values_list("position", flat=True)
-        )
+        revision = claim_revision(journey_map.pk)
+        keys = stage_keys(journey_map.pk, stage_id, without=note_id)
         position = positions.key_for_index(keys, index)
-        moved = Touchpoint.objects.filter(pk=note_id, map=locked).update(
+        moved = Touchpoint.objects.filter(pk=note_id, map_id=journey_map.pk).update(
             stage_id=stage_id, position=position, updated_at=timezone.now()
         )
         if not moved:
             raise OperationError("not_found", NOTE_NOT_FOUND)
         payload = {"id": note_id, "stage": stage_id, "position": position}
-        return record(locked, actor, "touchpoint.moved", payload, op_id)
+        return append_event(journey_map.pk, revision, actor, "touchpoint.moved", payload, op_id)
+
+
+def stage_keys(map_id: int, stage_id: int, *, without: int) -> list[str]:
+    """The order keys of a stage's notes other than `without`, in order, in one query; a
+    stage not on the map is not found. (The stage LEFT JOIN its notes: an empty stage is one
+    row of NULLs, no row at all means no such stage here.)"""
+    rows = list(
+        Stage.objects.filter(pk=stage_id, map_id=map_id)
+        .order_by()
+        .values_list("touchpoints__pk", "touchpoints__position")
+    )
+    if not rows:
+        raise OperationError("not_found", STAGE_NOT_FOUND)
+    # Sorted here, not by the database: the key alphabet sorts the same in both (positions.py).
+    return sorted(key for pk, key in rows if pk is not None and pk != without)
 
 
 def delete_touchpoint(

@@ -147,6 +147,76 @@ def test_move_to_another_stage(journey_map, actor):
     assert Touchpoint.objects.get().stage == second
 
 
+def test_move_into_an_empty_stage_and_to_the_end_of_its_own(journey_map, actor):
+    first, second, _ = journey_map.stages.order_by("position")
+    a, b = (
+        ops.add_touchpoint(actor, journey_map, stage=first.pk, text=t).payload["touchpoint"]["id"]
+        for t in "ab"
+    )
+    ops.move_touchpoint(actor, journey_map, a, stage=first.pk, index=99)  # past the end: last
+    assert list(first.touchpoints.order_by("position").values_list("pk", flat=True)) == [b, a]
+    ops.move_touchpoint(actor, journey_map, b, stage=second.pk, index=0)
+    assert list(second.touchpoints.values_list("pk", flat=True)) == [b]
+
+
+def test_a_move_takes_the_next_revision_once_and_a_refused_one_none(journey_map, actor):
+    stage = first_stage(journey_map)
+    note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
+    journey_map.refresh_from_db()
+    before = journey_map.revision
+    event = ops.move_touchpoint(actor, journey_map, note["id"], stage=stage.pk, index=0)
+    journey_map.refresh_from_db()
+    assert event.revision == journey_map.revision == before + 1
+    assert MapEvent.objects.get(map=journey_map, revision=event.revision).pk == event.pk
+    with pytest.raises(ops.OperationError) as refused:
+        ops.move_touchpoint(actor, journey_map, note["id"] + 1000, stage=stage.pk, index=0)
+    assert refused.value.code == "not_found"
+    journey_map.refresh_from_db()
+    assert journey_map.revision == before + 1  # the claimed revision rolled back with the move
+
+
+def test_a_move_on_a_deleted_map_is_not_found(journey_map, actor):
+    stage = first_stage(journey_map)
+    note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
+    stale = type(journey_map).objects.get(pk=journey_map.pk)
+    ops.delete_map(actor, journey_map)
+    with pytest.raises(ops.OperationError) as refused:
+        ops.move_touchpoint(actor, stale, note["id"], stage=stage.pk, index=0)
+    assert refused.value.code == "not_found"
+
+
+def test_a_resend_that_no_longer_applies_is_the_operation_applied_before(journey_map, actor):
+    stage = first_stage(journey_map)
+    note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
+
+    def delete():
+        return ops.delete_touchpoint(actor, journey_map, note["id"], op_id="tab-1:7")
+
+    first, created = ops.run_once(journey_map.pk, "tab-1:7", delete)
+    # Applied again, the delete finds no note; the answer is still the first delete.
+    again, created_again = ops.run_once(journey_map.pk, "tab-1:7", delete)
+    assert created and not created_again and again.pk == first.pk
+    # An operation that was never applied is refused as before.
+    with pytest.raises(ops.OperationError):
+        ops.run_once(journey_map.pk, "tab-1:8", delete)
+
+
+def test_a_resent_text_edit_is_not_a_conflict_with_itself(journey_map, actor):
+    note = ops.add_touchpoint(
+        actor, journey_map, stage=first_stage(journey_map).pk, text="v1"
+    ).payload["touchpoint"]
+
+    def edit():
+        return ops.update_touchpoint(
+            actor, journey_map, note["id"], base_version=1, text="v2", op_id="tab-1:9"
+        )
+
+    first, _ = ops.run_once(journey_map.pk, "tab-1:9", edit)
+    again, created_again = ops.run_once(journey_map.pk, "tab-1:9", edit)
+    assert not created_again and again.pk == first.pk
+    assert Touchpoint.objects.get().version == 2
+
+
 def test_a_text_edit_based_on_an_old_version_is_a_conflict(journey_map, actor):
     note = ops.add_touchpoint(
         actor, journey_map, stage=first_stage(journey_map).pk, text="v1"
