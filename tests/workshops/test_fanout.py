@@ -1,10 +1,11 @@
 """workshops/fanout.py: one channel-layer subscription per process and map hands each event to
-every local connection, in order, one frame per tick; a broken connection does not starve the
-others; the last one to leave ends the subscription."""
+every local connection, in order, one frame per tick and at most one per interval; a broken
+connection does not starve the others; the last one to leave ends the subscription."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 
 import pytest
@@ -45,7 +46,7 @@ def event(revision: int) -> dict:
 
 
 async def settle() -> None:
-    await asyncio.sleep(fanout.EVENT_TICK * 4)
+    await asyncio.sleep(fanout.FRAME_INTERVAL + fanout.EVENT_TICK * 4)
 
 
 async def test_every_local_connection_gets_each_event_once_in_order():
@@ -77,6 +78,45 @@ async def test_events_of_one_tick_go_out_as_one_frame_encoded_once():
     assert first.frames[0] is second.frames[0]  # the same string object: encoded once
     await fanout.leave(room, first)
     await fanout.leave(room, second)
+
+
+class TimedScreen(Screen):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent_at: list[float] = []
+
+    async def send(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        self.sent_at.append(asyncio.get_running_loop().time())
+        await super().send(text_data)
+
+
+async def test_a_steady_stream_goes_out_at_most_one_frame_per_interval():
+    layer = RoomChannelLayer()
+    screen = TimedScreen()
+    room = await fanout.join(layer, GROUP, screen)
+    for revision in range(1, 41):  # an event every 2 ms for 80 ms
+        await layer.group_send(GROUP, event(revision))
+        await asyncio.sleep(0.002)
+    await settle()
+    assert screen.events() == list(range(1, 41))
+    gaps = [b - a for a, b in itertools.pairwise(screen.sent_at)]
+    assert len(screen.frames) >= 2 and min(gaps) >= fanout.FRAME_INTERVAL * 0.9
+    await fanout.leave(room, screen)
+
+
+async def test_an_event_after_a_quiet_spell_waits_only_a_tick(monkeypatch):
+    # With an hour between frames, only the first event of the room can have gone out: it
+    # waited a tick, not the interval; the next one waits for the interval.
+    monkeypatch.setattr(fanout, "FRAME_INTERVAL", 3600.0)
+    layer = RoomChannelLayer()
+    screen = Screen()
+    room = await fanout.join(layer, GROUP, screen)
+    await layer.group_send(GROUP, event(1))
+    await asyncio.sleep(fanout.EVENT_TICK * 4)
+    await layer.group_send(GROUP, event(2))
+    await asyncio.sleep(fanout.EVENT_TICK * 4)
+    assert screen.events() == [1]
+    await fanout.leave(room, screen)
 
 
 async def test_a_broken_connection_does_not_starve_the_others():
