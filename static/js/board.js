@@ -56,7 +56,7 @@ class LiveBoard {
   start() {
     this.bindBoard();
     this.connect();
-    window.addEventListener("offline", () => this.socket && this.socket.close());
+    window.addEventListener("offline", () => this.drop());
     window.addEventListener("online", () => {
       if (!this.socket || this.socket.readyState > WebSocket.OPEN) this.connect();
     });
@@ -77,12 +77,29 @@ class LiveBoard {
 
   onClose(socket, event) {
     if (socket !== this.socket) return;
-    this.presence.clear();
-    this.renderPresence();
     if (event.code === CLOSE_NOT_A_MEMBER || event.code === CLOSE_UNKNOWN_WORKSHOP) {
+      this.presence.clear();
+      this.renderPresence();
       this.setBadge("refused", "Not connected: this browser is not in the workshop. Reload to join.");
       return;
     }
+    this.lost();
+  }
+
+  // Give up on the socket now: the browser went offline, or the socket fell silent. Its close
+  // event waits for the closing handshake, which a dead network may never finish, so the
+  // badge and the reconnect do not wait for it (its event is then a stale socket's, ignored).
+  drop() {
+    const socket = this.socket;
+    if (!socket || socket.readyState > WebSocket.OPEN) return;
+    this.socket = null;
+    socket.close();
+    this.lost();
+  }
+
+  lost() {
+    this.presence.clear();
+    this.renderPresence();
     const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.attempt);
     const wait = delay / 2 + Math.random() * (delay / 2); // jitter: a room does not reconnect in step
     this.attempt += 1;
@@ -94,7 +111,7 @@ class LiveBoard {
   heartbeat() {
     if (!this.socket || this.socket.readyState !== WebSocket.OPEN) return;
     if (Date.now() - this.lastMessageAt > SILENT_LIMIT_MS) {
-      this.socket.close(); // dead without a close frame: reconnect
+      this.drop(); // dead without a close frame: reconnect
       return;
     }
     // A sync doubles as the ping: its (usually empty) answer proves the socket alive, and it
