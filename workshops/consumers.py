@@ -36,7 +36,13 @@ from . import (
     facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
     fanout,
 )
-from .access import count_code_miss, find_participant, find_workshop, guessing_codes
+from .access import (
+    count_code_miss,
+    find_participant,
+    find_workshop,
+    guessing_codes,
+    load_member,
+)
 from .facilitation import hello_state
 from .handlers import HANDLERS, Context, Handler, check_allowed, participant_group, workshop_group
 from .models import Participant
@@ -444,11 +450,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     def _gate(self, entry: Handler, data: dict[str, Any]) -> Context | dict[str, Any]:
         """Who sends this, and may they now? A fresh look per message: the phase, the lock or
         the role may have changed since the last one."""
-        participant = one_or_none(
-            Participant.objects.select_related("workshop__map", "user").filter(
-                pk=self.participant_id
-            )
-        )
+        participant = load_member(self.participant_id)
         if participant is None:
             raise OperationError("forbidden", "You are no longer in this workshop.")
         workshop = participant.workshop
