@@ -159,7 +159,15 @@ if REDIS_URL:
                 "capacity": 1000,
                 "expiry": 30,
             },
-        }
+        },
+        # Map events: Redis pub/sub, one PUBLISH per event, read once by each process's room
+        # for the map (workshops/fanout.py). The list-based layer above spent several Redis
+        # commands per event on both ends. Pub/sub keeps nothing for a process that misses a
+        # message; neither layer promises delivery, and clients heal gaps from the revisions.
+        "rooms": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_PREFIX},
+        },
     }
 else:
     CHANNEL_LAYERS = {

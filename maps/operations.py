@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
+from channels import DEFAULT_CHANNEL_LAYER
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
@@ -239,6 +241,15 @@ def group_name(map_id: int) -> str:
     return f"map.{map_id}"
 
 
+# The channel layer that carries map events when settings configure one (with Redis: pub/sub),
+# else the default layer.
+ROOMS = "rooms"
+
+
+def room_layer() -> Any:
+    return get_channel_layer(ROOMS if ROOMS in settings.CHANNEL_LAYERS else DEFAULT_CHANNEL_LAYER)
+
+
 _pending_sends: set[asyncio.Task] = set()
 # The event loop that broadcasts from this thread are handed to (see publishing_on).
 _publisher = threading.local()
@@ -263,16 +274,16 @@ def publishing_on(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
 def broadcast(map_id: int, message: dict[str, Any]) -> None:
     """Send a map event to everyone on the map. A failure here loses no data: clients notice
     the revision gap on the next event (or reconnect) and fetch what they missed."""
-    broadcast_to_group(group_name(map_id), message, envelope_type="map.event")
+    broadcast_to_group(group_name(map_id), message, envelope_type="map.event", layer=room_layer())
 
 
 def broadcast_to_group(
-    group: str, message: dict[str, Any], envelope_type: str = "workshop.event"
+    group: str, message: dict[str, Any], envelope_type: str = "workshop.event", layer: Any = None
 ) -> None:
     """Send `message` to a channel-layer group, encoded once as the websocket's text: the
     consumer batches `map.event` envelopes per tick and forwards `workshop.event` ones as
     they are, without decoding or encoding again per connection."""
-    layer = get_channel_layer()
+    layer = layer or get_channel_layer()
     if layer is None:
         return
     envelope = {"type": envelope_type, "text": to_wire(message)}

@@ -16,8 +16,10 @@ from maps.models import JourneyMap, MapMembership
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 # Each test run talks to Redis under its own prefix, so runs never read each other's messages.
-if "prefix" in settings.CHANNEL_LAYERS["default"]["CONFIG"]:
-    settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"test-{uuid.uuid4().hex[:8]}"
+_run_prefix = f"test-{uuid.uuid4().hex[:8]}"
+for _layer in settings.CHANNEL_LAYERS.values():
+    if "prefix" in _layer.get("CONFIG", {}):
+        _layer["CONFIG"]["prefix"] = _run_prefix
 
 
 # Rate limits count per address, and every test client is 127.0.0.1: tests that check a limit

@@ -28,7 +28,7 @@ from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
-from maps.operations import OperationError, group_name, one_or_none, publishing_on
+from maps.operations import OperationError, group_name, one_or_none, publishing_on, room_layer
 from maps.serializers import map_snapshot, to_wire
 
 from . import (
@@ -180,7 +180,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         }
         # Map events come through this process's room for the map (workshops/fanout.py);
         # workshop and personal messages through this connection's own channel.
-        self.room = await fanout.join(self.channel_layer, group_name(self.map_id), self)
+        self.room = await fanout.join(room_layer(), group_name(self.map_id), self)
         for group in (workshop_group(self.workshop_id), participant_group(self.participant_id)):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from maps import operations as ops
@@ -49,9 +48,12 @@ def test_an_operation_bumps_the_revision_and_appends_one_event(journey_map, acto
 
 
 def test_the_event_is_broadcast_after_commit(
-    journey_map, actor, django_capture_on_commit_callbacks
+    journey_map, actor, django_capture_on_commit_callbacks, settings
 ):
-    layer = get_channel_layer()
+    # In memory: each async_to_sync call below runs its own event loop, and Redis pub/sub
+    # subscriptions belong to one loop (the consumer tests cover the Redis layer).
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    layer = ops.room_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(ops.group_name(journey_map.pk), channel)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
