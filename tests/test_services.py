@@ -43,3 +43,32 @@ async def test_a_message_crosses_the_redis_channel_layer():
         await receiver.group_discard("services-check", channel)
         await sender.close_pools()
         await receiver.close_pools()
+
+
+@pytest.mark.redis
+async def test_map_events_cross_redis_pub_sub():
+    require_redis()
+    from channels_redis.pubsub import RedisPubSubChannelLayer
+
+    from maps.operations import ROOMS, room_layer
+
+    assert isinstance(room_layer(), RedisPubSubChannelLayer)
+    config = settings.CHANNEL_LAYERS[ROOMS]["CONFIG"]
+    sender, receiver = RedisPubSubChannelLayer(**config), RedisPubSubChannelLayer(**config)
+    channel = await receiver.new_channel()
+    await receiver.group_add("map.services-check", channel)
+    try:
+        # SUBSCRIBE is sent, not confirmed: publish until the subscription is in place.
+        for _ in range(25):
+            await sender.group_send("map.services-check", {"type": "map.event", "text": "x"})
+            try:
+                message = await asyncio.wait_for(receiver.receive(channel), timeout=0.2)
+                break
+            except TimeoutError:
+                continue
+        else:
+            pytest.fail("no map event came through Redis pub/sub in 5 s")
+        assert message == {"type": "map.event", "text": "x"}
+    finally:
+        await sender.flush()
+        await receiver.flush()
