@@ -4,6 +4,7 @@ on a free port, the database is created under its own name and dropped at the en
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,3 +211,25 @@ def run_child(script: str, backend: str, database: str, runs: int) -> list[dict]
         text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def backend_arguments(
+    doc: str, runs: int, run_backend: Callable[[int], list[dict]]
+) -> argparse.Namespace | None:
+    """The command line of a bench that measures each backend in a child process (run_child):
+    --runs, --backends, and the hidden --child. In a child this runs `run_backend`, prints its
+    rows as JSON and returns None; in the parent it returns the arguments."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_backend(args.runs)))
+        return None
+    return args
+
+
+def load_average() -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{load} on {os.cpu_count()} CPUs"

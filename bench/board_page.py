@@ -12,9 +12,6 @@ settings (DEBUG off). The first request of each map is a warm-up and is not coun
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import statistics
 import sys
 import time
@@ -23,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
 
-from bench._servers import run_child  # noqa: E402
+from bench._servers import backend_arguments, load_average, run_child  # noqa: E402
 from bench._stats import percentile  # noqa: E402
 
 SIZES = [(5, 10), (12, 40), (20, 100)]
@@ -151,17 +148,11 @@ def child(backend: str, runs: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_backend(args.runs)))
+    args = backend_arguments(__doc__, 30, run_backend)
+    if args is None:
         return
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Board page, {args.runs} requests per map (ms; queries per page; page size)")
-    print(f"Machine load average at start (1, 5, 15 min): {load} on {os.cpu_count()} CPUs\n")
+    print(f"Machine load average at start (1, 5, 15 min): {load_average()}\n")
     header = (
         "| backend | map | queries | KiB | page median | p95 | max | CPU median "
         "| htmx edit median | p95 | max | CPU median |"
@@ -179,8 +170,7 @@ def main() -> None:
                 f"| {edit['median']:.1f} | {edit['p95']:.1f} | {edit['max']:.1f} "
                 f"| {edit['cpu']:.1f} |"
             )
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"\nMachine load average at the end: {load}")
+    print(f"\nMachine load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -16,9 +16,6 @@ Each backend runs in its own process on a throwaway database (bench/_servers.run
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import random
 import statistics
 import sys
@@ -29,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
 
-from bench._servers import run_child  # noqa: E402
+from bench._servers import backend_arguments, load_average, run_child  # noqa: E402
 from bench._stats import percentile  # noqa: E402
 
 STAGES = 5
@@ -131,17 +128,11 @@ def measure(runs: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_backend(args.runs)))
+    args = backend_arguments(__doc__, 500, run_backend)
+    if args is None:
         return
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Operation cost, {args.runs} runs per step (ms)")
-    print(f"Machine load average at start (1, 5, 15 min): {load} on {os.cpu_count()} CPUs\n")
+    print(f"Machine load average at start (1, 5, 15 min): {load_average()}\n")
     print("| backend | step | median | p95 | max | CPU median |")
     print("|---|---|---:|---:|---:|---:|")
     for backend in args.backends.split(","):

@@ -12,8 +12,6 @@ work, not the network.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import statistics
 import sys
@@ -23,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script, bench/ is on the path, not the project
 
-from bench._servers import run_child  # noqa: E402
+from bench._servers import backend_arguments, run_child  # noqa: E402
 from bench._stats import percentile  # noqa: E402
 
 SIZES = [(5, 10), (12, 40), (20, 100)]
@@ -121,13 +119,8 @@ def child(backend: str, runs: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(run_backend(args.runs)))
+    args = backend_arguments(__doc__, 20, run_backend)
+    if args is None:
         return
     print(
         f"Voting: {VOTERS} voters x {VOTES_EACH} votes; {args.runs} runs per measure "
