@@ -183,11 +183,12 @@ def claim_revision(map_id: int) -> int:
 
     Moves on one map queue on this lock, so every round trip made while holding it limits the
     whole room: lock_map's SELECT … FOR UPDATE and record's UPDATE are two, this is one."""
-    table = connection.ops.quote_name(JourneyMap._meta.db_table)
+    quote = connection.ops.quote_name
+    table, pk = quote(JourneyMap._meta.db_table), quote(JourneyMap._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET revision = revision + 1, updated_at = %s "  # noqa: S608 (our table)
-            "WHERE id = %s RETURNING revision",
+            f"WHERE {pk} = %s RETURNING revision",
             [timezone.now(), map_id],
         )
         row = cursor.fetchone()

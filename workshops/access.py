@@ -131,8 +131,10 @@ def _member_sql() -> str:
     def columns(model: type[Model], alias: str) -> str:
         return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
+    workshop_id = quote(Participant._meta.get_field("workshop").column)
     return (
         f"SELECT {columns(Participant, 'p')}, {columns(Workshop, 'w')} "  # noqa: S608 (our tables)
         f"FROM {quote(Participant._meta.db_table)} p "
-        f"JOIN {quote(Workshop._meta.db_table)} w ON w.id = p.workshop_id WHERE p.id = %s"
+        f"JOIN {quote(Workshop._meta.db_table)} w ON w.{quote(Workshop._meta.pk.column)} = "
+        f"p.{workshop_id} WHERE p.{quote(Participant._meta.pk.column)} = %s"
     )

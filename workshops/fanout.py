@@ -24,8 +24,8 @@ logger = logging.getLogger(__name__)
 EVENT_TICK = 0.005
 # While events keep coming, a room sends at most one frame this often (seconds): a burst of 100
 # moves a second goes out as one frame of about two events every 20 ms, not one frame per
-# event, halving the sends that were most of a busy server's work (bench/live_room.py). A room
-# that has been quiet this long sends its next event after EVENT_TICK again.
+# event, which halves the sends, each a trip through Channels, daphne and autobahn per
+# connection (bench/live_room.py). A room quiet this long sends its next event after EVENT_TICK.
 FRAME_INTERVAL = 0.02
 # After a failed read from the channel layer, try again this much later (seconds).
 READ_RETRY = 0.5
