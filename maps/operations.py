@@ -332,12 +332,15 @@ def run_once(
     try:
         return operation(), True
     except (IntegrityError, OperationError):
-        existing = (
-            one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id)) if op_id else None
-        )
+        existing = applied_event(map_id, op_id) if op_id else None
         if existing is None:
             raise
         return existing, False
+
+
+def applied_event(map_id: int, op_id: str) -> MapEvent | None:
+    """The event of the operation `op_id` applied to this map, if it was."""
+    return one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id))
 
 
 # --- personas (not map-scoped: they have no event log of their own) ------------------------

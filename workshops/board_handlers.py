@@ -19,7 +19,7 @@ from maps.models import MapEvent
 from maps.operations import OperationError
 from maps.serializers import STAGE_LANES, TOUCHPOINT_FIELDS
 
-from .handlers import EDIT_PHASES, FACILITATOR, Context, handler
+from .handlers import EDIT_PHASES, FACILITATOR, Context, event_ack, handler
 
 ENVELOPE = frozenset({"type", "op_id"})
 MAX_GROUP_MEMBERS = 500
@@ -41,7 +41,7 @@ def applied(ctx: Context, data: dict[str, Any], operation: Callable[[str], MapEv
     """Run `operation(op_id)` once per op_id; the ack's fields."""
     op_id = data["op_id"]
     event, new = ops.run_once(ctx.journey_map.pk, op_id, lambda: operation(op_id))
-    return {"revision": event.revision, "event": event.as_message(), "duplicate": not new}
+    return event_ack(event, duplicate=not new)
 
 
 def index_of(fields: dict[str, Any]) -> int | None:

@@ -28,7 +28,14 @@ from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
 
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
-from maps.operations import OperationError, group_name, one_or_none, publishing_on, room_layer
+from maps.operations import (
+    OperationError,
+    applied_event,
+    group_name,
+    one_or_none,
+    publishing_on,
+    room_layer,
+)
 from maps.serializers import map_snapshot, to_wire
 
 from . import (
@@ -44,7 +51,15 @@ from .access import (
     load_member,
 )
 from .facilitation import hello_state
-from .handlers import HANDLERS, Context, Handler, check_allowed, participant_group, workshop_group
+from .handlers import (
+    HANDLERS,
+    Context,
+    Handler,
+    check_allowed,
+    event_ack,
+    participant_group,
+    workshop_group,
+)
 from .models import Participant
 
 logger = logging.getLogger(__name__)
@@ -461,10 +476,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # A resend of an operation already applied is acknowledged again, whatever the
             # gates say now: it happened before the board was locked, and the client must
             # stop resending it. (Allowed resends are recognised by the handler's run_once.)
-            done = one_or_none(MapEvent.objects.filter(map_id=workshop.map_id, op_id=data["op_id"]))
+            done = applied_event(workshop.map_id, data["op_id"])
             if done is None:
                 raise
-            return {"revision": done.revision, "event": done.as_message(), "duplicate": True}
+            return event_ack(done, duplicate=True)
         return ctx
 
     def _apply(self, entry: Handler, ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
-from maps.models import JourneyMap
+from maps.models import JourneyMap, MapEvent
 from maps.operations import Actor, OperationError, broadcast_to_group
 
 from .models import Participant, Phase, Workshop
@@ -53,6 +53,11 @@ class Context:
 
 
 HandlerFn = Callable[[Context, dict[str, Any]], dict[str, Any] | None]
+
+
+def event_ack(event: MapEvent, *, duplicate: bool) -> dict[str, Any]:
+    """The ack's fields for an operation that made `event` (now, or before: `duplicate`)."""
+    return {"revision": event.revision, "event": event.as_message(), "duplicate": duplicate}
 
 
 @dataclass(frozen=True)
