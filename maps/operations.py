@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from asgiref.sync import async_to_sync
@@ -177,19 +178,20 @@ def lock_map(map_id: int) -> JourneyMap:
     return journey_map
 
 
-def claim_revision(map_id: int) -> int:
-    """Lock the map row and take its next revision in one statement, for an operation that
-    needs nothing else of the map row (a note move; see append_event).
+def claim_revision(map_id: int, now: datetime) -> int:
+    """Lock the map row, take its next revision and stamp it updated `now`, in one statement.
 
     Moves on one map queue on this lock, so every round trip made while holding it limits the
-    whole room: lock_map's SELECT … FOR UPDATE and record's UPDATE are two, this is one."""
+    whole room: a note move takes the lock this way (lock_map's SELECT … FOR UPDATE and an
+    UPDATE would be two). The value goes through the backend's adapter, as the ORM's would:
+    SQLite stores naive UTC text, and a raw aware datetime would be stored with "+00:00"."""
     quote = connection.ops.quote_name
     table, pk = quote(JourneyMap._meta.db_table), quote(JourneyMap._meta.pk.column)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET revision = revision + 1, updated_at = %s "  # noqa: S608 (our table)
             f"WHERE {pk} = %s RETURNING revision",
-            [timezone.now(), map_id],
+            [connection.ops.adapt_datetimefield_value(now), map_id],
         )
         row = cursor.fetchone()
     if row is None:
@@ -204,13 +206,10 @@ def record(
     payload: dict[str, Any],
     op_id: str | None = None,
 ) -> MapEvent:
-    """Bump the revision, append the event, schedule its broadcast. Inside the transaction."""
-    journey_map.revision += 1
+    """Bump the revision, append the event, schedule its broadcast. Inside the transaction,
+    with the map locked (lock_map)."""
     journey_map.updated_at = timezone.now()
-    # An UPDATE of two columns, not Model.save(): this runs once for every operation.
-    JourneyMap.objects.filter(pk=journey_map.pk).update(
-        revision=journey_map.revision, updated_at=journey_map.updated_at
-    )
+    journey_map.revision = claim_revision(journey_map.pk, journey_map.updated_at)
     return append_event(journey_map.pk, journey_map.revision, actor, event_type, payload, op_id)
 
 
@@ -702,11 +701,12 @@ def move_touchpoint(
     # (which also proves the stage is on the map), one UPDATE that also proves the note is, and
     # the event.
     with transaction.atomic():
-        revision = claim_revision(journey_map.pk)
+        now = timezone.now()
+        revision = claim_revision(journey_map.pk, now)
         keys = stage_keys(journey_map.pk, stage_id, without=note_id)
         position = positions.key_for_index(keys, index)
         moved = Touchpoint.objects.filter(pk=note_id, map_id=journey_map.pk).update(
-            stage_id=stage_id, position=position, updated_at=timezone.now()
+            stage_id=stage_id, position=position, updated_at=now
         )
         if not moved:
             raise OperationError("not_found", NOTE_NOT_FOUND)

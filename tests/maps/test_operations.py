@@ -177,6 +177,20 @@ def test_a_move_takes_the_next_revision_once_and_a_refused_one_none(journey_map,
     assert journey_map.revision == before + 1  # the claimed revision rolled back with the move
 
 
+def test_a_change_stamps_the_map_as_the_orm_would(journey_map, actor):
+    # The revision is taken with hand-written SQL; the time it writes must be stored as the
+    # ORM stores times (an exact lookup finds it, on SQLite too).
+    stage = first_stage(journey_map)
+    note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
+    for change in (
+        lambda: ops.move_touchpoint(actor, journey_map, note["id"], stage=stage.pk, index=0),
+        lambda: ops.update_stage(actor, journey_map, stage.pk, feelings="Calm"),
+    ):
+        change()
+        stamped = type(journey_map).objects.get(pk=journey_map.pk).updated_at
+        assert type(journey_map).objects.filter(pk=journey_map.pk, updated_at=stamped).exists()
+
+
 def test_a_move_on_a_deleted_map_is_not_found(journey_map, actor):
     stage = first_stage(journey_map)
     note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
