@@ -196,7 +196,7 @@ def _build(user) -> DemoResult:
     actor = ops.Actor.for_user(user)
     persona = Persona.objects.filter(owner=user, name=PERSONA["name"]).first()
     if persona is None:
-        persona = ops.create_persona(user, **PERSONA)
+        persona = ops.create_persona(ops.Actor.for_user(user), **PERSONA)
     journey_map = ops.create_map(
         actor,
         title=DEMO_TITLE,

@@ -73,7 +73,7 @@ def map_import(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 document = json_io.loads(upload.read())
-                journey_map, _ = ops.import_map(ops.Actor.for_user(request.user), document)
+                journey_map, _ = json_io.import_map(ops.Actor.for_user(request.user), document)
             except json_io.DocumentInvalid as problem:
                 errors = problem.errors
             except ops.OperationError as problem:

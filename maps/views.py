@@ -137,7 +137,7 @@ def persona_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                persona = ops.create_persona(request.user, **form.cleaned_data)
+                persona = ops.create_persona(_actor(request), **form.cleaned_data)
             except OperationError as error:
                 form.add_error(error.details.get("field"), error.message)
             else:
@@ -172,7 +172,7 @@ def persona_delete(request: HttpRequest, persona_id: int) -> HttpResponse:
     context: dict[str, Any] = {"persona": persona}
     if request.method == "POST":
         try:
-            ops.delete_persona(persona)
+            ops.delete_persona(_actor(request), persona)
         except OperationError as error:
             context["error"] = error.message
             return render(request, "personas/delete.html", context, status=409)

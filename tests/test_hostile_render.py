@@ -40,7 +40,7 @@ def hostile(n: int) -> str:
 def hostile_map(owner, make_user) -> dict:
     actor = ops.Actor.for_user(owner)
     persona = ops.create_persona(
-        owner,
+        ops.Actor.for_user(owner),
         name=hostile(0),
         role=hostile(1),
         quote=hostile(2),

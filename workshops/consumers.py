@@ -27,21 +27,15 @@ from django.conf import settings
 from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
 
+from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
-from maps.operations import (
-    OperationError,
-    applied_event,
-    group_name,
-    one_or_none,
-    publishing_on,
-    room_layer,
-)
-from maps.serializers import map_snapshot, to_wire
+from maps.operations import Operation, OperationError, applied_event, group_name, one_or_none
+from maps.serializers import map_snapshot
 
 from . import (
-    board_handlers,  # noqa: F401  (registers the map-editing handlers)
-    facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
+    facilitation,  # noqa: F401  (declares the facilitation and vote operations)
     fanout,
+    gate,
 )
 from .access import (
     count_code_miss,
@@ -51,16 +45,9 @@ from .access import (
     load_member,
 )
 from .facilitation import hello_state
-from .handlers import (
-    HANDLERS,
-    Context,
-    Handler,
-    check_allowed,
-    event_ack,
-    participant_group,
-    workshop_group,
-)
+from .gate import Context, event_ack
 from .models import Participant
+from .notify import participant_group, workshop_group
 
 logger = logging.getLogger(__name__)
 
@@ -269,14 +256,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self._drag(data)
         elif kind == "focus":
             await self._focus(data)
-        elif kind in HANDLERS:
-            await self._operation(kind, data)
+        elif (operation := gate.find(kind)) is not None:
+            await self._operation(operation, data)
         else:
             await self.send_json(
                 error("unknown_type", "Unknown message type.", _op_id(data), message_type=kind[:40])
             )
 
-    async def _operation(self, kind: str, data: dict[str, Any]) -> None:
+    async def _operation(self, operation: Operation, data: dict[str, Any]) -> None:
         op_id = data.get("op_id")
         if not isinstance(op_id, str) or not OP_ID.match(op_id):
             await self.send_json(
@@ -285,17 +272,17 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         try:
             try:
-                extra = await self._run_handler(kind, data)
+                extra = await self._run(operation, data)
             except (DBOperationalError, InterfaceError):
                 # The database connection died under us (a restarted or failed-over server):
                 # the transaction rolled back, and the op_id check makes a second try safe
                 # even if the commit had gone through. The retry opens a fresh connection.
-                extra = await self._run_handler(kind, data)
+                extra = await self._run(operation, data)
         except OperationError as refused:
             await self.send_json(error(refused.code, refused.message, op_id, **refused.details))
             return
         except Exception:
-            logger.exception("Handler %s failed", kind)
+            logger.exception("Operation %s failed", operation.name)
             await self.send_json(
                 error("server_error", "Something went wrong; nothing changed.", op_id)
             )
@@ -449,9 +436,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "facilitation": hello_state(workshop, participant),
         }
 
-    async def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
-        entry = HANDLERS[kind]
-        allowed = await self._gate(entry, data)
+    async def _run(self, operation: Operation, data: dict[str, Any]) -> dict[str, Any]:
+        allowed = await self._gate(operation, data)
         if not isinstance(allowed, Context):
             return allowed  # the ack of an operation applied before
         # Only the operation itself waits its turn on the map's thread (operation_thread): the
@@ -459,10 +445,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         apply = OrmThread(
             self._apply, thread_sensitive=False, executor=operation_thread(self.map_id)
         )
-        return await apply(entry, allowed, data)
+        return await apply(operation, allowed, data)
 
     @in_db_thread
-    def _gate(self, entry: Handler, data: dict[str, Any]) -> Context | dict[str, Any]:
+    def _gate(self, operation: Operation, data: dict[str, Any]) -> Context | dict[str, Any]:
         """Who sends this, and may they now? A fresh look per message: the phase, the lock or
         the role may have changed since the last one."""
         participant = load_member(self.participant_id)
@@ -471,7 +457,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         workshop = participant.workshop
         ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
         try:
-            check_allowed(entry, ctx)
+            gate.check(operation, ctx)
         except OperationError:
             # A resend of an operation already applied is acknowledged again, whatever the
             # gates say now: it happened before the board was locked, and the client must
@@ -482,9 +468,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return event_ack(done, duplicate=True)
         return ctx
 
-    def _apply(self, entry: Handler, ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _apply(self, operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         with publishing_on(self.loop):
-            return entry.fn(ctx, data)
+            return gate.run(operation, ctx, data)
 
     @in_db_thread
     def _revision(self) -> int | None:
@@ -547,7 +533,7 @@ def _is_id(value: Any) -> bool:
 
 
 def _is_index(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _op_id(data: dict[str, Any]) -> str | None:

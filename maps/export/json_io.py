@@ -4,7 +4,7 @@ The document names things by document-local references ("s1", "t3", "p2"), never
 ids, so it moves between instances and exporting an imported map gives the same document.
 Only workshops whose votes were revealed are exported: hidden votes stay hidden.
 
-Import goes through maps.operations.import_map: `clean_document` checks everything first and
+Import goes through import_map (below): `clean_document` checks everything first and
 reports every problem it finds (with where it is), and nothing is written unless all is well.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,13 +27,15 @@ from ..models import (
     NAME_MAX,
     CustomerFeedback,
     JourneyMap,
+    MapEvent,
+    MapMembership,
     Persona,
     Stage,
     Tag,
     Touchpoint,
     TouchpointGroup,
 )
-from ..serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS
+from ..serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS, map_fields
 
 FORMAT = "journeymap.map"
 VERSION = 1
@@ -484,7 +487,7 @@ def _datetime(value: Any) -> datetime | None:
     return parsed
 
 
-# --- writing (inside maps.operations.import_map's transaction) -------------------------------
+# --- writing (inside import_map's transaction) -------------------------------------------
 
 
 def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
@@ -562,3 +565,36 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
         "workshops": len(cleaned.workshops),
         "votes": votes,
     }
+
+
+# --- the import operation -------------------------------------------------------------------
+
+
+def import_map(actor: ops.Actor, document: Any) -> tuple[JourneyMap, MapEvent]:
+    """A new map, owned by the actor, from a JSON export.
+
+    The whole document is checked first and every problem reported (DocumentInvalid, an
+    OperationError with `errors`); then everything is written in one transaction, ending with
+    the map's two events: map.created, then map.imported with what was created.
+    """
+    if actor.user is None:
+        raise ops.OperationError("invalid", "An imported map needs an owner account.")
+    cleaned = clean_document(document)
+    with transaction.atomic():
+        persona = None
+        if cleaned.persona is not None:
+            persona = Persona.objects.create(owner=actor.user, **cleaned.persona)
+        journey_map = JourneyMap.objects.create(
+            title=cleaned.map["title"],
+            scope=cleaned.map["scope"],
+            state=cleaned.map["state"],
+            persona=persona,
+            created_by=actor.user,
+        )
+        MapMembership.objects.create(
+            map=journey_map, user=actor.user, role=MapMembership.Role.OWNER
+        )
+        counts = write_document(journey_map, cleaned)
+        ops.record(journey_map, actor, "map.created", map_fields(journey_map))
+        event = ops.record(journey_map, actor, "map.imported", {"created": counts})
+    return journey_map, event

@@ -28,7 +28,7 @@ def build_map(
     """A map of `stages` x `notes_per_stage` customer-visible notes, with a revealed workshop
     in which `voters` participants tag a spread of notes."""
     actor = ops.Actor.for_user(owner)
-    persona = ops.create_persona(owner, name="Sample persona", role="Buyer")
+    persona = ops.create_persona(ops.Actor.for_user(owner), name="Sample persona", role="Buyer")
     journey_map = ops.create_map(
         actor,
         title=title,

@@ -47,7 +47,7 @@ def contains(pages: list[str], needle: str) -> bool:
 @pytest.fixture
 def rich_map(journey_map, owner, actor) -> JourneyMap:
     persona = ops.create_persona(
-        owner,
+        ops.Actor.for_user(owner),
         name="Ľudmila Смирнова 李华",
         role="Lehrerin",
         quote="Ich will fair behandelt werden.",
@@ -193,7 +193,7 @@ def test_a_persona_and_lanes_at_their_longest_are_printed_whole(journey_map, own
 
     long_fields = ("demographics", "personality", "lifestyle", "purchase_reason", "goals")
     persona_fields = {field: text_of(f"{field[:3]}-") for field in long_fields}
-    persona = ops.create_persona(owner, name="Long", **persona_fields)
+    persona = ops.create_persona(ops.Actor.for_user(owner), name="Long", **persona_fields)
     ops.update_map(actor, journey_map, persona=persona)
     for stage in journey_map.stages.all():
         ops.update_stage(actor, journey_map, stage.pk, goals=text_of("goal-"))

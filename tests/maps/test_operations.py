@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import transaction
 
+from journeymap import realtime
 from maps import operations as ops
 from maps.models import MapEvent, Touchpoint
 
@@ -53,7 +54,7 @@ def test_the_event_is_broadcast_after_commit(
     # In memory: each async_to_sync call below runs its own event loop, and Redis pub/sub
     # subscriptions belong to one loop (the consumer tests cover the Redis layer).
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = ops.room_layer()
+    layer = realtime.room_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(ops.group_name(journey_map.pk), channel)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from maps import operations as ops
+from maps.export import json_io
 from maps.export.json_io import DocumentInvalid, loads
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"There is no user {owner!r}.")
         try:
             document = loads(Path(file).read_bytes())
-            journey_map, _ = ops.import_map(ops.Actor.for_user(user), document)
+            journey_map, _ = json_io.import_map(ops.Actor.for_user(user), document)
         except DocumentInvalid as problem:
             raise CommandError("\n".join([problem.message, *problem.errors])) from None
         except ops.OperationError as problem:
