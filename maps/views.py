@@ -18,7 +18,6 @@ from django_htmx.http import reswap, retarget
 
 from . import operations as ops
 from .board import board_context, editor_urls
-from .compare import compare_maps
 from .forms import (
     MapCreateForm,
     MapSettingsForm,
@@ -254,17 +253,6 @@ def map_future(request: HttpRequest, map_id: int) -> HttpResponse:
         request, "Future-state map created: change it to show the journey you want to offer."
     )
     return redirect("board", future.pk)
-
-
-@login_required
-@require_GET
-def map_compare(request: HttpRequest, map_id: int) -> HttpResponse:
-    future, _ = get_map_for_user(request.user, map_id, "view")
-    if future.source_map_id is None:
-        raise Http404("This map was not made from a current-state map.")
-    current, _ = get_map_for_user(request.user, future.source_map_id, "view")
-    context = {"map": future, "current": current, "rows": compare_maps(current, future)}
-    return render(request, "maps/compare.html", context)
 
 
 @login_required

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from maps import operations as ops
-from maps.feedback import import_feedback
 from maps.models import JourneyMap
+from reports.feedback import import_feedback
 from workshops.access import cookie_name
 from workshops.operations import join_workshop, open_workshop
 

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from maps.heat import REVEALED_PHASES, TAGS, heat_for_map
+from maps.heat import TAGS
 from maps.models import Tag, Touchpoint
 from maps.operations import OperationError, clean_bool, clean_choice, get_touchpoint, operation
 from maps.operations.registry import BOOL, CHOICE, ID, SECONDS, Field
@@ -28,6 +28,7 @@ from maps.permissions import When, Who, check_workshop
 
 from .models import Participant, Phase, Vote, Workshop
 from .notify import notify_participant, notify_workshop
+from .tally import REVEALED_PHASES, heat_for_map
 
 TIMER_MAX_SECONDS = 2 * 60 * 60
 BUDGET_MIN, BUDGET_MAX = 1, 100

@@ -1,4 +1,4 @@
-"""Notes from a spreadsheet, appended to their stages (the CSV import: maps.export.csv_io)."""
+"""Notes from a spreadsheet, appended to their stages (the CSV import: reports.export.csv_io)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .notes import clean_touchpoint_fields
 def import_touchpoints(
     actor: Actor, journey_map: JourneyMap, rows: list[dict[str, Any]]
 ) -> list[MapEvent]:
-    """Add notes from a spreadsheet (maps.export.csv_io) at the end of their stages.
+    """Add notes from a spreadsheet (reports.export.csv_io) at the end of their stages.
 
     Each row names its stage by name; every row is checked first, and one refused row refuses
     them all (OperationError `invalid_rows` with `errors`, each naming its line). Groups named
