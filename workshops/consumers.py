@@ -252,6 +252,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "pong", "revision": await self._revision()})
         elif kind == "sync":
             await self._send_events_since(data)
+        elif kind == "snapshot":
+            await self.send_json(await self._snapshot())
         elif kind == "drag":
             await self._drag(data)
         elif kind == "focus":
@@ -462,7 +464,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # A resend of an operation already applied is acknowledged again, whatever the
             # gates say now: it happened before the board was locked, and the client must
             # stop resending it. (Allowed resends are recognised by the handler's run_once.)
-            done = applied_event(workshop.map_id, data["op_id"])
+            done = applied_event(workshop.map_id, data["op_id"], ctx.actor)
             if done is None:
                 raise
             return event_ack(done, duplicate=True)
@@ -479,6 +481,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
         return one_or_none(
             JourneyMap.objects.filter(pk=self.map_id).values_list("revision", flat=True)
         )
+
+    @in_db_thread
+    def _snapshot(self) -> dict[str, Any]:
+        """The whole board now: how a new client loads it (a map made from a template has
+        stages the event log never saw, so replaying `sync` from 0 does not rebuild it)."""
+        return {
+            "type": "snapshot",
+            "snapshot": map_snapshot(JourneyMap.objects.get(pk=self.map_id)),
+        }
 
     @in_db_thread
     def _events_since(self, since: int) -> dict[str, Any]:

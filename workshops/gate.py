@@ -68,6 +68,7 @@ def run(operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, A
             ctx.journey_map.pk,
             op_id,
             lambda: operation.fn(ctx.actor, ctx.journey_map, op_id=op_id, **fields),
+            ctx.actor,
         )
         return event_ack(event, duplicate=not new)
     target = ctx.workshop if operation.target == "workshop" else ctx.participant

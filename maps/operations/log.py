@@ -92,6 +92,7 @@ def append_event(
         payload=payload,
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         actor_name=actor.name[:NAME_MAX],
+        actor_participant=actor.participant_id,
         op_id=op_id or None,
     )
     message = event.as_message()
@@ -111,25 +112,32 @@ def publish_on_commit(map_id: int, message: dict[str, Any]) -> None:
 
 
 def run_once(
-    map_id: int, op_id: str | None, operation: Callable[[], MapEvent]
+    map_id: int, op_id: str | None, operation: Callable[[], MapEvent], actor: Actor
 ) -> tuple[MapEvent, bool]:
-    """Apply `operation` unless an operation with `op_id` was already applied to this map.
+    """Apply `operation` unless `actor` already applied an operation with `op_id` to this map.
 
     Returns the event and whether it is new. The log is not searched first, since nearly every
     operation is new: a resend applied again meets the unique (map, op_id) constraint when it
     appends its event, and its transaction rolls back whole; one that no longer applies (its
     note deleted since, its text edit now a conflict) is refused. Either way the log is
-    searched then, and the operation applied before is the answer.
+    searched then, and the operation applied before is the answer. An op_id someone else used
+    is refused: it is no resend of theirs.
     """
     try:
         return operation(), True
     except (IntegrityError, OperationError):
-        existing = applied_event(map_id, op_id) if op_id else None
+        existing = applied_event(map_id, op_id, actor) if op_id else None
         if existing is None:
             raise
         return existing, False
 
 
-def applied_event(map_id: int, op_id: str) -> MapEvent | None:
-    """The event of the operation `op_id` applied to this map, if it was."""
-    return one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id))
+def applied_event(map_id: int, op_id: str, actor: Actor) -> MapEvent | None:
+    """The event of the operation `op_id` that `actor` applied to this map, if they did.
+    An op_id that someone else used on this map is refused (`invalid`, field `op_id`)."""
+    event = one_or_none(MapEvent.objects.filter(map_id=map_id, op_id=op_id))
+    if event is not None and event.actor_participant != actor.participant_id:
+        raise OperationError(
+            "invalid", "That op_id is another person's operation: use a new one.", field="op_id"
+        )
+    return event
