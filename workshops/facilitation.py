@@ -23,7 +23,7 @@ from django.utils import timezone
 from maps.heat import TAGS
 from maps.models import Tag, Touchpoint
 from maps.operations import OperationError, clean_bool, clean_choice, get_touchpoint, operation
-from maps.operations.registry import BOOL, CHOICE, ID, SECONDS, Field
+from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, Field
 from maps.permissions import When, Who, check_workshop
 
 from .models import Participant, Phase, Vote, Workshop
@@ -167,7 +167,10 @@ def facilitation(name: str, *fields: Field, when: When = When.ANYTIME):
 # --- phases and the lock --------------------------------------------------------------------
 
 
-@facilitation("phase.set", Field("phase", CHOICE, required=True, note="a phase"))
+@facilitation(
+    "phase.set",
+    Field("phase", CHOICE, required=True, note="gather, group, vote, reveal, discuss, closed"),
+)
 def set_phase(workshop: Workshop, phase: Any) -> Workshop:
     """Move the workshop to `phase`. Entering reveal, discuss or closed from an earlier phase
     reveals the votes to everyone; going back to vote (or before) hides them again."""
@@ -212,7 +215,7 @@ def set_locked(workshop: Workshop, locked: Any) -> Workshop:
     return workshop
 
 
-@facilitation("votes.budget", Field("budget", SECONDS, required=True, note="1–100"))
+@facilitation("votes.budget", Field("budget", NUMBER, required=True, note="1–100"))
 def set_vote_budget(workshop: Workshop, budget: Any) -> Workshop:
     """Votes per participant. Lowering it below what someone has cast keeps their votes but
     allows no new ones until they take some back."""
@@ -254,7 +257,7 @@ def _timer_change(workshop: Workshop, change) -> Workshop:
     return workshop
 
 
-@facilitation("timer.start", Field("seconds", SECONDS, required=True, note="1–7200"))
+@facilitation("timer.start", Field("seconds", NUMBER, required=True, note="1–7200"))
 def start_timer(workshop: Workshop, seconds: Any) -> Workshop:
     """Start (or restart) a countdown of `seconds` from now."""
     seconds = clean_seconds(seconds)
@@ -266,7 +269,7 @@ def start_timer(workshop: Workshop, seconds: Any) -> Workshop:
     return _timer_change(workshop, change)
 
 
-@facilitation("timer.extend", Field("seconds", SECONDS, required=True, note="1–7200"))
+@facilitation("timer.extend", Field("seconds", NUMBER, required=True, note="1–7200"))
 def extend_timer(workshop: Workshop, seconds: Any) -> Workshop:
     """Add time: to a running timer's end, to a paused timer's rest; a stopped or expired timer
     starts again with `seconds`."""

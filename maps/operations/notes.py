@@ -32,7 +32,7 @@ NOTE_NOT_FOUND = "That note is not on this map (it may have been deleted)."
 
 # A note's own fields as operation fields (the group is resolved against the map).
 NOTE_FIELDS = (
-    Field("channel", CHOICE),
+    Field("channel", CHOICE, note="a channel"),
     Field("department", TEXT, note=f"≤ {DEPARTMENT_MAX}"),
     Field("critical", BOOL),
     Field("internal", BOOL),

@@ -35,7 +35,8 @@ class Kind:
     """What a field holds on the wire. `check` refuses a wrong shape before the operation
     runs; kinds without one leave the value to the operation's own cleaner."""
 
-    describe: str
+    describe: str  # in refusals: "<field> must be <describe>"
+    short: str  # in the protocol's table
     check: Callable[[Any], bool] | None = None
 
 
@@ -47,16 +48,16 @@ def _is_id_list(value: Any) -> bool:
     return isinstance(value, list) and len(value) <= MAX_IDS and all(_is_id(v) for v in value)
 
 
-ID = Kind("an id (a positive integer)")
-OPTIONAL_ID = Kind("an id or null")
-INDEX = Kind("a whole number ≥ 0")
-TEXT = Kind("text")
-BOOL = Kind("true or false")
-SCORE = Kind("a whole number from −2 to 2, or null")
-PERCENT = Kind("a whole number from 0 to 100, or null")
-CHOICE = Kind("one of the allowed values")
-SECONDS = Kind("a whole number of seconds")
-IDS = Kind(f"a list of at most {MAX_IDS} ids", check=_is_id_list)
+ID = Kind("an id (a positive integer)", "id")
+OPTIONAL_ID = Kind("an id or null", "id or null")
+INDEX = Kind("a whole number, 0 or more", "integer ≥ 0")
+NUMBER = Kind("a whole number", "integer")
+TEXT = Kind("text", "text")
+BOOL = Kind("true or false", "bool")
+SCORE = Kind("a whole number from −2 to 2, or null", "−2…2 or null")
+PERCENT = Kind("a whole number from 0 to 100, or null", "0–100 or null")
+CHOICE = Kind("one of the allowed values", "")
+IDS = Kind(f"a list of at most {MAX_IDS} ids", f"ids, ≤ {MAX_IDS}", check=_is_id_list)
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,40 @@ def operation(
         return fn
 
     return declare
+
+
+# --- the protocol's table -------------------------------------------------------------------
+
+_WHO_IN_A_WORKSHOP = {
+    "editors": "facilitator, participant",
+    "facilitator": "facilitator",
+    "voters": "facilitator, participant",
+    "everyone": "everyone",
+}
+_WHEN_IN_A_WORKSHOP = {
+    "editing": "gather, group, discuss; unlocked",
+    "voting": "vote (the facilitator too); unlocked",
+    "anytime": "any open phase",
+    "always": "any open phase, locked too",
+}
+
+
+def protocol_table() -> str:
+    """The operations as docs/protocol.md lists them (a test checks the doc says this). In a
+    workshop, the facilitator passes the phase gates (but voting's) and the lock."""
+    lines = [
+        "| type | fields (required **bold**) | who | when |",
+        "|---|---|---|---|",
+    ]
+    for name in sorted(OPERATIONS):
+        op = OPERATIONS[name]
+        fields = ", ".join(_field_text(field) for field in op.fields) or "–"
+        who, when = _WHO_IN_A_WORKSHOP[op.who], _WHEN_IN_A_WORKSHOP[op.when]
+        lines.append(f"| `{name}` | {fields} | {who} | {when} |")
+    return "\n".join(lines) + "\n"
+
+
+def _field_text(field: Field) -> str:
+    name = f"**`{field.name}`**" if field.required else f"`{field.name}`"
+    detail = ", ".join(part for part in (field.kind.short, field.note) if part)
+    return f"{name} ({detail})" if detail else name

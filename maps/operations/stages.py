@@ -45,7 +45,7 @@ LANE_FIELDS = (
     Field("emotion_aspiration", SCORE),
     Field("goals", TEXT, note=f"≤ {LANE_MAX}"),
     Field("personnel", TEXT, note=f"≤ {SHORT_MAX}"),
-    Field("value_point", CHOICE),
+    Field("value_point", CHOICE, note='a value point or ""'),
     Field("conversion_pct", PERCENT),
     Field("time_in_stage", TEXT, note=f"≤ {DEPARTMENT_MAX}"),
 )
