@@ -31,6 +31,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "touchpoint.move": {"touchpoint": "N", "stage": "S", "index": 0},
     "touchpoint.delete": {"touchpoint": "N"},
     "touchpoint.step": {"touchpoint": "N", "to": "next"},
+    "touchpoint.group": {"touchpoint": "N", "name": "Ads"},
     "stage.add": {"name": "New"},
     "stage.update": {"stage": "S", "name": "Renamed"},
     "stage.move": {"stage": "S", "index": 1},

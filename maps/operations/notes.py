@@ -305,6 +305,32 @@ def delete_group(
         return record(locked, actor, "group.deleted", payload, op_id)
 
 
+@operation(
+    "touchpoint.group",
+    Field("touchpoint", ID, required=True),
+    Field("name", TEXT, required=True, note=f'≤ {NAME_MAX}; "": out of its group'),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def group_touchpoint(
+    actor: Actor, journey_map: JourneyMap, touchpoint: Any, *, name: str, op_id: str | None = None
+) -> MapEvent:
+    """Put a note in the group called `name`, made if the map has none of that name; an empty
+    name takes it out of its group. One event: group.added for a new group, else
+    touchpoint.updated."""
+    name = clean_text(name, "group name", NAME_MAX)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        note = get_touchpoint(locked, touchpoint)
+        group = one_or_none(locked.groups.filter(name=name)) if name else None
+        if name and group is None:
+            return add_group(actor, locked, name=name, touchpoints=[note.pk], op_id=op_id)
+        note.group = group
+        note.save(update_fields=["group", "updated_at"])
+        payload = {"touchpoint": touchpoint_data(note)}
+        return record(locked, actor, "touchpoint.updated", payload, op_id)
+
+
 # --- the keyboard's move ---------------------------------------------------------------------
 
 

@@ -35,6 +35,7 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "touchpoint.move": (EDIT, True, False),
     "touchpoint.delete": (EDIT, True, False),
     "touchpoint.step": (EDIT, True, False),
+    "touchpoint.group": (EDIT, True, False),
     "stage.add": (EDIT, False, False),
     "stage.update": (EDIT, True, False),
     "stage.move": (EDIT, False, False),
