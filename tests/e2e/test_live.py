@@ -120,3 +120,22 @@ def test_the_badge_shows_offline_and_recovers_with_nothing_lost(server, new_page
     expect(stage_notes(fran, comparing)).to_contain_text("Written while offline")
     assert Touchpoint.objects.filter(text="Written while offline").count() == 1
     expect(sam.locator("li[data-touchpoint]", has_text="Written while offline")).to_have_count(1)
+
+
+def test_a_note_edited_with_the_keyboard_is_saved_once_and_reaches_the_other_screen(
+    server, new_page, room
+):
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    note = sam.locator("li[data-touchpoint]", has_text="Books a test drive")
+    note.focus()
+    sam.keyboard.press("Enter")
+    editor = note.get_by_label("Note text (Enter saves, Escape cancels)")
+    editor.fill("Books a test drive at the weekend")
+    editor.press("Enter")
+
+    expect(editor).to_have_count(0)
+    expect(fran.locator("li[data-touchpoint]", has_text="at the weekend")).to_have_count(1)
+    expect(note).to_be_focused()
+    saved = Touchpoint.objects.get(text="Books a test drive at the weekend")
+    assert saved.version == 2  # one update, not two

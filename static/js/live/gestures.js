@@ -144,7 +144,12 @@ export class Gestures {
     textEl.after(area);
     area.focus();
     this.connection.send({ type: "focus", touchpoint: id, activity: "editing" });
+    // Enter removes the field, and removing a focused field fires its blur, which saves too:
+    // finish once.
+    let finished = false;
     const finish = (save) => {
+      if (finished) return;
+      finished = true;
       const text = area.value.trim();
       area.remove();
       textEl.hidden = false;
