@@ -54,6 +54,38 @@ test("a gap waits 0.8 s, then asks sync since the last applied revision", () => 
   assert.deepEqual(applied, [21, 22, 23]);
 });
 
+test("events arriving behind a gap do not postpone its sync, which repeats while the gap stays", () => {
+  const { latest, clock, applied } = startConnection({ revision: 20 });
+  const socket = latest();
+  socket.hello(20);
+  socket.sent.length = 0;
+  socket.serverSends(noteMoved(22)); // 21 is missing; a busy room keeps sending
+  clock.advance(500);
+  socket.serverSends(noteMoved(23));
+  clock.advance(300);
+  assert.deepEqual(socket.sentOf("sync"), [{ type: "sync", since: 20 }], "0.8 s after the gap appeared");
+  socket.serverSends(noteMoved(24));
+  clock.advance(800); // that sync's answer was lost too
+  assert.deepEqual(socket.sentOf("sync"), [{ type: "sync", since: 20 }, { type: "sync", since: 20 }]);
+  assert.deepEqual(applied, []);
+});
+
+test("a new gap after progress gets its own 0.8 s", () => {
+  const { latest, clock, applied } = startConnection({ revision: 20 });
+  const socket = latest();
+  socket.hello(20);
+  socket.sent.length = 0;
+  socket.serverSends(noteMoved(22));
+  clock.advance(500);
+  socket.serverSends(noteMoved(21)); // the gap fills: 21, 22 applied
+  socket.serverSends(noteMoved(24)); // a new gap: 23 is missing
+  clock.advance(799);
+  assert.deepEqual(socket.sentOf("sync"), []);
+  clock.advance(1);
+  assert.deepEqual(socket.sentOf("sync"), [{ type: "sync", since: 22 }]);
+  assert.deepEqual(applied, [21, 22]);
+});
+
 test("a gap filled within 0.8 s asks for nothing", () => {
   const { latest, clock, applied } = startConnection({ revision: 5 });
   const socket = latest();

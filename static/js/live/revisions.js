@@ -51,6 +51,7 @@ export class RevisionOrder {
   // arriving meanwhile wait in `pending` and are applied on top of the fresh board.
   reload() {
     if (this.reloading) return this.reloading;
+    this.stopGapClock(); // the fresh board may fill the gap; the drain after it decides
     this.reloading = this.loadBoard()
       .then((revision) => {
         if (revision !== null) this.revision = revision;
@@ -64,6 +65,7 @@ export class RevisionOrder {
 
   drain() {
     if (this.reloading) return;
+    const before = this.revision;
     while (this.pending.has(this.revision + 1)) {
       const event = /** @type {MapEvent} */ (this.pending.get(this.revision + 1));
       this.pending.delete(this.revision + 1);
@@ -76,12 +78,24 @@ export class RevisionOrder {
     for (const revision of this.pending.keys()) {
       if (revision <= this.revision) this.pending.delete(revision);
     }
+    if (this.revision !== before || !this.pending.size) this.stopGapClock();
+    if (this.pending.size && this.gapTimer === null) this.startGapClock();
+  }
+
+  // The clock measures how long the board has been stuck at one revision with later events
+  // waiting: events arriving behind the gap do not restart it (in a busy room they never stop
+  // coming), and while the gap stays it asks again every GAP_WAIT_MS (an answer can be lost too).
+  startGapClock() {
+    this.gapTimer = this.timers.setTimeout(() => {
+      this.gapTimer = null;
+      if (!this.pending.size) return;
+      this.askSince(this.revision);
+      this.startGapClock();
+    }, GAP_WAIT_MS);
+  }
+
+  stopGapClock() {
     this.timers.clearTimeout(this.gapTimer);
     this.gapTimer = null;
-    if (this.pending.size) {
-      this.gapTimer = this.timers.setTimeout(() => {
-        if (this.pending.size) this.askSince(this.revision);
-      }, GAP_WAIT_MS);
-    }
   }
 }
