@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from maps import operations as ops
-from maps.models import Touchpoint
+from maps.models import JourneyMap, Touchpoint
 from tests.e2e.conftest import log_in, screenshot
 from workshops.operations import open_workshop
 
@@ -139,3 +139,95 @@ def test_a_note_edited_with_the_keyboard_is_saved_once_and_reaches_the_other_scr
     expect(note).to_be_focused()
     saved = Touchpoint.objects.get(text="Books a test drive at the weekend")
     assert saved.version == 2  # one update, not two
+
+
+# --- the order of notes within a stage ----------------------------------------------------------
+
+
+@pytest.fixture
+def busy_room(room, django_user_model):
+    """The room with more notes: five in Discovery, three in Comparing, one in Purchase."""
+    actor = ops.Actor.for_user(django_user_model.objects.get(username="fran"))
+    discovery, comparing, purchase = room["stages"]
+    for stage, texts in (
+        (discovery, ["Asks friends", "Watches videos", "Visits a showroom"]),
+        (comparing, ["Compares prices", "Reads the warranty", "Asks about APR"]),
+        (purchase, ["Signs the papers"]),
+    ):
+        for text in texts:
+            ops.add_touchpoint(actor, room["map"], stage=stage.pk, text=text)
+    return room
+
+
+def map_revision(room) -> int:
+    return JourneyMap.objects.get(pk=room["map"].pk).revision
+
+
+def server_order(room) -> dict[int, list[int]]:
+    """Each stage's notes in the server's order: by position key, then by id."""
+    return {
+        stage.pk: list(
+            Touchpoint.objects.filter(stage=stage)
+            .order_by("position", "id")
+            .values_list("id", flat=True)
+        )
+        for stage in room["stages"]
+    }
+
+
+def screen_order(page, room) -> dict[int, list[int]]:
+    return {
+        stage.pk: stage_notes(page, stage)
+        .locator(":scope > li[data-touchpoint]")
+        .evaluate_all("notes => notes.map((note) => Number(note.dataset.touchpoint))")
+        for stage in room["stages"]
+    }
+
+
+def key_move(page, text: str, key: str) -> None:
+    page.locator("li[data-touchpoint]", has_text=text).focus()
+    page.keyboard.press(f"Alt+{key}")
+
+
+def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_order(
+    server, new_page, busy_room
+):
+    room = busy_room
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    discovery, comparing, _ = room["stages"]
+    revision = map_revision(room)
+
+    def moved(moves: int = 1) -> None:
+        """Once both screens show the moves (one revision each), each stage on each screen is
+        in the server's order."""
+        nonlocal revision
+        revision += moves
+        for page in (fran, sam):
+            expect(page.locator("#board")).to_have_attribute("data-revision", str(revision))
+        expected = server_order(room)
+        assert screen_order(fran, room) == expected, "Fran's screen"
+        assert screen_order(sam, room) == expected, "Sam's screen"
+
+    key_move(fran, "Visits a showroom", "ArrowUp")  # into the middle of Discovery
+    moved()
+    key_move(sam, "Searches online for safe cars", "ArrowDown")
+    moved()
+    fran.locator("li[data-touchpoint]", has_text="Reads the warranty").drag_to(
+        stage_notes(fran, discovery)
+    )
+    moved()
+    key_move(sam, "Watches videos", "ArrowRight")  # to the end of Comparing
+    moved()
+    # Both at once, in different stages.
+    key_move(fran, "Compares prices", "ArrowDown")
+    key_move(sam, "Asks friends", "ArrowUp")
+    moved(2)
+    key_move(sam, "Signs the papers", "ArrowLeft")  # to the end of Comparing
+    moved()
+    key_move(fran, "Signs the papers", "ArrowUp")
+    moved()
+
+    assert map_revision(room) == revision
+    comparing_order = server_order(room)[comparing.pk]
+    assert comparing_order != sorted(comparing_order), "the moves changed the order"
