@@ -3,6 +3,7 @@ connection badge tells the truth when the network goes away and comes back."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -231,3 +232,90 @@ def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_
     assert map_revision(room) == revision
     comparing_order = server_order(room)[comparing.pk]
     assert comparing_order != sorted(comparing_order), "the moves changed the order"
+
+
+# --- a lost acknowledgement ---------------------------------------------------------------------
+
+
+class LoseTheFirstAck:
+    """A route for the page's websockets that lets the server apply the first note added, then
+    drops its ack and kills the socket; later sockets pass everything through. Records what the
+    page sent and which acks it got."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.acks: list[dict] = []
+        self.lost_ack: dict | None = None
+        self.sockets = 0
+
+    def __call__(self, page_side) -> None:
+        self.sockets += 1
+        server_side = page_side.connect_to_server()
+        killed = False
+
+        def to_server(frame) -> None:
+            self.sent.append(json.loads(frame))
+            server_side.send(frame)
+
+        def to_page(frame) -> None:
+            nonlocal killed
+            if killed:
+                return
+            message = json.loads(frame)
+            if message.get("type") == "ack" and self.is_add(message) and self.lost_ack is None:
+                self.lost_ack = message
+                killed = True
+                page_side.close(code=1012, reason="lost before the ack")
+                server_side.close()
+                return
+            if message.get("type") == "ack":
+                self.acks.append(message)
+            page_side.send(frame)
+
+        page_side.on_message(to_server)
+        server_side.on_message(to_page)
+
+    def is_add(self, ack: dict) -> bool:
+        return any(
+            sent.get("op_id") == ack["op_id"] and sent["type"] == "touchpoint.add"
+            for sent in self.sent
+        )
+
+
+def test_an_operation_whose_ack_was_lost_is_resent_with_its_op_id_and_applied_once(
+    server, new_page, room
+):
+    fran = open_as_facilitator(new_page, server, room)
+    route = LoseTheFirstAck()
+    sam = new_page()
+    sam.route_web_socket(re.compile(r"/ws/w/"), route)
+    sam.goto(f"{server}/w/{room['workshop'].join_code}/join/")
+    sam.get_by_label("Your name, as others will see it").fill("Sam")
+    sam.get_by_role("button", name="Join").click()
+    expect(sam.locator("#connection")).to_have_attribute("data-state", "online")
+    comparing = room["stages"][1]
+
+    sam.get_by_label("New note in Comparing").fill("Asks for a longer test drive")
+    sam.get_by_label("New note in Comparing").press("Enter")
+
+    # The page reconnects by itself, and its outbox empties once the resend is answered.
+    code = room["workshop"].join_code
+    sam.wait_for_function(
+        f"() => sessionStorage.getItem('journeymap-outbox-{code}') === '[]' && "
+        "document.getElementById('connection').dataset.state === 'online'"
+    )
+    assert route.lost_ack is not None and route.lost_ack["duplicate"] is False
+    assert route.sockets == 2
+    adds = [m for m in route.sent if m["type"] == "touchpoint.add"]
+    assert [m["op_id"] for m in adds] == [route.lost_ack["op_id"]] * 2, adds
+    resent_ack = next(a for a in route.acks if a["op_id"] == route.lost_ack["op_id"])
+    assert resent_ack["duplicate"] is True
+    assert resent_ack["revision"] == route.lost_ack["revision"]
+
+    assert Touchpoint.objects.filter(text="Asks for a longer test drive").count() == 1
+    for page in (sam, fran):
+        expect(
+            stage_notes(page, comparing).locator(
+                "li[data-touchpoint]", has_text="Asks for a longer test drive"
+            )
+        ).to_have_count(1)
