@@ -319,3 +319,38 @@ def test_an_operation_whose_ack_was_lost_is_resent_with_its_op_id_and_applied_on
                 "li[data-touchpoint]", has_text="Asks for a longer test drive"
             )
         ).to_have_count(1)
+
+
+def test_a_conflicting_edit_shows_the_winning_text_and_reopens_the_editor_with_mine(
+    server, new_page, room
+):
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    editor_label = "Note text (Enter saves, Escape cancels)"
+    sams_note = sam.locator("li[data-touchpoint]", has_text="Books a test drive")
+    sams_note.focus()
+    sam.keyboard.press("Enter")  # Sam starts from version 1
+
+    frans_note = fran.locator("li[data-touchpoint]", has_text="Books a test drive")
+    frans_note.focus()
+    fran.keyboard.press("Enter")
+    frans_note.get_by_label(editor_label).fill("Books a test drive online")
+    frans_note.get_by_label(editor_label).press("Enter")
+    expect(sam.locator("li[data-touchpoint]", has_text="test drive online")).to_have_count(1)
+
+    sams_note.get_by_label(editor_label).fill("Books a test drive by phone")
+    sams_note.get_by_label(editor_label).press("Enter")
+
+    expect(sam.locator("#live-message")).to_contain_text(
+        "It now reads: “Books a test drive online”"
+    )
+    reopened = sam.get_by_label(editor_label)
+    expect(reopened).to_have_value("Books a test drive by phone")
+    expect(reopened).to_be_focused()
+    assert Touchpoint.objects.get(
+        pk=room["map"].touchpoints.get(text__contains="test drive").pk
+    ).text == ("Books a test drive online")
+
+    # Saving again is a deliberate overwrite of the version Sam has now seen.
+    reopened.press("Enter")
+    expect(fran.locator("li[data-touchpoint]", has_text="by phone")).to_have_count(1)

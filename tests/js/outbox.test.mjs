@@ -45,6 +45,21 @@ test("an operation refused with an error leaves the outbox, and the board is re-
   assert.equal(reloads, 1);
 });
 
+test("a text conflict leaves the outbox without re-fetching the board (the editor reopens on it)", () => {
+  let reloads = 0;
+  const { connection, latest } = startConnection({
+    loadBoard: async () => {
+      reloads += 1;
+      return null;
+    },
+  });
+  latest().hello();
+  const opId = connection.operate("touchpoint.update", { touchpoint: 41, text: "Mine", base_version: 1 });
+  latest().serverSends({ type: "error", op_id: opId, code: "conflict", current: { id: 41, version: 2 } });
+  assert.equal(connection.outbox.size, 0);
+  assert.equal(reloads, 0);
+});
+
 test("an answer to someone else's op_id leaves ours in the outbox", () => {
   const { connection, latest, storage } = startConnection();
   latest().hello();

@@ -214,8 +214,9 @@ export class Connection {
         break;
       case "error":
         // The server refused a change we may already show (a drop, a keyboard move): its board
-        // is the truth.
-        if (this.outbox.settle(message.op_id)) revisions.reload();
+        // is the truth. Not after a text conflict: an edit is never shown before its event, and
+        // a fresh board would throw away the editor reopened with the user's words.
+        if (this.outbox.settle(message.op_id) && message.code !== "conflict") revisions.reload();
         break;
       case "snapshot":
         revisions.reload();
