@@ -45,8 +45,8 @@ class ThroughOperations(admin.ModelAdmin):
         self.message_user(request, problem.message, level=messages.ERROR)
 
 
-class ReadOnly(admin.ModelAdmin):
-    """Seen here, changed in the app (or never: history)."""
+class ReadOnlyMixin:
+    """Seen here, changed in the app (or never: history). For admins and inlines alike."""
 
     def has_add_permission(self, request, obj: Any = None) -> bool:
         return False
@@ -56,6 +56,10 @@ class ReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnly(ReadOnlyMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Persona)
@@ -82,20 +86,11 @@ class PersonaAdmin(ThroughOperations):
             self.refused(request, problem)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyMixin, admin.TabularInline):
     """Members are managed on the map's members page (operations add_member and others)."""
 
     model = MapMembership
     extra = 0
-
-    def has_add_permission(self, request, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(JourneyMap)

@@ -8,19 +8,15 @@ from typing import Any
 
 from django.contrib import admin
 
+from maps.admin import ReadOnly, ReadOnlyMixin
+
 from .models import Participant, Vote, Workshop
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ReadOnlyMixin, admin.TabularInline):
     model = Participant
     extra = 0
     exclude = ("token",)
-
-    def has_add_permission(self, request, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Workshop)
@@ -46,27 +42,12 @@ class WorkshopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(ReadOnly):
     list_display = ("display_name", "workshop", "role", "user")
     exclude = ("token",)
 
-    def has_add_permission(self, request, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(ReadOnly):
     list_display = ("participant", "touchpoint", "tag", "workshop")
     list_filter = ("tag",)
-
-    def has_add_permission(self, request, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj: Any = None) -> bool:
-        return False
