@@ -211,6 +211,39 @@ async def test_a_resend_after_the_board_was_locked_is_still_acknowledged(ann, wo
     await client.disconnect()
 
 
+async def test_an_op_id_applied_on_another_map_is_refused_on_a_locked_board(
+    ann, workshop, stages, owner, actor
+):
+    """op_ids are unique per map: an id some client used on map A is, on map B, a new
+    operation, and a locked board B refuses it instead of acknowledging A's event."""
+
+    @sync_to_async
+    def second_workshop():
+        other = ops.create_map(actor, title="Other", stage_names=["Elsewhere"])
+        locked = open_workshop(owner, other)
+        eve = join_workshop(locked, display_name="Eve")
+        locked.locked = True
+        locked.save()
+        return other, eve
+
+    on_a = await connected(ann)
+    message = {"type": "touchpoint.add", "op_id": "same-id-1", "stage": stages[0], "text": "A"}
+    await on_a.send(message)
+    assert (await on_a.receive_until(lambda m: m.get("op_id") == "same-id-1"))["type"] == "ack"
+    other, eve = await second_workshop()
+    elsewhere = await sync_to_async(lambda: other.stages.get().pk)()
+    before = await sync_to_async(lambda: type(other).objects.get(pk=other.pk).revision)()
+    on_b = await connected(eve)
+    await on_b.send({**message, "stage": elsewhere, "text": "B"})
+    reply = await on_b.receive_until(lambda m: m.get("op_id") == "same-id-1")
+    assert (reply["type"], reply["code"]) == ("error", "locked"), reply
+    after = await sync_to_async(lambda: type(other).objects.get(pk=other.pk).revision)()
+    assert after == before
+    assert not await sync_to_async(Touchpoint.objects.filter(map=other).exists)()
+    await on_a.disconnect()
+    await on_b.disconnect()
+
+
 # --- guards and error codes -------------------------------------------------------------------
 
 
