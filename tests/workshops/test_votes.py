@@ -96,6 +96,18 @@ def test_participant_cannot_vote_outside_the_vote_phase(workshop, voter, note, p
     assert refused(toggle_vote, voter, note, "pain") == "wrong_phase"
 
 
+@pytest.mark.parametrize("phase", ["gather", "group", "reveal", "discuss", "closed"])
+@pytest.mark.parametrize("on", [True, False])
+def test_facilitator_cannot_vote_or_unvote_outside_the_vote_phase(workshop, note, phase, on):
+    """The facilitator passes the handlers' phase gate (workshops.handlers.check_allowed), so
+    set_vote's own check is all that keeps the revealed counts final."""
+    facilitator = workshop.participants.get(role=Participant.Role.FACILITATOR)
+    set_vote(facilitator, note, "pain", True)
+    set_phase(workshop, phase)
+    assert refused(set_vote, facilitator, note, "truth" if on else "pain", on) == "wrong_phase"
+    assert list(facilitator.votes.values_list("tag", flat=True)) == ["pain"]
+
+
 def test_participant_cannot_vote_after_reveal(workshop, voter, note):
     toggle_vote(voter, note, "pain")
     set_phase(workshop, "reveal")

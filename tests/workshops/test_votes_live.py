@@ -123,6 +123,17 @@ async def test_two_tabs_voting_at_once_cannot_overspend(room):
         await tab.disconnect()
 
 
+@pytest.mark.parametrize("phase", ["group", "reveal"])
+async def test_the_facilitator_cannot_vote_outside_the_vote_phase(room, phase):
+    notes, people = room["notes"], room["people"]
+    facilitator = await connect(people["Facilitator"])
+    assert (await answer(facilitator, "phase.set", phase=phase))["type"] == "ack"
+    refused = await answer(facilitator, "vote.set", touchpoint=notes[0], tag="pain", on=True)
+    assert (refused["type"], refused["code"]) == ("error", "wrong_phase"), refused
+    assert not await sync_to_async(Vote.objects.filter(workshop=room["workshop"]).exists)()
+    await facilitator.disconnect()
+
+
 async def test_the_timer_and_own_votes_survive_a_reconnect(room):
     notes, people = room["notes"], room["people"]
     facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
