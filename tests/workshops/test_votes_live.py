@@ -98,6 +98,45 @@ async def test_no_connection_learns_another_persons_vote_before_the_reveal(room)
         await client.disconnect()
 
 
+async def frames_until_probe(clients, budget: int) -> None:
+    """Every connection receives until the budget change the facilitator made last: it
+    travels the same way as any phase message before it, so those have all arrived."""
+    for client in clients:
+        await client.receive_until(
+            lambda m: m["type"] == "workshop.state" and m["vote_budget"] == budget
+        )
+
+
+async def test_no_phase_change_before_the_reveal_shows_anyone_counts(room):
+    """Everyone is connected before the first change; the facilitator tours every phase
+    before the reveal (gather, group, vote) while the room votes."""
+    notes, people = room["notes"], room["people"]
+    await sync_to_async(set_phase)(room["workshop"], "gather")
+    clients = {name: await connect(p) for name, p in people.items()}
+    tour = ["group", "vote", "gather", "vote", "group", "gather"]
+    for phase in tour:
+        assert (await answer(clients["Facilitator"], "phase.set", phase=phase))["type"] == "ack"
+        if phase == "vote" and not await sync_to_async(Vote.objects.exists)():
+            for name, ballot in BALLOTS.items():
+                for index, tag in ballot:
+                    ack = await answer(
+                        clients[name], "vote.set", touchpoint=notes[index], tag=tag, on=True
+                    )
+                    assert ack["type"] == "ack", ack
+    await answer(clients["Facilitator"], "votes.budget", budget=7)
+    await frames_until_probe(clients.values(), budget=7)
+
+    for name, client in clients.items():
+        phases = [m["phase"] for m in client.seen if m["type"] == "workshop.state"]
+        assert phases[: len(tour)] == tour, name  # it heard every change
+        for message in client.seen:
+            assert message["type"] not in ("heat.revealed", "heat.hidden"), (name, message)
+            text = json.dumps(message)
+            assert '"counts"' not in text and '"voters"' not in text, (name, message)
+    for client in clients.values():
+        await client.disconnect()
+
+
 async def test_a_participant_cannot_reveal_or_set_the_phase(room):
     ann = await connect(room["people"]["Ann"])
     for kind, fields in (("votes.reveal", {}), ("phase.set", {"phase": "reveal"})):
