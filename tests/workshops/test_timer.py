@@ -174,6 +174,18 @@ def test_bad_durations_are_refused(workshop, clock, seconds):
     assert reloaded(workshop).timer_ends_at is None
 
 
+@pytest.mark.parametrize("seconds", [1, TIMER_MAX_SECONDS])
+def test_durations_from_a_second_to_two_hours_are_accepted(workshop, clock, seconds):
+    start_timer(workshop, seconds)
+    assert timer_state(reloaded(workshop), clock.now)["remaining"] == seconds
+
+
+def test_extending_up_to_the_maximum_is_accepted(workshop, clock):
+    start_timer(workshop, TIMER_MAX_SECONDS - 60)
+    extend_timer(workshop, 60)
+    assert timer_state(reloaded(workshop), clock.now)["remaining"] == TIMER_MAX_SECONDS
+
+
 def test_extending_past_the_maximum_is_refused(workshop, clock):
     start_timer(workshop, TIMER_MAX_SECONDS - 10)
     with pytest.raises(OperationError):

@@ -83,6 +83,20 @@ def test_a_lowered_budget_keeps_votes_but_allows_no_new_ones(workshop, voter, no
     assert my_votes(voter, workshop)["remaining"] == 0
 
 
+@pytest.mark.parametrize("budget", [1, 100])
+def test_the_budget_may_be_set_from_1_to_100(workshop, budget):
+    set_vote_budget(workshop, budget)
+    workshop.refresh_from_db()
+    assert workshop.vote_budget == budget
+
+
+@pytest.mark.parametrize("budget", [0, 101, -1, 2.0, "3", True, None])
+def test_a_budget_outside_1_to_100_is_refused(workshop, budget):
+    assert refused(set_vote_budget, workshop, budget) == "invalid"
+    workshop.refresh_from_db()
+    assert workshop.vote_budget == 2
+
+
 def test_remaining_votes_are_counted(workshop, voter, note):
     toggle_vote(voter, note, "pain")
     mine = my_votes(voter, workshop)

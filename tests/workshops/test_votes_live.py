@@ -176,6 +176,45 @@ async def test_the_facilitator_cannot_vote_outside_the_vote_phase(room, phase):
     await facilitator.disconnect()
 
 
+async def test_each_facilitation_answer_carries_what_the_protocol_says(room):
+    notes, people = room["notes"], room["people"]
+    facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
+    budget = await answer(facilitator, "votes.budget", budget=5)
+    assert set(budget) == {"type", "op_id", "workshop"}
+    assert budget["workshop"]["type"] == "workshop.state"
+    assert budget["workshop"]["vote_budget"] == 5
+    vote = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=True)
+    assert vote == {"type": "ack", "op_id": vote["op_id"], "on": True, "used": 1, "remaining": 4}
+    back = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=False)
+    assert (back["on"], back["used"], back["remaining"]) == (False, 0, 5)
+    state = await answer(ann, "workshop.state")
+    assert set(state) == {"type", "op_id", "workshop", "my_votes", "heat"}
+    assert state["workshop"]["phase"] == "vote" and state["heat"] is None
+    assert state["my_votes"]["votes"] == []
+    phase = await answer(facilitator, "phase.set", phase="reveal")
+    assert phase["workshop"]["phase"] == "reveal" and phase["workshop"]["revealed"] is True
+    revealed = await answer(ann, "workshop.state")
+    assert revealed["heat"]["type"] == "heat.revealed"
+    await facilitator.disconnect()
+    await ann.disconnect()
+
+
+async def test_on_a_locked_board_only_the_facilitator_votes(room):
+    notes, people = room["notes"], room["people"]
+    facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
+    assert (await answer(facilitator, "board.lock", locked=True))["workshop"]["locked"] is True
+    refused = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=True)
+    assert (refused["type"], refused["code"]) == ("error", "locked")
+    allowed = await answer(facilitator, "vote.set", touchpoint=notes[0], tag="truth", on=True)
+    assert (allowed["type"], allowed["on"]) == ("ack", True)
+    # Asking for the state is allowed to anyone, also when locked.
+    assert (await answer(ann, "workshop.state"))["workshop"]["locked"] is True
+    votes = await sync_to_async(list)(Vote.objects.values_list("participant__role", "tag"))
+    assert votes == [("facilitator", "truth")]
+    await facilitator.disconnect()
+    await ann.disconnect()
+
+
 async def test_the_timer_and_own_votes_survive_a_reconnect(room):
     notes, people = room["notes"], room["people"]
     facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
