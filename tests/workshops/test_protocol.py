@@ -111,6 +111,24 @@ async def test_focus_on_another_maps_note_is_not_found_and_not_relayed(ann, bob,
     await watcher.disconnect()
 
 
+async def test_a_note_added_with_the_maps_htmx_form_reaches_the_live_board(
+    client, owner, ann, workshop, stages
+):
+    board = await connected(ann)
+    await sync_to_async(client.force_login)(owner)
+    response = await sync_to_async(client.post)(
+        reverse("note_add", args=[workshop.map_id]),
+        {"stage": stages[1], "text": "Typed on the map page"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    message = await board.receive_until(lambda m: m["type"] in ("event", "events"))
+    [event] = message["events"] if message["type"] == "events" else [message]
+    assert event["event"] == "touchpoint.added" and event["actor"] == owner.username
+    assert event["payload"]["touchpoint"]["text"] == "Typed on the map page"
+    await board.disconnect()
+
+
 # --- each field's limit, at it and past it ----------------------------------------------------
 
 
