@@ -5,10 +5,14 @@ them, and fails in CI (CI=true), where they must be there."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
+import weakref
 
 import pytest
 from django.conf import settings
+from django.db.backends.signals import connection_created
 
 from maps import operations as ops
 from maps.models import JourneyMap, MapMembership
@@ -110,18 +114,77 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: "/e2e/" in str(item.path))
 
 
+# Every database connection the run opens, and the thread that opened it (see below).
+_opened_connections: list[tuple[threading.Thread, weakref.ref]] = []
+
+
+def _remember_connection(sender, connection, **kwargs) -> None:
+    _opened_connections.append((threading.current_thread(), weakref.ref(connection)))
+
+
+connection_created.connect(_remember_connection, weak=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _operation_threads_let_go_of_the_test_database(django_db_setup):
-    """Each map's operations thread (workshops.consumers) keeps its database connection open
-    between messages, as in production; at the end of the run they close, so the test
-    database can be dropped."""
+def _every_thread_lets_go_of_the_test_database(django_db_setup, django_db_blocker):
+    """At the end of the run no connection but the main thread's is open, so the test database
+    can be dropped: a leftover one (PostgreSQL refuses DROP DATABASE while anyone is connected)
+    fails the run here instead of a warning that leaves the database behind.
+
+    Who holds connections: each map's operations thread (workshops.consumers) and asgiref's
+    one thread for thread-sensitive sync_to_async keep theirs between calls, as in production;
+    they close them on their own thread. The consumer's reads run in each test's event loop's
+    default executor, whose threads end with the test's loop but leave their connections open
+    until the garbage collector finds them; so do request and test threads. Those are closed
+    here. Daphne processes (e2e, scale-out) are stopped by their fixtures before this runs."""
     yield
+    from asgiref.sync import SyncToAsync
     from django.db import connections
 
     from workshops.consumers import _OPERATION_THREADS
 
-    for executor in _OPERATION_THREADS:
+    for executor in [*_OPERATION_THREADS, SyncToAsync.single_thread_executor]:
         executor.submit(connections.close_all).result(timeout=10)
+    main = threading.main_thread()
+    still_open = []
+    for thread, ref in _opened_connections:
+        wrapper = ref()
+        if thread is main or wrapper is None or wrapper.connection is None:
+            continue
+        if thread.is_alive():
+            still_open.append(f"{thread.name} ({wrapper.alias})")
+            continue
+        # Its thread has ended, so nothing else can be using it.
+        wrapper.inc_thread_sharing()
+        wrapper.close()
+    if still_open:
+        pytest.fail(f"Threads still hold database connections: {', '.join(still_open)}")
+    with django_db_blocker.unblock():
+        _no_other_sessions_on_the_test_database()
+
+
+def _no_other_sessions_on_the_test_database() -> None:
+    """On PostgreSQL, the server's own view: nobody else (another thread, a daphne process
+    that was not stopped) is connected to the test database. A backend whose client just
+    closed may take a moment to end, so this waits a little for them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    query = (
+        "SELECT pid, application_name, backend_start, left(query, 80) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + 5
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            others = cursor.fetchall()
+        if not others or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    if others:
+        pytest.fail(f"Other sessions are still connected to the test database: {others}")
 
 
 @pytest.fixture(autouse=True)

@@ -306,3 +306,26 @@ def test_an_op_id_is_only_the_answer_to_the_participant_who_sent_it(journey_map,
     again, created = ops.run_once(journey_map.pk, "w-1", add(ann), ann)
     assert not created and again.pk == first.pk
     assert Touchpoint.objects.filter(map=journey_map).count() == 1
+
+
+def test_an_op_id_is_applied_at_most_once_per_map_not_once_across_maps(journey_map, actor):
+    other = ops.create_map(actor, title="Other", stage_names=["Elsewhere"])
+    elsewhere = other.stages.get()
+    ops.add_touchpoint(actor, journey_map, stage=first_stage(journey_map).pk, text="A", op_id="k:1")
+    assert ops.applied_event(journey_map.pk, "k:1", actor).map_id == journey_map.pk
+    assert ops.applied_event(other.pk, "k:1", actor) is None
+    # Refused on the other map, it is refused: map A's event is no answer for map B.
+    with pytest.raises(ops.OperationError) as refused:
+        ops.run_once(
+            other.pk, "k:1", lambda: ops.add_touchpoint(actor, other, stage=0, text="B"), actor
+        )
+    assert refused.value.code == "invalid"
+    # And the same op_id applies on the other map as a new operation.
+    event, new = ops.run_once(
+        other.pk,
+        "k:1",
+        lambda: ops.add_touchpoint(actor, other, stage=elsewhere.pk, text="B", op_id="k:1"),
+        actor,
+    )
+    assert new and event.map_id == other.pk
+    assert Touchpoint.objects.filter(map=other, text="B").count() == 1

@@ -202,3 +202,62 @@ def test_a_persona_and_lanes_at_their_longest_are_printed_whole(journey_map, own
     for value in [*persona_fields.values(), text_of("goal-")]:
         for word in value.split():
             assert word in text, word
+
+
+def spine_text(pages: list[str]) -> str:
+    """The journey table's text only: from its heading on, never the overview or summary
+    (the summary names every stage and its personnel too)."""
+    heading = "The journey: stages"
+    return "".join(page[page.index(heading) :] for page in pages if heading in page)
+
+
+LANE_VALUES = {
+    "actions": "Compares three offers",
+    "thoughts": "Is this worth the money",
+    "feelings": "Hopeful but wary",
+    "goals": "Start within a week",
+    "personnel": "Sales desk and onboarding team",
+    "time_in_stage": "about two days",
+}
+
+
+@pytest.fixture
+def every_lane_map(journey_map, actor) -> JourneyMap:
+    stages = list(journey_map.stages.order_by("position"))
+    for n, stage in enumerate(stages):
+        ops.update_stage(
+            actor,
+            journey_map,
+            stage.pk,
+            **{lane: f"{value} S{n}" for lane, value in LANE_VALUES.items()},
+            emotion_now=-1,
+            emotion_aspiration=2,
+            value_point="first_value",
+            conversion_pct=40 + n,
+        )
+    add_notes(journey_map, 0, ["Reads the pricing page"])
+    journey_map.refresh_from_db()
+    return journey_map
+
+
+def test_the_spine_prints_every_lane_of_every_stage(every_lane_map):
+    spine = squeeze(spine_text(pdf_text(render_pdf(build_report(every_lane_map)))))
+    labels = ["Does", "Thinks", "Feels", "Emotion", "Goals", "Personnel involved"]
+    for label in [*labels, "Value point", "Metrics", "Touchpoints"]:
+        assert squeeze(label) in spine, label
+    for n in range(3):
+        for lane, value in LANE_VALUES.items():
+            if lane != "time_in_stage":
+                assert squeeze(f"{value} S{n}") in spine, (lane, n)
+        assert squeeze(f"{40 + n}% go on to the next stage; typically about two days S{n}") in spine
+    assert spine.count(squeeze("now -1 · aim +2")) == 3  # the Feels lane's scores
+    assert spine.count(squeeze("First value")) == 3
+    assert squeeze("Reads the pricing page") in spine
+
+
+def test_the_spine_names_its_stages_in_order(every_lane_map):
+    spine = squeeze(spine_text(pdf_text(render_pdf(build_report(every_lane_map)))))
+    names = ["1. Sign up", "2. First use", "3. Habit"]
+    positions = [spine.find(squeeze(name)) for name in names]
+    assert -1 not in positions, positions
+    assert positions == sorted(positions)

@@ -184,3 +184,21 @@ def test_a_touchpoint_of_another_map_is_unknown(actor, journey_map, notes):
         actor, journey_map, f"touchpoint,tag\n{event.payload['touchpoint']['id']},pain\n"
     )
     assert found[0][0] == 2 and "No touchpoint" in found[0][1]
+
+
+def test_columns_come_in_any_order_and_case_and_others_are_ignored(actor, journey_map, notes):
+    result = run(
+        actor,
+        journey_map,
+        "Respondent,COMMENT,Source,Score,TouchPoint,Tag\n"
+        "r-17,Slow,,-1,Fills in the sign-up form,Pain point\n",
+    )
+    assert result.rows == 1
+    row = CustomerFeedback.objects.get()
+    assert (row.touchpoint_id, row.tag, row.score, row.source, row.comment) == (
+        notes["form"].pk,
+        "pain",
+        -1,
+        "other",  # an empty source is "other"
+        "Slow",
+    )

@@ -234,3 +234,13 @@ def test_stronger_heat_is_darker():
     for tag in ("pain", "delight", "truth"):
         shades = [relative_luminance(properties[f"heat-{tag}-{level}"]) for level in range(1, 5)]
         assert shades == sorted(shades, reverse=True)
+
+
+def test_top_lists_keep_the_five_largest_shares_in_order(journey_map, owner, actor):
+    notes = [add_note(actor, journey_map, 0, f"Pain {n}") for n in range(7)]
+    # Note n gets pain from n + 1 of the seven voters: Pain 6 is the most painful.
+    votes = {f"V{v}": [(notes[n], "pain") for n in range(7) if n >= 6 - v] for v in range(7)}
+    revealed_workshop(owner, journey_map, votes)
+    top = analyse(journey_map).top_pain
+    assert [r.note.text for r in top] == [f"Pain {n}" for n in (6, 5, 4, 3, 2)]
+    assert [round(r.share, 2) for r in top] == [round(k / 7, 2) for k in (7, 6, 5, 4, 3)]

@@ -262,6 +262,32 @@ class LiveClient:
         self.handle(message)
         return message
 
+    async def probe(self, timeout: float = 15) -> list[dict[str, Any]]:
+        """Everything this connection received up to the answer to a probe, for "nothing
+        (more) arrived" checks. The consumer answers a connection's frames one after another,
+        so the answers to all earlier frames come before the probe's. The probe is a type no
+        handler knows, echoed back in its unknown_type error; a rate limit may drop it, so it
+        is sent again until answered."""
+        assert self.comm is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        start = len(self.seen)
+        sent: set[str] = set()
+        while True:
+            probe = f"probe.{next(_op_numbers)}"
+            sent.add(probe)
+            await self.send({"type": probe})
+            resend_at = min(deadline, loop.time() + 0.2)
+            while loop.time() < resend_at:
+                message = await self.next_message(max(0.0, resend_at - loop.time()))
+                if message is None:
+                    break
+                if message.get("code") == "unknown_type" and message.get("message_type") in sent:
+                    return [m for m in self.seen[start:] if m.get("message_type") not in sent]
+                self.handle(message)
+            if loop.time() >= deadline:
+                raise AssertionError(f"no probe answered within {timeout} s")
+
     async def receive_until(self, predicate, timeout: float = 5) -> dict[str, Any]:
         while True:
             message = await self.receive(timeout)

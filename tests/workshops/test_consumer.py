@@ -4,6 +4,7 @@ guard and error code (docs/protocol.md)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -14,7 +15,7 @@ from maps.operations import OPERATIONS as DECLARED
 from maps.operations import Operation
 from maps.permissions import When, Who
 from tests.workshops.live_client import LiveClient, communicator, fresh_state, new_op_id
-from workshops import notify
+from workshops import consumers, notify
 from workshops.consumers import MAX_MESSAGE_CHARS
 from workshops.operations import join_workshop, open_workshop
 
@@ -153,7 +154,7 @@ async def test_each_operation_is_acked_and_reaches_every_other_screen(
     event = await other.receive_until(lambda m: m["type"] == "event")
     assert event["revision"] == before + 1 and event["event"] == EVENTS[kind]
     assert event["op_id"] == ack["op_id"] and event["actor"] == facilitator.display_name
-    await other.drain(0.1)
+    await other.settle(revision=before + 1)
     assert other.state == await sync_to_async(fresh_state)(workshop.map)
     await me.disconnect()
     await other.disconnect()
@@ -214,6 +215,39 @@ async def test_a_resend_after_the_board_was_locked_is_still_acknowledged(ann, wo
     await client.disconnect()
 
 
+async def test_an_op_id_applied_on_another_map_is_refused_on_a_locked_board(
+    ann, workshop, stages, owner, actor
+):
+    """op_ids are unique per map: an id some client used on map A is, on map B, a new
+    operation, and a locked board B refuses it instead of acknowledging A's event."""
+
+    @sync_to_async
+    def second_workshop():
+        other = ops.create_map(actor, title="Other", stage_names=["Elsewhere"])
+        locked = open_workshop(owner, other)
+        eve = join_workshop(locked, display_name="Eve")
+        locked.locked = True
+        locked.save()
+        return other, eve
+
+    on_a = await connected(ann)
+    message = {"type": "touchpoint.add", "op_id": "same-id-1", "stage": stages[0], "text": "A"}
+    await on_a.send(message)
+    assert (await on_a.receive_until(lambda m: m.get("op_id") == "same-id-1"))["type"] == "ack"
+    other, eve = await second_workshop()
+    elsewhere = await sync_to_async(lambda: other.stages.get().pk)()
+    before = await sync_to_async(lambda: type(other).objects.get(pk=other.pk).revision)()
+    on_b = await connected(eve)
+    await on_b.send({**message, "stage": elsewhere, "text": "B"})
+    reply = await on_b.receive_until(lambda m: m.get("op_id") == "same-id-1")
+    assert (reply["type"], reply["code"]) == ("error", "locked"), reply
+    after = await sync_to_async(lambda: type(other).objects.get(pk=other.pk).revision)()
+    assert after == before
+    assert not await sync_to_async(Touchpoint.objects.filter(map=other).exists)()
+    await on_a.disconnect()
+    await on_b.disconnect()
+
+
 # --- guards and error codes -------------------------------------------------------------------
 
 
@@ -241,7 +275,34 @@ async def test_a_message_that_is_not_an_object_with_a_type_is_invalid(ann, text)
 async def test_an_unknown_type_is_refused(ann):
     client = await connected(ann)
     reply = await send_raw(client, json.dumps({"type": "board.explode", "op_id": "u1"}))
-    assert reply["code"] == "unknown_type" and reply["op_id"] == "u1"
+    assert reply == {
+        "type": "error",
+        "op_id": "u1",
+        "code": "unknown_type",
+        "message": "Unknown message type.",
+        "message_type": "board.explode",
+    }
+    await client.disconnect()
+
+
+async def test_an_unknown_type_is_echoed_cut_to_40_characters_without_a_bad_op_id(ann):
+    client = await connected(ann)
+    long_type = "x" * 39 + "<script>" * 100
+    reply = await send_raw(client, json.dumps({"type": long_type, "op_id": "<bad id>"}))
+    assert (reply["code"], reply["op_id"]) == ("unknown_type", None)
+    assert reply["message_type"] == long_type[:40]
+    await client.disconnect()
+
+
+async def test_a_pong_carries_the_maps_revision(ann, workshop, stages, actor):
+    """So a client whose last broadcast was lost, with nothing pending, learns it is behind."""
+    client = await connected(ann)
+    start = await revision_of(workshop)
+    assert await send_raw(client, '{"type": "ping"}') == {"type": "pong", "revision": start}
+    for text in ("one", "two"):
+        await sync_to_async(ops.add_touchpoint)(actor, workshop.map, stage=stages[0], text=text)
+    pong = await send_raw(client, '{"type": "ping"}')
+    assert pong == {"type": "pong", "revision": start + 2}
     await client.disconnect()
 
 
@@ -427,17 +488,59 @@ async def test_deleting_a_stage_with_notes_asks_where_they_go(facilitator, stage
 
 async def test_a_flood_is_answered_with_rate_limited_not_a_crash(ann, workshop):
     client = await connected(ann)
+    started = time.monotonic()
     for _ in range(200):
         await client.comm.send_to(text_data='{"type": "ping"}')
-    await client.drain(0.3)
-    codes = [m.get("code") for m in client.seen if m["type"] == "error"]
+    # Still connected and answering once the flood is over; the probe's answer comes after
+    # the answers to every ping of the flood.
+    await client.probe()
+    seconds = time.monotonic() - started
+    errors = [m for m in client.seen if m["type"] == "error"]
     pongs = sum(1 for m in client.seen if m["type"] == "pong")
-    assert "rate_limited" in codes
+    assert {m["code"] for m in errors} == {"rate_limited"}
+    assert len(errors) <= seconds + 1  # at most one a second
+    assert all(m["op_id"] is None for m in errors)
     assert 0 < pongs < 200
-    # Still connected and answering once the flood is over.
-    await client.comm.send_to(text_data='{"type": "ping"}')
-    await client.receive_until(lambda m: m["type"] == "pong")
     await client.disconnect()
+
+
+class FrozenClock:
+    """consumers.time for one test: monotonic() is what the test says."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+async def test_rate_limited_is_sent_at_most_once_a_second_and_the_rest_dropped(monkeypatch):
+    clock = FrozenClock()
+    monkeypatch.setattr(consumers, "time", clock)
+    consumer = consumers.BoardConsumer()
+    consumer.bucket = consumers.TokenBucket(consumers.RATE_PER_SECOND, consumers.RATE_BURST)
+    consumer.last_refusal = 0.0
+    answers: list[dict] = []
+
+    async def send_json(content: dict) -> None:
+        answers.append(content)
+
+    consumer.send_json = send_json
+
+    async def flood(messages: int) -> list[str]:
+        answers.clear()
+        for _ in range(messages):
+            await consumer.receive(text_data='{"type": "no.such.thing"}')
+        return [answer["code"] for answer in answers]
+
+    # A burst of 60 is answered, then one refusal for all that is dropped.
+    assert await flood(100) == ["unknown_type"] * 60 + ["rate_limited"]
+    clock.now += 0.5  # 15 messages' worth comes back; half a second since the refusal
+    assert await flood(40) == ["unknown_type"] * 15
+    clock.now += 0.5  # a second since the refusal: one more
+    assert await flood(40) == ["unknown_type"] * 15 + ["rate_limited"]
+    clock.now += 60  # a quiet minute refills the burst, not more
+    assert await flood(100) == ["unknown_type"] * 60 + ["rate_limited"]
 
 
 async def test_a_failing_handler_answers_server_error_and_keeps_the_connection(ann, monkeypatch):
@@ -467,7 +570,7 @@ async def test_sync_returns_the_events_after_a_revision_in_order(ann, workshop, 
     start = await revision_of(workshop)
     for text in ("one", "two", "three"):
         await sync_to_async(ops.add_touchpoint)(actor, workshop.map, stage=stages[0], text=text)
-    await client.drain(0.2)
+    await client.settle(revision=start + 3)
     await client.send({"type": "sync", "since": start})
     reply = await client.receive_until(lambda m: m["type"] == "sync")
     assert [e["revision"] for e in reply["events"]] == [start + 1, start + 2, start + 3]
@@ -521,7 +624,7 @@ async def test_joins_and_leaves_are_shown_to_the_others(ann, bob):
 
 async def test_a_drag_is_relayed_to_others_and_never_stored(ann, bob, workshop, note, stages):
     dragger, watcher = await connected(ann), await connected(bob)
-    await dragger.drain(0.1)
+    await dragger.receive_until(lambda m: m["type"] == "presence" and m["op"] == "join")
     before = await revision_of(workshop)
     await dragger.send({"type": "drag", "touchpoint": note, "stage": stages[1], "index": 0})
     drag = await watcher.receive_until(lambda m: m["type"] == "drag")
@@ -530,7 +633,10 @@ async def test_a_drag_is_relayed_to_others_and_never_stored(ann, bob, workshop, 
     assert await revision_of(workshop) == before
     stage = await sync_to_async(lambda: Touchpoint.objects.get(pk=note).stage_id)()
     assert stage == stages[0]
-    await dragger.drain(0.1)
+    # The probe: the watcher's focus, relayed to the dragger through the same group after the
+    # drag (which the watcher already received) was.
+    await watcher.send({"type": "focus", "touchpoint": note, "activity": "editing"})
+    await dragger.receive_until(lambda m: m["type"] == "focus")
     assert not any(m["type"] == "drag" for m in dragger.seen)
     await dragger.disconnect()
     await watcher.disconnect()
@@ -540,7 +646,9 @@ async def test_drag_positions_are_throttled(ann, bob, note, stages):
     dragger, watcher = await connected(ann), await connected(bob)
     for index in range(20):
         await dragger.send({"type": "drag", "touchpoint": note, "stage": stages[0], "index": index})
-    await watcher.drain(0.2)
+    # The probe: a focus the dragger sends after its drags, relayed to the watcher after them.
+    await dragger.send({"type": "focus", "touchpoint": note, "activity": "dragging"})
+    await watcher.receive_until(lambda m: m["type"] == "focus")
     relayed = [m for m in watcher.seen if m["type"] == "drag"]
     # Twenty positions sent at once: only the first gets through the 100 ms throttle.
     assert len(relayed) == 1
@@ -555,7 +663,8 @@ async def test_a_drag_of_another_maps_note_is_refused(ann, bob, stages, other_ma
     )
     reply = await dragger.receive_until(lambda m: m["type"] == "error")
     assert reply["code"] == "not_found"
-    await watcher.drain(0.1)
+    await dragger.send({"type": "focus", "touchpoint": None, "activity": None})  # the probe
+    await watcher.receive_until(lambda m: m["type"] == "focus")
     assert not any(m["type"] == "drag" for m in watcher.seen)
     await dragger.disconnect()
     await watcher.disconnect()
@@ -598,7 +707,10 @@ async def test_every_acknowledged_operation_has_one_event(facilitator, workshop,
         await client.send(
             {"type": "touchpoint.add", "op_id": op_id, "stage": stages[0], "text": text}
         )
-    await client.drain(0.3)
+    answered = set()
+    while answered != set(op_ids):
+        reply = await client.receive_until(lambda m: m["type"] in ("ack", "error"))
+        answered.add(reply["op_id"])
     assert {m["op_id"] for m in client.seen if m["type"] == "ack"} == set(op_ids)
     count = await sync_to_async(MapEvent.objects.filter(op_id__in=op_ids).count)()
     assert count == 3

@@ -45,8 +45,14 @@ def event(revision: int) -> dict:
     return {"type": "map.event", "text": json.dumps({"type": "event", "revision": revision})}
 
 
-async def settle() -> None:
-    await asyncio.sleep(fanout.FRAME_INTERVAL + fanout.EVENT_TICK * 4)
+async def until(condition, timeout: float = 5) -> None:
+    """Let the room run until `condition()` holds (a failure says what it was waiting for)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {condition.__doc__ or condition}")
+        await asyncio.sleep(0.001)
 
 
 async def test_every_local_connection_gets_each_event_once_in_order():
@@ -58,7 +64,7 @@ async def test_every_local_connection_gets_each_event_once_in_order():
     assert len(layer.groups[GROUP]) == 1  # one subscription for all three
     for revision in range(1, 6):
         await layer.group_send(GROUP, event(revision))
-    await settle()
+    await until(lambda: all(len(screen.events()) >= 5 for screen in screens))
     for screen in screens:
         assert screen.events() == [1, 2, 3, 4, 5]
     for screen in screens:
@@ -72,7 +78,8 @@ async def test_events_of_one_tick_go_out_as_one_frame_encoded_once():
     await fanout.join(layer, GROUP, second)
     for revision in (7, 8, 9):
         await layer.group_send(GROUP, event(revision))
-    await settle()
+    await until(lambda: first.events() and second.events())
+    assert first.events() == second.events() == [7, 8, 9]
     assert len(first.frames) == 1
     assert json.loads(first.frames[0])["type"] == "events"
     assert first.frames[0] is second.frames[0]  # the same string object: encoded once
@@ -97,7 +104,7 @@ async def test_a_steady_stream_goes_out_at_most_one_frame_per_interval():
     for revision in range(1, 41):  # an event every 2 ms for 80 ms
         await layer.group_send(GROUP, event(revision))
         await asyncio.sleep(0.002)
-    await settle()
+    await until(lambda: len(screen.events()) >= 40)
     assert screen.events() == list(range(1, 41))
     gaps = [b - a for a, b in itertools.pairwise(screen.sent_at)]
     assert len(screen.frames) >= 2 and min(gaps) >= fanout.FRAME_INTERVAL * 0.9
@@ -125,7 +132,7 @@ async def test_a_broken_connection_does_not_starve_the_others():
     room = await fanout.join(layer, GROUP, broken)
     await fanout.join(layer, GROUP, fine)
     await layer.group_send(GROUP, event(1))
-    await settle()
+    await until(lambda: fine.events())
     assert fine.events() == [1]
     await fanout.leave(room, broken)
     await fanout.leave(room, fine)
@@ -143,7 +150,7 @@ async def test_the_last_one_to_leave_ends_the_subscription_and_a_newcomer_starts
     new_room = await fanout.join(layer, GROUP, again)
     assert new_room is not room
     await layer.group_send(GROUP, event(3))
-    await settle()
+    await until(lambda: again.events())
     assert again.events() == [3] and screen.events() == []
     await fanout.leave(new_room, again)
 
@@ -156,7 +163,7 @@ async def test_renew_joins_the_group_again_after_the_layer_forgot_it():
     await layer.group_send(GROUP, event(1))
     await room.renew()
     await layer.group_send(GROUP, event(2))
-    await settle()
+    await until(lambda: screen.events())
     assert screen.events() == [2]  # 1 was lost with the group; clients heal it by revision
     await fanout.leave(room, screen)
 
@@ -177,7 +184,7 @@ async def test_a_room_reads_on_after_the_layer_fails_once(monkeypatch):
     room = await fanout.join(layer, GROUP, screen)
     await asyncio.sleep(0.05)
     await layer.group_send(GROUP, event(4))
-    await settle()
+    await until(lambda: screen.events())
     assert screen.events() == [4]
     await fanout.leave(room, screen)
 
@@ -189,7 +196,7 @@ async def test_other_messages_on_the_room_channel_are_ignored():
     await layer.group_send(GROUP, {"type": "workshop.event", "text": "{}"})
     await layer.group_send(GROUP, {"type": "map.event"})  # no text
     await layer.group_send(GROUP, event(5))
-    await settle()
+    await until(lambda: screen.events())
     assert screen.events() == [5]
     await fanout.leave(room, screen)
 
@@ -200,6 +207,6 @@ async def test_a_broadcast_from_the_operations_layer_reaches_the_room(monkeypatc
     screen = Screen()
     room = await fanout.join(layer, GROUP, screen)
     publish(GROUP, {"type": "event", "revision": 12}, "map.event")
-    await settle()
+    await until(lambda: screen.events())
     assert screen.events() == [12]
     await fanout.leave(room, screen)

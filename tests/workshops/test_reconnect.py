@@ -49,7 +49,7 @@ async def test_a_client_that_comes_back_catches_up_and_its_operations_apply_once
     for text in ("Bob one", "Bob two"):
         await bob_client.operate("touchpoint.add", stage=stages[0], text=text)
     await bob_client.operate("touchpoint.update", touchpoint=note, department="Sales")
-    await bob_client.drain(0.2)
+    await bob_client.settle()
 
     # Ann comes back: sync since her revision, then resend of both outbox operations.
     await ann_client.connect()
@@ -79,11 +79,12 @@ async def test_a_client_far_behind_gets_a_snapshot_and_converges(
     await ann_client.disconnect()
     for index in range(6):
         await bob_client.operate("touchpoint.add", stage=stages[index % 3], text=f"n{index}")
-    await bob_client.drain(0.2)
+    await bob_client.settle()
+    truth = await sync_to_async(fresh_state)(workshop.map)
 
     await ann_client.connect()
-    await ann_client.drain(0.3)
-    assert any(m["type"] == "snapshot" for m in ann_client.seen)
-    assert ann_client.state == await sync_to_async(fresh_state)(workshop.map)
+    await ann_client.receive_until(lambda m: m["type"] == "snapshot")
+    await ann_client.settle(revision=truth["revision"])
+    assert ann_client.state == truth
     await ann_client.disconnect()
     await bob_client.disconnect()

@@ -142,3 +142,22 @@ def test_a_participants_live_page_has_no_controls_and_no_heat_before_the_reveal(
     room.send("Facilitator", "votes.reveal")
     html = client.get(url).content.decode()
     assert 'class="heat"' in html and '"counts"' in html
+
+
+def test_closing_straight_from_the_vote_reveals_the_counts(room):
+    room.send("Facilitator", "phase.set", phase="closed")
+    room.drain()
+    for name, person in room.people.items():
+        [message] = revealed(person)
+        assert message["heat"][str(room.notes[0])]["counts"]["pain"] == 2, name
+
+
+@pytest.mark.parametrize("earlier", ["gather", "group"])
+def test_going_back_before_the_vote_hides_the_heat_too(room, earlier):
+    room.send("Facilitator", "votes.reveal")
+    room.send("Facilitator", "phase.set", phase=earlier)
+    room.drain()
+    for person in room.people.values():
+        assert person.received[-1] == {"type": "heat.hidden", "workshop": room.workshop.pk}
+    workshop = room.workshop.__class__.objects.get(pk=room.workshop.pk)
+    assert hello_state(workshop, room.people["Ann"].participant)["heat"] is None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maps.operations import OperationError
+from tests.workshops.voting_room import Room
 from workshops import facilitation
 from workshops.facilitation import (
     TIMER_MAX_SECONDS,
@@ -64,15 +65,40 @@ def test_a_started_timer_ends_at_a_server_time(workshop, clock):
     assert state["remaining"] == 300
 
 
-def test_every_screen_derives_the_same_remaining_time(workshop, clock):
-    start_timer(workshop, 300)
+def test_every_screen_is_sent_the_end_time_and_the_servers_clock(
+    owner, journey_map, actor, clock, django_capture_on_commit_callbacks, settings
+):
+    """What each screen needs to show the same countdown: the same end time, and the server's
+    clock at the moment of sending, so a client can correct its own clock's offset (the
+    browser's side of it is tested in the browser's code)."""
+    room = Room(owner, journey_map, actor, django_capture_on_commit_callbacks, settings)
+    started = room.send("Facilitator", "timer.start", seconds=300)["workshop"]["timer"]
     clock.advance(100)
-    first_screen = timer_state(reloaded(workshop), clock.now)
-    second_screen = timer_state(reloaded(workshop), clock.now)
-    assert first_screen == second_screen
-    assert first_screen["remaining"] == 200
-    # The server's clock travels with the state, so a client corrects its own clock's offset.
-    assert first_screen["now"] == clock.now.isoformat()
+    paused = room.send("Facilitator", "timer.pause")["workshop"]["timer"]
+    clock.advance(30)
+    resumed = room.send("Facilitator", "timer.resume")["workshop"]["timer"]
+    room.drain()
+    assert started == {
+        "state": "running",
+        "ends_at": (T0 + timedelta(seconds=300)).isoformat(),
+        "remaining": 300,
+        "now": T0.isoformat(),
+    }
+    assert paused == {
+        "state": "paused",
+        "ends_at": None,
+        "remaining": 200,
+        "now": (T0 + timedelta(seconds=100)).isoformat(),
+    }
+    assert resumed == {
+        "state": "running",
+        "ends_at": (T0 + timedelta(seconds=330)).isoformat(),
+        "remaining": 200,
+        "now": (T0 + timedelta(seconds=130)).isoformat(),
+    }
+    for name, person in room.people.items():
+        timers = [m["timer"] for m in person.received if m["type"] == "workshop.state"]
+        assert timers == [started, paused, resumed], name
 
 
 def test_the_timer_survives_a_reload(workshop, owner, clock):
@@ -146,6 +172,18 @@ def test_bad_durations_are_refused(workshop, clock, seconds):
         start_timer(workshop, seconds)
     assert refused.value.code == "invalid"
     assert reloaded(workshop).timer_ends_at is None
+
+
+@pytest.mark.parametrize("seconds", [1, TIMER_MAX_SECONDS])
+def test_durations_from_a_second_to_two_hours_are_accepted(workshop, clock, seconds):
+    start_timer(workshop, seconds)
+    assert timer_state(reloaded(workshop), clock.now)["remaining"] == seconds
+
+
+def test_extending_up_to_the_maximum_is_accepted(workshop, clock):
+    start_timer(workshop, TIMER_MAX_SECONDS - 60)
+    extend_timer(workshop, 60)
+    assert timer_state(reloaded(workshop), clock.now)["remaining"] == TIMER_MAX_SECONDS
 
 
 def test_extending_past_the_maximum_is_refused(workshop, clock):

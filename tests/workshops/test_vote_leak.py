@@ -95,3 +95,55 @@ def test_votes_are_never_map_events(room):
     vote_everything(room)
     for person in room.people.values():
         assert not [m for m in person.received if m.get("type") == "event"]
+
+
+# Every change between the phases before the reveal, each once: gather → group → vote →
+# gather → vote → group → gather.
+UNREVEALED_TOUR = ["group", "vote", "gather", "vote", "group", "gather"]
+
+
+@pytest.fixture
+def listening_room(owner, journey_map, actor, django_capture_on_commit_callbacks, settings):
+    """Everyone listens from the gather phase on, before any phase change."""
+    return Room(
+        owner, journey_map, actor, django_capture_on_commit_callbacks, settings, phase="gather"
+    )
+
+
+def assert_no_counts(room: Room) -> None:
+    for name, person in room.people.items():
+        for message in person.received + person.acks:
+            assert message.get("type") not in ("heat.revealed", "heat.hidden"), (name, message)
+            text = json.dumps(message)
+            assert '"counts"' not in text and '"voters"' not in text, (name, message)
+
+
+def test_no_phase_change_before_the_reveal_sends_counts_to_anyone(listening_room):
+    room = listening_room
+    for phase in UNREVEALED_TOUR:
+        room.send("Facilitator", "phase.set", phase=phase)
+        if phase == "vote" and not Vote.objects.exists():
+            for name, ballot in BALLOTS.items():
+                for index, tag in ballot:
+                    room.send(name, "vote.set", touchpoint=room.notes[index], tag=tag, on=True)
+    room.drain()
+    assert Vote.objects.filter(workshop=room.workshop).count() == 9
+    for person in room.people.values():
+        phases = [m["phase"] for m in person.received if m["type"] == "workshop.state"]
+        assert phases == UNREVEALED_TOUR  # they were listening to every change
+    assert_no_counts(room)
+
+
+def test_after_the_heat_is_hidden_again_phase_changes_send_no_counts(listening_room):
+    room = listening_room
+    room.send("Facilitator", "phase.set", phase="vote")
+    room.send("Ann", "vote.set", touchpoint=room.notes[0], tag="pain", on=True)
+    room.send("Facilitator", "votes.reveal")
+    room.send("Facilitator", "phase.set", phase="vote")  # hides the heat again
+    room.drain()
+    for person in room.people.values():
+        person.received.clear()
+    for phase in ["group", "gather", "vote", "group", "vote"]:
+        room.send("Facilitator", "phase.set", phase=phase)
+    room.drain()
+    assert_no_counts(room)

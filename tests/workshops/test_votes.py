@@ -83,6 +83,20 @@ def test_a_lowered_budget_keeps_votes_but_allows_no_new_ones(workshop, voter, no
     assert my_votes(voter, workshop)["remaining"] == 0
 
 
+@pytest.mark.parametrize("budget", [1, 100])
+def test_the_budget_may_be_set_from_1_to_100(workshop, budget):
+    set_vote_budget(workshop, budget)
+    workshop.refresh_from_db()
+    assert workshop.vote_budget == budget
+
+
+@pytest.mark.parametrize("budget", [0, 101, -1, 2.0, "3", True, None])
+def test_a_budget_outside_1_to_100_is_refused(workshop, budget):
+    assert refused(set_vote_budget, workshop, budget) == "invalid"
+    workshop.refresh_from_db()
+    assert workshop.vote_budget == 2
+
+
 def test_remaining_votes_are_counted(workshop, voter, note):
     toggle_vote(voter, note, "pain")
     mine = my_votes(voter, workshop)
@@ -95,6 +109,19 @@ def test_participant_cannot_vote_outside_the_vote_phase(workshop, voter, note, p
     set_phase(workshop, phase)
     expected = "closed" if phase == "closed" else "wrong_phase"
     assert refused(toggle_vote, voter, note, "pain") == expected
+
+
+@pytest.mark.parametrize("phase", ["gather", "group", "reveal", "discuss", "closed"])
+@pytest.mark.parametrize("on", [True, False])
+def test_facilitator_cannot_vote_or_unvote_outside_the_vote_phase(workshop, note, phase, on):
+    """The facilitator passes other phase gates, not voting's: set_vote checks again under its
+    lock, and that keeps the revealed counts final."""
+    facilitator = workshop.participants.get(role=Participant.Role.FACILITATOR)
+    set_vote(facilitator, note, "pain", True)
+    set_phase(workshop, phase)
+    expected = "closed" if phase == "closed" else "wrong_phase"
+    assert refused(set_vote, facilitator, note, "truth" if on else "pain", on) == expected
+    assert list(facilitator.votes.values_list("tag", flat=True)) == ["pain"]
 
 
 def test_participant_cannot_vote_after_reveal(workshop, voter, note):

@@ -69,8 +69,8 @@ async def test_no_connection_learns_another_persons_vote_before_the_reveal(room)
             assert ack["type"] == "ack", ack
     await answer(clients["Facilitator"], "timer.start", seconds=300)
     await answer(clients["Facilitator"], "votes.budget", budget=4)
-    for client in [*clients.values(), second_tab]:
-        await client.drain(0.2)
+    # The budget change is the probe: every screen receives it after everything before it.
+    await frames_until_probe([*clients.values(), second_tab], budget=4)
 
     for name, client in [*clients.items(), ("Ann", second_tab)]:
         own = {(notes[i], tag) for i, tag in BALLOTS[name]}
@@ -98,6 +98,45 @@ async def test_no_connection_learns_another_persons_vote_before_the_reveal(room)
         await client.disconnect()
 
 
+async def frames_until_probe(clients, budget: int) -> None:
+    """Every connection receives until the budget change the facilitator made last: it
+    travels the same way as any phase message before it, so those have all arrived."""
+    for client in clients:
+        await client.receive_until(
+            lambda m: m["type"] == "workshop.state" and m["vote_budget"] == budget
+        )
+
+
+async def test_no_phase_change_before_the_reveal_shows_anyone_counts(room):
+    """Everyone is connected before the first change; the facilitator tours every phase
+    before the reveal (gather, group, vote) while the room votes."""
+    notes, people = room["notes"], room["people"]
+    await sync_to_async(set_phase)(room["workshop"], "gather")
+    clients = {name: await connect(p) for name, p in people.items()}
+    tour = ["group", "vote", "gather", "vote", "group", "gather"]
+    for phase in tour:
+        assert (await answer(clients["Facilitator"], "phase.set", phase=phase))["type"] == "ack"
+        if phase == "vote" and not await sync_to_async(Vote.objects.exists)():
+            for name, ballot in BALLOTS.items():
+                for index, tag in ballot:
+                    ack = await answer(
+                        clients[name], "vote.set", touchpoint=notes[index], tag=tag, on=True
+                    )
+                    assert ack["type"] == "ack", ack
+    await answer(clients["Facilitator"], "votes.budget", budget=7)
+    await frames_until_probe(clients.values(), budget=7)
+
+    for name, client in clients.items():
+        phases = [m["phase"] for m in client.seen if m["type"] == "workshop.state"]
+        assert phases[: len(tour)] == tour, name  # it heard every change
+        for message in client.seen:
+            assert message["type"] not in ("heat.revealed", "heat.hidden"), (name, message)
+            text = json.dumps(message)
+            assert '"counts"' not in text and '"voters"' not in text, (name, message)
+    for client in clients.values():
+        await client.disconnect()
+
+
 async def test_a_participant_cannot_reveal_or_set_the_phase(room):
     ann = await connect(room["people"]["Ann"])
     for kind, fields in (("votes.reveal", {}), ("phase.set", {"phase": "reveal"})):
@@ -106,7 +145,10 @@ async def test_a_participant_cannot_reveal_or_set_the_phase(room):
     await ann.disconnect()
 
 
-async def test_two_tabs_voting_at_once_cannot_overspend(room):
+async def test_two_tabs_voting_together_spend_the_budget_once_and_are_told_why(room):
+    """Over the websocket one map's operations take turns on its operations thread, so these
+    two cannot really overlap: this checks the answers each tab gets. The real race, with
+    overlapping transactions, is in test_votes_concurrent.py."""
     notes, ann = room["notes"], room["people"]["Ann"]
     workshop = room["workshop"]
     workshop.vote_budget = 1
@@ -121,6 +163,56 @@ async def test_two_tabs_voting_at_once_cannot_overspend(room):
     assert await sync_to_async(Vote.objects.filter(participant=ann).count)() == 1
     for tab in tabs:
         await tab.disconnect()
+
+
+@pytest.mark.parametrize("phase", ["group", "reveal"])
+async def test_the_facilitator_cannot_vote_outside_the_vote_phase(room, phase):
+    notes, people = room["notes"], room["people"]
+    facilitator = await connect(people["Facilitator"])
+    assert (await answer(facilitator, "phase.set", phase=phase))["type"] == "ack"
+    refused = await answer(facilitator, "vote.set", touchpoint=notes[0], tag="pain", on=True)
+    assert (refused["type"], refused["code"]) == ("error", "wrong_phase"), refused
+    assert not await sync_to_async(Vote.objects.filter(workshop=room["workshop"]).exists)()
+    await facilitator.disconnect()
+
+
+async def test_each_facilitation_answer_carries_what_the_protocol_says(room):
+    notes, people = room["notes"], room["people"]
+    facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
+    budget = await answer(facilitator, "votes.budget", budget=5)
+    assert set(budget) == {"type", "op_id", "workshop"}
+    assert budget["workshop"]["type"] == "workshop.state"
+    assert budget["workshop"]["vote_budget"] == 5
+    vote = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=True)
+    assert vote == {"type": "ack", "op_id": vote["op_id"], "on": True, "used": 1, "remaining": 4}
+    back = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=False)
+    assert (back["on"], back["used"], back["remaining"]) == (False, 0, 5)
+    state = await answer(ann, "workshop.state")
+    assert set(state) == {"type", "op_id", "workshop", "my_votes", "heat"}
+    assert state["workshop"]["phase"] == "vote" and state["heat"] is None
+    assert state["my_votes"]["votes"] == []
+    phase = await answer(facilitator, "phase.set", phase="reveal")
+    assert phase["workshop"]["phase"] == "reveal" and phase["workshop"]["revealed"] is True
+    revealed = await answer(ann, "workshop.state")
+    assert revealed["heat"]["type"] == "heat.revealed"
+    await facilitator.disconnect()
+    await ann.disconnect()
+
+
+async def test_on_a_locked_board_only_the_facilitator_votes(room):
+    notes, people = room["notes"], room["people"]
+    facilitator, ann = await connect(people["Facilitator"]), await connect(people["Ann"])
+    assert (await answer(facilitator, "board.lock", locked=True))["workshop"]["locked"] is True
+    refused = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=True)
+    assert (refused["type"], refused["code"]) == ("error", "locked")
+    allowed = await answer(facilitator, "vote.set", touchpoint=notes[0], tag="truth", on=True)
+    assert (allowed["type"], allowed["on"]) == ("ack", True)
+    # Asking for the state is allowed to anyone, also when locked.
+    assert (await answer(ann, "workshop.state"))["workshop"]["locked"] is True
+    votes = await sync_to_async(list)(Vote.objects.values_list("participant__role", "tag"))
+    assert votes == [("facilitator", "truth")]
+    await facilitator.disconnect()
+    await ann.disconnect()
 
 
 async def test_the_timer_and_own_votes_survive_a_reconnect(room):

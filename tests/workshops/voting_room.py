@@ -44,7 +44,7 @@ class Room:
     read mid-pop and lose the message; the real consumer over Redis is tested in
     test_votes_live.py and test_scale_out.py.) Pass the pytest-django `settings` fixture."""
 
-    def __init__(self, owner, journey_map, actor, capture, settings) -> None:
+    def __init__(self, owner, journey_map, actor, capture, settings, phase: str = "vote") -> None:
         settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
         self.layer = get_channel_layer()
         self.capture = capture
@@ -55,7 +55,7 @@ class Room:
             event = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text=f"Touchpoint {i}")
             self.notes.append(event.payload["touchpoint"]["id"])
         self.workshop = open_workshop(owner, journey_map, vote_budget=3)
-        set_phase(self.workshop, "vote")
+        set_phase(self.workshop, phase)
         facilitator = self.workshop.participants.get(role=Participant.Role.FACILITATOR)
         self.people = {"Facilitator": self._listen(facilitator)}
         for name in ("Ann", "Bob", "Cy"):
@@ -90,19 +90,24 @@ class Room:
         return ack
 
     def drain(self) -> None:
+        """Record everything each person has been sent so far. Broadcasts go out on commit,
+        before send() returns, so a probe put on each channel now arrives after all of them:
+        everything before it is what that person received."""
         for person in self.people.values():
-            person.received.extend(async_to_sync(_receive_all)(self.layer, person.channel))
+            person.received.extend(async_to_sync(_receive_until_probe)(self.layer, person.channel))
 
 
-async def _receive_all(layer, channel: str) -> list[dict[str, Any]]:
+async def _receive_until_probe(layer, channel: str) -> list[dict[str, Any]]:
+    probe = {"type": "probe", "id": uuid.uuid4().hex}
+    await layer.send(channel, {"type": "workshop.event", "text": json.dumps(probe)})
     messages = []
     while True:
-        try:
-            envelope = await asyncio.wait_for(layer.receive(channel), timeout=0.05)
-        except TimeoutError:
-            return messages
+        envelope = await asyncio.wait_for(layer.receive(channel), timeout=5)
         # The envelope carries the text a websocket client gets.
-        messages.append(json.loads(envelope["text"]))
+        message = json.loads(envelope["text"])
+        if message == probe:
+            return messages
+        messages.append(message)
 
 
 def pairs_in(message) -> set[tuple[int, str]]:
