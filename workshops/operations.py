@@ -53,7 +53,9 @@ def join_workshop(
 ) -> Participant:
     if not workshop.is_open:
         raise OperationError("closed", "This workshop has ended.")
-    display_name = clean_text(display_name, "display name", DISPLAY_NAME_MAX, required=True)
+    display_name = clean_text(
+        display_name, "display name", DISPLAY_NAME_MAX, required=True, field="display_name"
+    )
     role = clean_choice(role, "role", [Participant.Role.PARTICIPANT, Participant.Role.OBSERVER])
     if user is not None and user.is_authenticated:
         existing = workshop.participants.filter(user=user).first()

@@ -11,11 +11,16 @@ from typing import Any
 from ..errors import OperationError
 
 
-def clean_text(value: Any, field: str, maximum: int, *, required: bool = False) -> str:
+def clean_text(
+    value: Any, label: str, maximum: int, *, required: bool = False, field: str | None = None
+) -> str:
+    """Text for the model: trimmed, NULs removed, bounded. `label` names it for people;
+    `field`, the message's field it came from, when that differs ("stage name" is `name`)."""
+    field = field or label
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise OperationError("invalid", f"{field} must be text.", field=field)
+        raise OperationError("invalid", f"{label} must be text.", field=field)
     # NUL cannot be stored by PostgreSQL and is never meaningful in a note.
     value = value.replace("\x00", "").strip()
     # JSON can carry lone surrogates ("\ud800"), which no UTF-8 database can store.
@@ -23,12 +28,12 @@ def clean_text(value: Any, field: str, maximum: int, *, required: bool = False) 
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise OperationError("invalid", f"{field} is not valid text.", field=field) from None
+            raise OperationError("invalid", f"{label} is not valid text.", field=field) from None
     if required and not value:
-        raise OperationError("invalid", f"{field} cannot be empty.", field=field)
+        raise OperationError("invalid", f"{label} cannot be empty.", field=field)
     if len(value) > maximum:
         raise OperationError(
-            "too_long", f"{field} is limited to {maximum} characters.", field=field
+            "too_long", f"{label} is limited to {maximum} characters.", field=field
         )
     return value
 

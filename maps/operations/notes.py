@@ -251,7 +251,7 @@ def add_group(
     op_id: str | None = None,
 ) -> MapEvent:
     """A named group, optionally gathering notes at once (the group phase's main gesture)."""
-    name = clean_text(name, "group name", NAME_MAX, required=True)
+    name = clean_text(name, "group name", NAME_MAX, required=True, field="name")
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         if locked.groups.filter(name=name).exists():
@@ -275,7 +275,7 @@ def add_group(
 def rename_group(
     actor: Actor, journey_map: JourneyMap, group: Any, *, name: str, op_id: str | None = None
 ) -> MapEvent:
-    name = clean_text(name, "group name", NAME_MAX, required=True)
+    name = clean_text(name, "group name", NAME_MAX, required=True, field="name")
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         group = get_group(locked, group)
@@ -318,7 +318,7 @@ def group_touchpoint(
     """Put a note in the group called `name`, made if the map has none of that name; an empty
     name takes it out of its group. One event: group.added for a new group, else
     touchpoint.updated."""
-    name = clean_text(name, "group name", NAME_MAX)
+    name = clean_text(name, "group name", NAME_MAX, field="name")
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         note = get_touchpoint(locked, touchpoint)

@@ -57,7 +57,7 @@ def clean_stage_fields(fields: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for field, value in fields.items():
         if field == "name":
-            cleaned[field] = clean_text(value, "stage name", NAME_MAX, required=True)
+            cleaned[field] = clean_text(value, "stage name", NAME_MAX, required=True, field="name")
         elif field in ("emotion_now", "emotion_aspiration"):
             cleaned[field] = clean_score(value, field)
         elif field == "value_point":

@@ -91,3 +91,22 @@ async def test_the_step_operation_is_the_map_pages_keyboard_move(ann, journey_ma
     assert ack["event"]["event"] == "touchpoint.moved"
     assert ack["event"]["payload"]["stage"] == stages[1]
     await client.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("message", "field"),
+    [
+        ({"type": "stage.update", "stage": "S", "name": "n" * 121}, "name"),
+        ({"type": "group.add", "name": "g" * 121}, "name"),
+        ({"type": "group.add", "name": ""}, "name"),
+        ({"type": "stage.update", "stage": "S", "emotion_now": [1]}, "emotion_now"),
+    ],
+)
+async def test_a_refused_value_names_the_messages_field(facilitator, stages, message, field):
+    client = await connected(facilitator)
+    op_id = new_op_id("value")
+    filled = {k: (stages[0] if v == "S" else v) for k, v in message.items()}
+    await client.send({**filled, "op_id": op_id})
+    reply = await client.receive_until(lambda m: m.get("op_id") == op_id)
+    assert (reply["type"], reply.get("field")) == ("error", field)
+    await client.disconnect()
