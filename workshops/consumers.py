@@ -118,6 +118,9 @@ def operation_thread(map_id: int) -> ThreadPoolExecutor:
     return _OPERATION_THREADS[map_id % len(_OPERATION_THREADS)]
 
 
+# Connections' leaving, kept until done (a task nobody refers to may be collected mid-way).
+_leaving: set[asyncio.Future] = set()
+
 # WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
 CLOSE_NOT_A_MEMBER = 4403
 CLOSE_UNKNOWN_WORKSHOP = 4404
@@ -151,6 +154,21 @@ class BoardConsumer(AsyncWebsocketConsumer):
     map_id: int
     participant_id: int
     me: dict[str, Any]
+    # Frames the rooms hand this connection before its hello: sent after it, in order.
+    early: list[str] | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Leave the rooms and groups however this connection ends: normally (disconnect), or
+        because something raised, which Channels ends without calling disconnect. Before,
+        every crashed connection stayed a ghost in presence and in its rooms."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Shielded: an ending task may be cancelled, and the room must still be left.
+            leaving = asyncio.ensure_future(self._leave())
+            _leaving.add(leaving)
+            leaving.add_done_callback(_leaving.discard)
+            await asyncio.shield(leaving)
 
     async def connect(self) -> None:
         self.groups_joined: list[str] = []
@@ -160,7 +178,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.last_refusal = 0.0
         self.groups_renewed = time.monotonic()
         self.checked_ids: tuple[int, int | None] | None = None
-        self.room: fanout.Room | None = None
+        self.room: fanout.MapRoom | None = None
+        self.workshop_room: fanout.WorkshopRoom | None = None
         self.loop = asyncio.get_running_loop()  # where this connection's broadcasts are sent
         code = self.scope["url_route"]["kwargs"]["code"]
         found = await self._authenticate(code)
@@ -180,37 +199,50 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "colour": participant.colour,
             "role": participant.role,
         }
-        # Map events come through this process's room for the map (workshops/fanout.py);
-        # workshop and personal messages through this connection's own channel.
+        # Map events, workshop messages and presence come through this process's rooms for the
+        # map and the workshop (workshops/fanout.py); one's own votes through this connection's
+        # channel in the participant's group. The rooms may speak before the hello is out.
+        self.early = []
         self.room = await fanout.join(room_layer(), group_name(self.map_id), self)
-        for group in (workshop_group(self.workshop_id), participant_group(self.participant_id)):
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
-        await self.accept()
-        await self.send_json(await self._hello())
-        await self.channel_layer.group_send(
-            workshop_group(self.workshop_id),
-            {
-                "type": "presence.join",
-                "connection": self.connection,
-                "reply_to": self.channel_name,
-                "participant": self.me,
-            },
+        self.workshop_room = await fanout.join_workshop(
+            self.channel_layer, workshop_group(self.workshop_id), self
         )
+        self.groups_joined.append(participant_group(self.participant_id))
+        await self._add_to_groups()
+        await self.accept()
+        hello = await self._hello()
+        early, self.early = self.early, None
+        await self.send_json(hello)
+        for text in early:
+            await self.send(text_data=text)
+        await self.workshop_room.announce(self)
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "room", None) is not None:
-            room, self.room = self.room, None
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Leave rooms and groups (once, whoever calls first: disconnect or __call__)."""
+        room, self.room = getattr(self, "room", None), None
+        if room is not None:
             await fanout.leave(room, self)
-        if not getattr(self, "groups_joined", None):
-            return
-        await self.channel_layer.group_send(
-            workshop_group(self.workshop_id),
-            {"type": "presence.leave", "connection": self.connection, "participant": self.me},
-        )
+        workshop_room, self.workshop_room = getattr(self, "workshop_room", None), None
+        if workshop_room is not None:
+            await workshop_room.depart(self)
+            await fanout.leave(workshop_room, self)
+        groups, self.groups_joined = getattr(self, "groups_joined", []), []
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as error:
+                fanout.trouble.report("Leaving a participant's group", error)
+
+    async def _add_to_groups(self) -> None:
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.groups_joined = []
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+            except Exception as error:
+                # Deaf to one's own votes' echo until the next ping joins again.
+                fanout.trouble.report("Joining a participant's group", error)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, minus its close_old_connections before every message: that is a
@@ -299,10 +331,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if now - self.groups_renewed < GROUP_RENEW_INTERVAL:
             return
         self.groups_renewed = now
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        if self.room is not None:
-            await self.room.renew()
+        await self._add_to_groups()
+        for room in (self.room, self.workshop_room):
+            if room is not None:
+                await room.renew()
 
     async def _refuse_flood(self) -> None:
         # One error a second at most: answering every message of a flood would be a flood.
@@ -332,7 +364,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if not await self._on_this_map(touchpoint, stage):
             await self.send_json(error("not_found", "That note is not on this map."))
             return
-        self.last_drag = now
+        # From the relay, not the arrival: the check above may take a while on a busy server,
+        # and the positions that queued meanwhile are as stale as the interval says.
+        self.last_drag = time.monotonic()
         await self._presence(
             "presence.drag", {"touchpoint": touchpoint, "stage": stage, "index": index}
         )
@@ -353,45 +387,28 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def _presence(self, kind: str, fields: dict[str, Any]) -> None:
         """Relay a drag position or focus to the others, encoded once for all of them."""
-        message = {
-            "type": kind.removeprefix("presence."),
-            "connection": self.connection,
-            "participant": self.me,
-            **fields,
-        }
-        await self.channel_layer.group_send(
-            workshop_group(self.workshop_id),
-            {"type": kind, "connection": self.connection, "text": to_wire(message)},
-        )
+        if self.workshop_room is not None:
+            await self.workshop_room.relay(self, kind, fields)
 
     # --- server → client -------------------------------------------------------------------
 
     async def workshop_event(self, envelope: dict[str, Any]) -> None:
+        """A message to this participant's connections (their own votes)."""
         await self.send(text_data=envelope["text"])
 
-    async def presence_join(self, event: dict[str, Any]) -> None:
-        if event["connection"] == self.connection:
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Send, or drop if the client has gone: a send racing the client's close raises
+        (autobahn's "Attempt to send on a closed protocol"), which used to end the connection
+        with a traceback before disconnect could run."""
+        if self.early is not None and text_data is not None:
+            self.early.append(text_data)
             return
-        await self.send_json(_presence_message("join", event))
-        # Tell the newcomer we are here too: presence needs no shared storage, so it works the
-        # same with one process or several behind Redis.
-        await self.channel_layer.send(
-            event["reply_to"],
-            {"type": "presence.here", "connection": self.connection, "participant": self.me},
-        )
-
-    async def presence_here(self, event: dict[str, Any]) -> None:
-        await self.send_json(_presence_message("here", event))
-
-    async def presence_leave(self, event: dict[str, Any]) -> None:
-        if event["connection"] != self.connection:
-            await self.send_json(_presence_message("leave", event))
-
-    async def presence_drag(self, event: dict[str, Any]) -> None:
-        if event["connection"] != self.connection:
-            await self.send(text_data=event["text"])
-
-    presence_focus = presence_drag
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Exception as error:
+            fanout.trouble.report("Sending to a connection that is closing", error)
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=to_wire(content))
@@ -528,15 +545,6 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self.checked_ids = key
             return True
         return False
-
-
-def _presence_message(op: str, event: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "presence",
-        "op": op,
-        "connection": event["connection"],
-        "participant": event["participant"],
-    }
 
 
 def _is_id(value: Any) -> bool:

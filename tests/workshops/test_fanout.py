@@ -18,6 +18,7 @@ from workshops.layers import RoomChannelLayer
 pytestmark = pytest.mark.asyncio
 
 GROUP = "map.41"
+_screens = itertools.count(1)
 
 
 class Screen:
@@ -26,6 +27,8 @@ class Screen:
     def __init__(self, broken: bool = False) -> None:
         self.frames: list[str] = []
         self.broken = broken
+        self.connection = f"screen-{next(_screens)}"
+        self.me = {"id": 0, "name": self.connection}
 
     async def send(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.broken:

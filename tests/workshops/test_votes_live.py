@@ -87,10 +87,13 @@ async def test_no_connection_learns_another_persons_vote_before_the_reveal(room)
     }
 
     # The reveal: every screen gets the same counts.
+    marks = {id(client): len(client.seen) for client in [*clients.values(), second_tab]}
     ack = await answer(clients["Facilitator"], "votes.reveal")
     assert ack["type"] == "ack"
     for name, client in [*clients.items(), ("Ann", second_tab)]:
-        revealed = await client.receive_until(lambda m: m["type"] == "heat.revealed")
+        revealed = await heard(
+            client, lambda m: m["type"] == "heat.revealed", since=marks[id(client)]
+        )
         assert revealed["voters"] == 4, name
         assert revealed["heat"][str(notes[0])]["counts"] == {"pain": 1, "delight": 1, "truth": 0}
         assert revealed["heat"][str(notes[1])]["counts"] == {"pain": 1, "delight": 0, "truth": 1}
@@ -98,13 +101,20 @@ async def test_no_connection_learns_another_persons_vote_before_the_reveal(room)
         await client.disconnect()
 
 
+async def heard(client: LiveClient, predicate, since: int = 0) -> dict:
+    """The first message from `since` on that matches, received already or still to come:
+    a broadcast may arrive before the ack its sender waited for (docs/protocol.md)."""
+    for message in client.seen[since:]:
+        if predicate(message):
+            return message
+    return await client.receive_until(predicate)
+
+
 async def frames_until_probe(clients, budget: int) -> None:
     """Every connection receives until the budget change the facilitator made last: it
     travels the same way as any phase message before it, so those have all arrived."""
     for client in clients:
-        await client.receive_until(
-            lambda m: m["type"] == "workshop.state" and m["vote_budget"] == budget
-        )
+        await heard(client, lambda m: m["type"] == "workshop.state" and m["vote_budget"] == budget)
 
 
 async def test_no_phase_change_before_the_reveal_shows_anyone_counts(room):
@@ -238,8 +248,9 @@ async def test_the_timer_and_own_votes_survive_a_reconnect(room):
 async def test_every_screen_hears_the_phase_change(room):
     people = room["people"]
     clients = [await connect(p) for p in people.values()]
+    marks = [len(client.seen) for client in clients]
     await answer(clients[0], "phase.set", phase="discuss")
-    for client in clients:
-        state = await client.receive_until(lambda m: m["type"] == "workshop.state")
+    for client, mark in zip(clients, marks, strict=True):
+        state = await heard(client, lambda m: m["type"] == "workshop.state", since=mark)
         assert state["phase"] == "discuss" and state["phase_hint"]
         await client.disconnect()
