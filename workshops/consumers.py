@@ -26,6 +26,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
+from django.urls import reverse
 
 from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
@@ -64,6 +65,11 @@ RATE_BURST = 60.0
 DRAG_INTERVAL = 0.1
 # A client further behind than this gets a snapshot instead of the events it missed.
 SYNC_EVENT_LIMIT = 500
+# The longest frame the server sends. Daphne's message size limit (--websocket-max-message-size,
+# 512 KiB where we start daphne) applies to what it sends as well as to what it receives, and
+# a frame over it closed the socket with 1011, and the reconnect's sync hit it again forever.
+# Longer answers are cut (sync: `more`) or loaded over HTTP (a snapshot's `url`).
+FRAME_LIMIT = 256 * 1024
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
 GROUP_RENEW_INTERVAL = 5.0
 # After a database connection error, connections are health-checked before use this long.
@@ -285,7 +291,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         elif kind == "sync":
             await self._send_events_since(data)
         elif kind == "snapshot":
-            await self.send_json(await self._snapshot())
+            await self.send(text_data=await self._snapshot())
         elif kind == "drag":
             await self._drag(data)
         elif kind == "focus":
@@ -350,7 +356,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if isinstance(since, bool) or not isinstance(since, int) or since < 0:
             await self.send_json(error("invalid", "sync needs since: a revision (0 or more)."))
             return
-        await self.send_json(await self._events_since(since))
+        await self.send(text_data=await self._events_since(since))
 
     async def _drag(self, data: dict[str, Any]) -> None:
         """Ephemeral drag positions: relayed (throttled), never stored."""
@@ -500,33 +506,51 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
 
     @in_db_thread
-    def _snapshot(self) -> dict[str, Any]:
+    def _snapshot(self) -> str:
         """The whole board now: how a new client loads it (a map made from a template has
         stages the event log never saw, so replaying `sync` from 0 does not rebuild it)."""
-        return {
-            "type": "snapshot",
-            "snapshot": map_snapshot(JourneyMap.objects.get(pk=self.map_id)),
-        }
+        return self._snapshot_frame(JourneyMap.objects.get(pk=self.map_id))
+
+    def _snapshot_frame(self, journey_map: JourneyMap) -> str:
+        text = to_wire({"type": "snapshot", "snapshot": map_snapshot(journey_map)})
+        if len(text) <= FRAME_LIMIT:
+            return text
+        # Too big for one frame: the client loads it over HTTP with its cookies.
+        url = reverse("workshop_snapshot", args=[self.scope["url_route"]["kwargs"]["code"]])
+        return to_wire({"type": "snapshot", "url": url, "revision": journey_map.revision})
 
     @in_db_thread
-    def _events_since(self, since: int) -> dict[str, Any]:
+    def _events_since(self, since: int) -> str:
+        """`sync`: the events after `since`, as many as fit in a frame (`more` says there are
+        others: ask again since the last one); a snapshot when too far behind or ahead."""
         journey_map = JourneyMap.objects.get(pk=self.map_id)
         if since > journey_map.revision:
             # The client is ahead of the server (a restored database): only a snapshot helps.
-            return {"type": "snapshot", "snapshot": map_snapshot(journey_map)}
+            return self._snapshot_frame(journey_map)
         events = list(
             MapEvent.objects.filter(map_id=self.map_id, revision__gt=since).order_by("revision")[
                 : SYNC_EVENT_LIMIT + 1
             ]
         )
         if len(events) > SYNC_EVENT_LIMIT:
-            return {"type": "snapshot", "snapshot": map_snapshot(journey_map)}
-        return {
-            "type": "sync",
-            "since": since,
-            "revision": events[-1].revision if events else since,
-            "events": [event.as_message() for event in events],
-        }
+            return self._snapshot_frame(journey_map)
+        texts: list[str] = []
+        room = FRAME_LIMIT - 200  # the envelope around the events
+        for event in events:
+            text = to_wire(event.as_message())
+            if len(text) > room:
+                break
+            texts.append(text)
+            room -= len(text) + 1
+        if events and not texts:
+            return self._snapshot_frame(journey_map)  # one event alone is over the limit
+        revision = events[len(texts) - 1].revision if texts else since
+        more = "true" if len(texts) < len(events) else "false"
+        return (
+            f'{{"type":"sync","since":{since},"revision":{revision},"more":{more},"events":['
+            + ",".join(texts)
+            + "]}"
+        )
 
     @in_db_thread
     def _on_this_map_db(self, touchpoint: int, stage: int | None) -> bool:

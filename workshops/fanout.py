@@ -186,8 +186,8 @@ class MapRoom(Room):
         await asyncio.sleep(max(EVENT_TICK, self.last_frame + FRAME_INTERVAL - loop.time()))
         self.last_frame = loop.time()
         events, self.pending, self.flusher = self.pending, [], None
-        if events:
-            await self.deliver(events[0] if len(events) == 1 else batch(events))
+        for frame in frames(events):
+            await self.deliver(frame)
 
     async def close(self) -> None:
         if self.flusher is not None:
@@ -277,6 +277,31 @@ def presence(op: str, entry: dict[str, Any]) -> str:
             "participant": entry["participant"],
         }
     )
+
+
+# A frame of events is at most this long (characters of ASCII JSON: bytes). An event longer
+# than that alone is not sent: the client sees the gap and its `sync` gets a snapshot instead
+# (workshops.consumers.FRAME_LIMIT, which this stays under).
+FRAME_LIMIT = 192 * 1024
+
+
+def frames(events: list[str]) -> list[str]:
+    """Encoded events as frames of at most FRAME_LIMIT, in order (one event: itself)."""
+    result: list[str] = []
+    current: list[str] = []
+    size = 0
+    for event in events:
+        if len(event) > FRAME_LIMIT:
+            logger.info("An event of %d characters is left to sync", len(event))
+            continue
+        if current and size + len(event) > FRAME_LIMIT:
+            result.append(current[0] if len(current) == 1 else batch(current))
+            current, size = [], 0
+        current.append(event)
+        size += len(event) + 1
+    if current:
+        result.append(current[0] if len(current) == 1 else batch(current))
+    return result
 
 
 def batch(events: list[str]) -> str:

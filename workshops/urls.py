@@ -13,4 +13,5 @@ urlpatterns = [
     path("w/<str:code>/join/", views.join, name="workshop_join"),
     path("w/<str:code>/", views.live, name="workshop_live"),
     path("w/<str:code>/board/", views.board_fragment, name="workshop_board"),
+    path("w/<str:code>/snapshot.json", views.snapshot, name="workshop_snapshot"),
 ]

@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeymap.ratelimit import client_address, rate_limited, too_many_requests
 from maps.board import board_context
-from maps.models import Channel
+from maps.models import Channel, JourneyMap
 from maps.operations import OperationError
 from maps.permissions import get_map_for_user
+from maps.serializers import map_snapshot
 
 from .access import (
     CODE_MISS_WINDOW,
@@ -117,6 +118,16 @@ def board_fragment(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("Not a member of this workshop.")
     context = _live_context(request, workshop, participant)
     return render(request, "maps/_board.html", context)
+
+
+@require_GET
+def snapshot(request: HttpRequest, code: str) -> JsonResponse:
+    """The whole board as JSON (docs/protocol.md, "sync and snapshot"): for a client whose
+    board is too large for one websocket frame. Members only, like the board fragment."""
+    workshop, _participant = _member(request, code)
+    if isinstance(workshop, HttpResponse):
+        raise Http404("Not a member of this workshop.")
+    return JsonResponse(map_snapshot(JourneyMap.objects.get(pk=workshop.map_id)))
 
 
 def _member(request: HttpRequest, code: str) -> tuple[Any, Any]:

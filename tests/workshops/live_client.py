@@ -10,6 +10,7 @@ import itertools
 import json
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from journeymap.asgi import application
@@ -133,6 +134,9 @@ class LiveClient:
         self.pending: dict[int, dict[str, Any]] = {}
         self.seen: list[dict[str, Any]] = []
         self.comm: WebsocketCommunicator | None = None
+        self.sync_wanted = False
+        self.snapshot_wanted = False
+        self.map_id = participant.workshop.map_id
 
     async def connect(self) -> dict[str, Any]:
         self.comm = communicator(self.code, self.participant)
@@ -186,10 +190,28 @@ class LiveClient:
         elif kind == "sync":
             for event in message["events"]:
                 self.pending[event["revision"]] = event
+            self.sync_wanted = message.get("more", False)
+        elif kind == "snapshot" and "url" in message:
+            self.snapshot_wanted = True  # too big for a frame: loaded as over HTTP, below
         elif kind == "snapshot":
-            self.state = state_from_snapshot(message["snapshot"])
-            self.pending = {r: e for r, e in self.pending.items() if r > self.state["revision"]}
+            self.take_snapshot(message["snapshot"])
         self._apply_pending()
+
+    def take_snapshot(self, snapshot: dict[str, Any]) -> None:
+        self.state = state_from_snapshot(snapshot)
+        self.pending = {r: e for r, e in self.pending.items() if r > self.state["revision"]}
+
+    async def follow_up(self) -> None:
+        """As the browser does after a `sync` with `more` (ask again) or a snapshot given as a
+        URL (load it; here straight from the database, as the URL's view does)."""
+        if self.snapshot_wanted:
+            self.snapshot_wanted = False
+            journey_map = await sync_to_async(JourneyMap.objects.get)(pk=self.map_id)
+            self.take_snapshot(await sync_to_async(map_snapshot)(journey_map))
+            self._apply_pending()
+        if self.sync_wanted:
+            self.sync_wanted = False
+            await self.send({"type": "sync", "since": self.state["revision"]})
 
     def _apply_pending(self) -> None:
         for revision in sorted(self.pending):
@@ -221,6 +243,7 @@ class LiveClient:
                     continue
                 return
             self.handle(message)
+            await self.follow_up()
 
     async def settle(self, revision: int | None = None, timeout: float = 15) -> None:
         """Receive until the outbox is empty, no gap is pending and (if given) `revision` is
@@ -240,6 +263,7 @@ class LiveClient:
             message = await self.next_message(min(left, 0.5))
             if message is not None:
                 self.handle(message)
+                await self.follow_up()
             elif self.pending or (revision is not None and self.state["revision"] < revision):
                 # A gap, or a lost last event that no later event will reveal: ask, as the JS
                 # does when an ack carries a revision it has not seen.
@@ -260,6 +284,7 @@ class LiveClient:
         if message is None:
             raise AssertionError(f"nothing received within {timeout} s")
         self.handle(message)
+        await self.follow_up()
         return message
 
     async def probe(self, timeout: float = 15) -> list[dict[str, Any]]:
