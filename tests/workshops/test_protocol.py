@@ -92,7 +92,13 @@ async def test_a_sync_from_the_current_revision_is_an_empty_list(ann, workshop):
     revision = await revision_of(workshop.map_id)
     await client.send({"type": "sync", "since": revision})
     reply = await client.receive_until(lambda m: m["type"] in ("sync", "snapshot"))
-    assert reply == {"type": "sync", "since": revision, "revision": revision, "events": []}
+    assert reply == {
+        "type": "sync",
+        "since": revision,
+        "revision": revision,
+        "more": False,
+        "events": [],
+    }
     await client.disconnect()
 
 
