@@ -144,6 +144,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_PREFIX = os.environ.get("CHANNEL_PREFIX", "journeymap")
+# How many messages may wait for one process on the list-based layer (channels-redis keeps one
+# inbox per process, whatever its number of sockets). A process's workshop rooms receive one
+# message per join, leave or workshop message of each room it serves, and each socket its own
+# votes: a process of 2,000 sockets in 40 rooms stays far below this.
+CHANNEL_CAPACITY = int(os.environ.get("CHANNEL_CAPACITY", "5000"))
+# Redis connections one process may open at once per layer. redis-py refuses past its pool's
+# limit (MaxConnectionsError); a join storm opens one per socket's group_add for a moment.
+REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000"))
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -153,11 +161,18 @@ if REDIS_URL:
                 # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
                 # channels-redis blocks waiting for a message: every idle consumer then died
                 # with TimeoutError (1011 to the browser). Reads may block longer than that.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "max_connections": REDIS_MAX_CONNECTIONS,
+                    }
+                ],
                 "prefix": CHANNEL_PREFIX,
-                # channels-redis drops messages silently past capacity; clients heal from the
-                # revision numbers, but a room of 50 should not need to.
-                "capacity": 1000,
+                # channels-redis drops group messages silently past capacity (and a send
+                # raises ChannelFull, which the rooms log): clients heal from the revision
+                # numbers, but a full server should not need to.
+                "capacity": CHANNEL_CAPACITY,
                 "expiry": 30,
             },
         },
@@ -167,7 +182,10 @@ if REDIS_URL:
         # message; neither layer promises delivery, and clients heal gaps from the revisions.
         "rooms": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_PREFIX},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}],
+                "prefix": CHANNEL_PREFIX,
+            },
         },
     }
 else:
@@ -176,7 +194,7 @@ else:
             # Channels' in-memory layer, sweeping expired messages once a second instead of
             # on every receive (workshops/layers.py explains the cost).
             "BACKEND": "workshops.layers.RoomChannelLayer",
-            "CONFIG": {"capacity": 1000, "expiry": 30},
+            "CONFIG": {"capacity": CHANNEL_CAPACITY, "expiry": 30},
         }
     }
 
