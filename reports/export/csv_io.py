@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from maps.heat import TAGS, Heat
 from maps.models import Channel, JourneyMap
@@ -103,14 +104,18 @@ def parse_touchpoints(data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RowsInvalid(["file: not UTF-8 text (save the spreadsheet as CSV UTF-8)"]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    # newline="": the csv module reads every line ending itself, old Macs' lone CR included.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise RowsInvalid([f"line 1: {_unreadable(error)}"]) from None
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise RowsInvalid([f"line 1: the header needs the column(s) {', '.join(missing)}"])
     reader.fieldnames = header
     rows, errors = [], []
-    for number, record in enumerate(reader, start=2):
+    for number, record in enumerate(_records(reader, errors), start=2):
         if len(rows) >= MAX_ROWS:
             errors.append(f"file: more than {MAX_ROWS} rows")
             break
@@ -131,3 +136,24 @@ def parse_touchpoints(data: bytes) -> list[dict]:
     if errors:
         raise RowsInvalid(errors)
     return rows
+
+
+def _records(reader: csv.DictReader, errors: list[str]) -> Iterator[dict]:
+    """The reader's records until the end, or until one cannot be read: that one is an error
+    naming its line (numbered as parse_touchpoints numbers rows), and reading stops there."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            errors.append(f"line {number}: {_unreadable(error)}")
+            return
+
+
+def _unreadable(error: csv.Error) -> str:
+    if "field limit" in str(error):
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return f"not valid CSV ({error})"

@@ -11,8 +11,9 @@ reports every problem it finds (with where it is), and nothing is written unless
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -46,6 +47,9 @@ MAX_TOUCHPOINTS = 10_000
 MAX_WORKSHOPS = 50
 MAX_PARTICIPANTS = 500
 MAX_ERRORS = 200  # a wholly wrong file would otherwise list thousands of the same mistake
+# A workshop's date: well inside what Python, both databases and every time zone can show.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -207,6 +211,17 @@ class _Checker:
             return []
         return value
 
+    def refers(self, value: Any, where: str, known: Collection[str], problem: str) -> bool:
+        """Whether `value` names one of `known`; if not, an error at `where`. A reference is
+        short text: a list or an object names nothing (and cannot even be looked up)."""
+        if isinstance(value, str) and value in known:
+            return True
+        if isinstance(value, str):
+            self.error(where, f"{value[:40]!r} {problem}")
+        else:
+            self.error(where, 'must be a reference: text such as "s1"')
+        return False
+
     def ref(self, value: Any, where: str, seen: set[str]) -> str | None:
         if not isinstance(value, str) or not value or len(value) > 40:
             self.error(f"{where}.ref", "must be a short text reference")
@@ -299,8 +314,8 @@ def _clean_stages(check: _Checker, raw: Any, cleaned: Cleaned) -> set[str]:
             if result is not None:
                 stage.update(result)
         loop = data.get("loops_back_to")
-        if loop is not None and loop not in earlier:
-            check.error(f"{where}.loops_back_to", f"{loop!r} is not an earlier stage")
+        if loop is not None:
+            check.refers(loop, f"{where}.loops_back_to", earlier, "is not an earlier stage")
         stage["loops_back_to"] = loop
         cleaned.stages.append(stage)
     return refs
@@ -338,11 +353,11 @@ def _clean_touchpoints(
         if data is None:
             continue
         ref = check.ref(data.get("ref"), where, refs)
-        if "stage" in data and data["stage"] not in stages:
-            check.error(f"{where}.stage", f"{data['stage']!r} is not a stage of this document")
+        if "stage" in data:
+            check.refers(data["stage"], f"{where}.stage", stages, "is not a stage of this document")
         group = data.get("group")
-        if group is not None and group not in groups:
-            check.error(f"{where}.group", f"{group!r} is not a group of this document")
+        if group is not None:
+            check.refers(group, f"{where}.group", groups, "is not a group of this document")
         note: dict[str, Any] = {"ref": ref, "stage": data.get("stage"), "group": group}
         for name in TOUCHPOINT_FIELDS:
             if name in data:
@@ -364,8 +379,12 @@ def _clean_feedback(check: _Checker, raw: Any, notes: dict[str, bool], cleaned: 
         data = check.obj(item, where, allowed, {"touchpoint"})
         if data is None:
             continue
-        if data.get("touchpoint") not in notes:
-            check.error(f"{where}.touchpoint", "is not a touchpoint of this document")
+        check.refers(
+            data.get("touchpoint"),
+            f"{where}.touchpoint",
+            notes,
+            "is not a touchpoint of this document",
+        )
         before = len(check.errors)
         tag = check.run(
             f"{where}.tag", ops.clean_choice, data.get("tag", ""), "tag", ["", *Tag.values]
@@ -406,7 +425,11 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
             check.error(f"{where}.vote_budget", "must be a whole number from 1 to 100")
         created = _datetime(data.get("created_at"))
         if "created_at" in data and created is None:
-            check.error(f"{where}.created_at", "must be a date and time (ISO 8601)")
+            check.error(
+                f"{where}.created_at",
+                f"must be a date and time (ISO 8601) in the years {EARLIEST.year} to "
+                f"{LATEST.year - 1}",
+            )
         workshop: dict[str, Any] = {
             "title": check.run(
                 f"{where}.title", ops.clean_text, data.get("title", ""), "title", NAME_MAX
@@ -454,18 +477,21 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
             if entry is None:
                 continue
             key = (entry.get("participant"), entry.get("touchpoint"), entry.get("tag"))
-            if key[0] not in people:
-                check.error(f"{at}.participant", "is not a participant of this workshop")
-            if key[1] not in notes:
-                check.error(f"{at}.touchpoint", "is not a touchpoint of this document")
-            elif notes[key[1]]:
+            check.refers(
+                key[0], f"{at}.participant", people, "is not a participant of this workshop"
+            )
+            note = check.refers(
+                key[1], f"{at}.touchpoint", notes, "is not a touchpoint of this document"
+            )
+            if note and notes[key[1]]:
                 check.error(
                     f"{at}.touchpoint", "is an internal note; internal notes are not voted on"
                 )
-            check.run(f"{at}.tag", ops.clean_choice, key[2], "tag", Tag.values)
-            if key in seen:
-                check.error(at, "the same vote is listed twice")
-            seen.add(key)
+            tag = check.run(f"{at}.tag", ops.clean_choice, key[2], "tag", Tag.values)
+            if tag is not None and all(isinstance(part, str) for part in key):
+                if key in seen:
+                    check.error(at, "the same vote is listed twice")
+                seen.add(key)
             workshop["votes"].append(
                 dict(zip(("participant", "touchpoint", "tag"), key, strict=True))
             )
@@ -473,15 +499,23 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
 
 
 def _datetime(value: Any) -> datetime | None:
+    """The moment, if it is one between EARLIEST and LATEST. A date at either end of Python's
+    range with an offset (9999-12-31T23:59:59-14:00) cannot even be expressed in UTC."""
     if not isinstance(value, str):
         return None
     try:
         parsed = parse_datetime(value)
     except ValueError:
         return None
-    if parsed is not None and timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.UTC)
-    return parsed
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment if EARLIEST <= moment < LATEST else None
 
 
 # --- writing (inside import_map's transaction) -------------------------------------------
