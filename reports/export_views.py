@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maps import operations as ops
 from maps.models import JourneyMap
-from maps.permissions import get_map_for_user
+from maps.permissions import get_map_for_user, visible_source
 
 from .export import csv_io, json_io
 from .export.pdf import PAPER, render_in_worker
@@ -40,7 +40,8 @@ def map_pdf(request: HttpRequest, map_id: int) -> HttpResponse:
     if paper not in PAPER:
         paper = "a4"
     # Database reads here, in the request's thread; drawing in the render thread.
-    pdf = render_in_worker(build_report(journey_map), paper)
+    source = visible_source(request.user, journey_map)
+    pdf = render_in_worker(build_report(journey_map, source=source), paper)
     return _download(pdf, journey_map, "pdf", "application/pdf")
 
 
