@@ -48,8 +48,11 @@ def map_pdf(request: HttpRequest, map_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def map_json(request: HttpRequest, map_id: int) -> HttpResponse:
-    journey_map, _ = get_map_for_user(request.user, map_id, "view")
-    document = json_io.dumps(json_io.export_document(journey_map))
+    """The whole map. Voters are pseudonyms ("Voter 1") unless the map's owner or an editor
+    asks for their names (`?voters=names`): who cast which vote is theirs to hand out."""
+    names = request.GET.get("voters") == "names"
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit" if names else "view")
+    document = json_io.dumps(json_io.export_document(journey_map, voter_names=names))
     return _download(document, journey_map, "json", "application/json; charset=utf-8")
 
 

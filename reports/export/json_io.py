@@ -2,7 +2,11 @@
 
 The document names things by document-local references ("s1", "t3", "p2"), never database
 ids, so it moves between instances and exporting an imported map gives the same document.
-Only workshops whose votes were revealed are exported: hidden votes stay hidden.
+Only workshops whose votes were revealed are exported: hidden votes stay hidden. Who cast
+them is left out unless asked for: participants are "Voter 1", "Voter 2", ... in the order
+they joined (the same map gives the same names, so the round trip still holds), and their
+display names are written only with `voter_names=True` (the export view allows that to the
+map's owner and editors, on `?voters=names`).
 
 Import goes through import_map (below): `clean_document` checks everything first and
 reports every problem it finds (with where it is), and nothing is written unless all is well.
@@ -55,7 +59,7 @@ LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 # --- export ---------------------------------------------------------------------------------
 
 
-def export_document(journey_map: JourneyMap) -> dict[str, Any]:
+def export_document(journey_map: JourneyMap, *, voter_names: bool = False) -> dict[str, Any]:
     stages = list(journey_map.stages.order_by("position", "id"))
     stage_ref = {s.pk: f"s{i}" for i, s in enumerate(stages, start=1)}
     groups = list(journey_map.groups.order_by("name", "id"))
@@ -113,11 +117,15 @@ def export_document(journey_map: JourneyMap) -> dict[str, Any]:
             }
             for f in feedback
         ],
-        "workshops": _export_workshops(workshops, list(participants), list(votes), note_ref),
+        "workshops": _export_workshops(
+            workshops, list(participants), list(votes), note_ref, voter_names
+        ),
     }
 
 
-def _export_workshops(workshops, participants, votes, note_ref) -> list[dict[str, Any]]:
+def _export_workshops(
+    workshops, participants, votes, note_ref, voter_names: bool
+) -> list[dict[str, Any]]:
     out = []
     for w_index, workshop in enumerate(workshops, start=1):
         people = [p for p in participants if p.workshop_id == workshop.pk]
@@ -134,8 +142,12 @@ def _export_workshops(workshops, participants, votes, note_ref) -> list[dict[str
                 "vote_budget": workshop.vote_budget,
                 "created_at": workshop.created_at.isoformat(),
                 "participants": [
-                    {"ref": person_ref[p.pk], "display_name": p.display_name, "role": p.role}
-                    for p in people
+                    {
+                        "ref": person_ref[p.pk],
+                        "display_name": p.display_name if voter_names else f"Voter {i}",
+                        "role": p.role,
+                    }
+                    for i, p in enumerate(people, start=1)
                 ],
                 "votes": [
                     {"participant": f"p{p}", "touchpoint": f"t{t}", "tag": tag}
