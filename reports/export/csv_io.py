@@ -25,13 +25,32 @@ HEADER = [
     "inconsistent",
 ]
 # A cell starting with one of these is run as a formula by spreadsheet programs: a note reading
-# "=HYPERLINK(...)" must stay text (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# "=HYPERLINK(...)" must stay text (CSV injection). Besides ASCII's = + - @ (and TAB, CR, LF,
+# after which they look again): the full-width forms CJK input methods type (U+FF1D, U+FF0B,
+# U+FF0D, U+FF20), the small forms (U+FE66, U+FE62, U+FE63, U+FE6B) and the minus sign
+# (U+2212), which spreadsheet programs fold into the ASCII ones.
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\u2212")
+# What a spreadsheet program may read past before a formula's first character: spaces (the
+# Unicode ones too) and characters nobody sees (zero-width ones, the byte-order mark).
+_UNSEEN = (
+    " \t\r\n\u00a0\u3000"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))  # en quad ... hair space
+    + "\u200b\u200c\u200d\u2060\ufeff"
+)
+
+
+def _needs_quote(text: str) -> bool:
+    """Whether the cell must be written with a leading apostrophe: it could start a formula,
+    or it is text that already starts with an apostrophe before one (so the import, which
+    takes one apostrophe off such cells, gives back exactly this text)."""
+    if text[:1] in _FORMULA_START or text.lstrip(_UNSEEN)[:1] in _FORMULA_START:
+        return True
+    return text.startswith("'") and _needs_quote(text[1:])
 
 
 def cell(value: object) -> str:
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if _needs_quote(text) else text
 
 
 def export_csv(journey_map: JourneyMap) -> str:
@@ -90,7 +109,7 @@ class RowsInvalid(Exception):
 
 def _uncell(text: str) -> str:
     """Undo the export's guard against formulas: "'=SUM" was written for "=SUM"."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+    if text.startswith("'") and _needs_quote(text[1:]):
         return text[1:]
     return text
 
