@@ -112,6 +112,18 @@ def can(role: str | None, need: str) -> bool:
     return role is not None and _RANK[Role(role)] >= NEEDS[need]
 
 
+def visible_source(user, journey_map: JourneyMap) -> JourneyMap | None:
+    """The current-state map `journey_map` was made from, if `user` may see it. A future map's
+    members are not all members of its source: to the others, nothing of the source (its
+    title, stages, scores, even a link to it) is shown, as its own pages answer them 404."""
+    if journey_map.source_map_id is None:
+        return None
+    source = JourneyMap.objects.filter(pk=journey_map.source_map_id).first()
+    if source is None or role_for(user, source) is None:
+        return None
+    return source
+
+
 def get_map_for_user(user, map_id: int, need: str = "view") -> tuple[JourneyMap, str]:
     """The map and the user's role on it.
 

@@ -29,7 +29,7 @@ from .forms import (
 )
 from .models import JourneyMap, Persona, Stage, Touchpoint
 from .operations import OperationError, registry
-from .permissions import get_map_for_user, need_on_map
+from .permissions import get_map_for_user, need_on_map, visible_source
 from .serializers import PERSONA_FIELDS, STAGE_LANES
 
 # --- helpers --------------------------------------------------------------------------------
@@ -238,7 +238,10 @@ def map_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, map_id: int) -> HttpResponse:
     journey_map, role = get_map_for_user(request.user, map_id, "view")
-    return render(request, "maps/board.html", board_context(journey_map, role))
+    context = board_context(journey_map, role)
+    # The current-state map it was made from: linked only for its own members.
+    context["source"] = visible_source(request.user, journey_map)
+    return render(request, "maps/board.html", context)
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from maps import operations as ops
 from maps.models import JourneyMap
-from maps.permissions import get_map_for_user
+from maps.permissions import get_map_for_user, visible_source
 
 from .export import csv_io, json_io
 from .export.pdf import PAPER, render_in_worker
@@ -40,15 +40,19 @@ def map_pdf(request: HttpRequest, map_id: int) -> HttpResponse:
     if paper not in PAPER:
         paper = "a4"
     # Database reads here, in the request's thread; drawing in the render thread.
-    pdf = render_in_worker(build_report(journey_map), paper)
+    source = visible_source(request.user, journey_map)
+    pdf = render_in_worker(build_report(journey_map, source=source), paper)
     return _download(pdf, journey_map, "pdf", "application/pdf")
 
 
 @login_required
 @require_GET
 def map_json(request: HttpRequest, map_id: int) -> HttpResponse:
-    journey_map, _ = get_map_for_user(request.user, map_id, "view")
-    document = json_io.dumps(json_io.export_document(journey_map))
+    """The whole map. Voters are pseudonyms ("Voter 1") unless the map's owner or an editor
+    asks for their names (`?voters=names`): who cast which vote is theirs to hand out."""
+    names = request.GET.get("voters") == "names"
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit" if names else "view")
+    document = json_io.dumps(json_io.export_document(journey_map, voter_names=names))
     return _download(document, journey_map, "json", "application/json; charset=utf-8")
 
 

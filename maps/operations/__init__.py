@@ -10,7 +10,8 @@ declaration in the registry): an operation trusts its actor but never its input.
 
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
-`personas`, `members`, `imports` (CSV). The names below are the public ones.
+`personas`, `members`, `imports` (CSV), `order` (respacing keys before they run out). The
+names below are the public ones.
 """
 
 from __future__ import annotations

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
 
-from .. import positions
 from ..errors import Actor, OperationError
 from ..models import NAME_MAX, JourneyMap, MapEvent, Stage, Touchpoint, TouchpointGroup
 from ..serializers import group_data, touchpoint_data
 from .clean import clean_text
 from .log import lock_map, record
 from .notes import clean_touchpoint_fields
+from .order import note_keys_to_append
 
 
 def import_touchpoints(
@@ -56,6 +58,7 @@ def import_touchpoints(
             raise OperationError(
                 "invalid_rows", f"{len(errors)} row(s) cannot be imported.", errors=errors
             )
+        keys = _keys_per_stage(locked, actor, [stage for stage, _, _ in cleaned])
         events = []
         for stage, group_name, fields in cleaned:
             group = groups.get(group_name) if group_name else None
@@ -65,11 +68,27 @@ def import_touchpoints(
                 )
                 payload = {"group": group_data(group), "touchpoints": []}
                 events.append(record(locked, actor, "group.added", payload))
-            last = stage.touchpoints.order_by("-position").values_list("position", flat=True)
-            position = positions.key_between(last.first(), None)
             touchpoint = Touchpoint.objects.create(
-                map=locked, stage=stage, position=position, group=group, **fields
+                map=locked, stage=stage, position=next(keys[stage.pk]), group=group, **fields
             )
             payload = {"touchpoint": touchpoint_data(touchpoint)}
             events.append(record(locked, actor, "touchpoint.added", payload))
         return events
+
+
+def _keys_per_stage(
+    journey_map: JourneyMap, actor: Actor, stages: list[Stage]
+) -> dict[int, Iterator[str]]:
+    """Evenly spaced keys after each stage's last note, as many as the rows it gets (one key
+    after another would grow a character every six rows: 400 rows outgrew the column)."""
+    counts = Counter(stage.pk for stage in stages)
+    keys = {}
+    for stage_id, count in counts.items():
+        last = (
+            Touchpoint.objects.filter(stage_id=stage_id)
+            .order_by("-position")
+            .values_list("position", flat=True)
+            .first()
+        )
+        keys[stage_id] = iter(note_keys_to_append(journey_map.pk, stage_id, last, count, actor))
+    return keys

@@ -21,7 +21,8 @@ from ..models import (
     Touchpoint,
     TouchpointGroup,
 )
-from ..serializers import STAGE_LANES, map_fields
+from ..permissions import role_for
+from ..serializers import PERSONA_FIELDS, STAGE_LANES, map_fields
 from .clean import clean_choice, clean_text
 from .log import lock_map, publish_on_commit, record
 
@@ -124,18 +125,36 @@ def _copy_board(source: JourneyMap, target: JourneyMap) -> None:
     )
 
 
+def _persona_for(actor: Actor, persona: Persona | None) -> Persona | None:
+    """The persona of a map the actor makes from another: the same one if it is theirs (or
+    the system acts), else their own copy of it. A persona belongs to its owner's library: a
+    map someone else made from it would show the owner's later edits and keep the owner from
+    deleting it, long after that someone lost access to the owner's map."""
+    if persona is None or actor.user is None or persona.owner_id == actor.user.pk:
+        return persona
+    fields = {name: getattr(persona, name) for name in PERSONA_FIELDS}
+    return Persona.objects.create(owner=actor.user, **fields)
+
+
+def _may_see(actor: Actor, journey_map: JourneyMap) -> bool:
+    return actor.user is None or role_for(actor.user, journey_map) is not None
+
+
 def duplicate_map(actor: Actor, source: JourneyMap, *, title: str | None = None) -> JourneyMap:
-    """A new map (owned by the actor) with the source's persona, scope, state and whole board.
-    Its one event is map.created; the source map is not changed and gets no event."""
+    """A new map (owned by the actor) with the source's persona (their own copy of it if it is
+    not theirs), scope, state and whole board. A copy of a future-state map stays linked to its
+    current-state map only if the actor may see that map: the link shows it (the PDF's
+    comparison). Its one event is map.created; the source map is not changed and gets no event."""
     title = title if title is not None else f"Copy of {source.title}"[:NAME_MAX]
+    origin = source.source_map
     with transaction.atomic():
         copy = create_map(
             actor,
             title=title,
-            persona=source.persona,
+            persona=_persona_for(actor, source.persona),
             scope=source.scope,
             state=source.state,
-            source_map=source.source_map,
+            source_map=origin if origin is not None and _may_see(actor, origin) else None,
         )
         _copy_board(source, copy)
     return copy
@@ -143,7 +162,8 @@ def duplicate_map(actor: Actor, source: JourneyMap, *, title: str | None = None)
 
 def create_future_state(actor: Actor, current: JourneyMap) -> JourneyMap:
     """The future-state map of a current-state map: a copy of its board, linked by source_map
-    so the two can be compared. Its one event is map.created (payload names the source)."""
+    so the two can be compared, with the same persona (the actor's own copy of it if it is not
+    theirs). Its one event is map.created (payload names the source)."""
     if current.state != JourneyMap.State.CURRENT:
         raise OperationError("invalid", "A future-state map is made from a current-state map.")
     title = f"{current.title} (future state)"[:NAME_MAX]
@@ -151,7 +171,7 @@ def create_future_state(actor: Actor, current: JourneyMap) -> JourneyMap:
         future = create_map(
             actor,
             title=title,
-            persona=current.persona,
+            persona=_persona_for(actor, current.persona),
             scope=current.scope,
             state=JourneyMap.State.FUTURE,
             source_map=current,

@@ -25,6 +25,7 @@ from ..permissions import When, Who
 from ..serializers import group_data, touchpoint_data
 from .clean import clean_bool, clean_choice, clean_id, clean_index, clean_text
 from .log import append_event, claim_revision, lock_map, one_or_none, record
+from .order import respace_notes
 from .registry import BOOL, CHOICE, ID, IDS, INDEX, OPTIONAL_ID, TEXT, Field, operation
 from .stages import STAGE_NOT_FOUND, get_stage
 
@@ -92,6 +93,9 @@ def add_touchpoint(
         keys = list(target.touchpoints.order_by("position").values_list("position", flat=True))
         at = len(keys) if index is None else clean_index(index)
         position = positions.key_for_index(keys, at)
+        if positions.needs_respacing(position):
+            keys = [key for _, key in respace_notes(locked.pk, target.pk, actor)]
+            position = positions.key_for_index(keys, at)
         touchpoint = Touchpoint.objects.create(
             map=locked,
             stage=target,
@@ -176,12 +180,17 @@ def move_touchpoint(
     # The live room's most frequent operation, and moves on one map queue on its lock, so it
     # makes four statements under the lock: take the revision, read the stage's notes' keys
     # (which also proves the stage is on the map), one UPDATE that also proves the note is, and
-    # the event.
+    # the event. Now and then its stage is respaced first (order.py), under the revision taken.
     with transaction.atomic():
         now = timezone.now()
         revision = claim_revision(journey_map.pk, now)
         keys = stage_keys(journey_map.pk, stage_id, without=note_id)
         position = positions.key_for_index(keys, index)
+        if positions.needs_respacing(position):
+            placed = respace_notes(journey_map.pk, stage_id, actor, revision)
+            revision = claim_revision(journey_map.pk, now)
+            keys = [key for pk, key in placed if pk != note_id]
+            position = positions.key_for_index(keys, index)
         moved = Touchpoint.objects.filter(pk=note_id, map_id=journey_map.pk).update(
             stage_id=stage_id, position=position, updated_at=now
         )

@@ -32,6 +32,7 @@ from .clean import (
     clean_text,
 )
 from .log import lock_map, one_or_none, record
+from .order import note_keys_to_append, respace_spine
 from .registry import BOOL, CHOICE, ID, INDEX, OPTIONAL_ID, PERCENT, SCORE, TEXT, Field, operation
 
 STAGE_NOT_FOUND = "That stage is not on this map."
@@ -106,6 +107,9 @@ def add_stage(
         keys = list(locked.stages.order_by("position").values_list("position", flat=True))
         at = len(keys) if index is None else clean_index(index)
         position = positions.key_for_index(keys, at)
+        if positions.needs_respacing(position):
+            keys = [key for _, key in respace_spine(locked.pk, actor)]
+            position = positions.key_for_index(keys, at)
         stage = Stage.objects.create(map=locked, position=position, **cleaned)
         return record(locked, actor, "stage.added", {"stage": stage_data(stage)}, op_id)
 
@@ -164,6 +168,10 @@ def move_stage(
             .values_list("position", flat=True)
         )
         stage.position = positions.key_for_index(keys, index)
+        if positions.needs_respacing(stage.position):
+            placed = respace_spine(locked.pk, actor)
+            keys = [key for pk, key in placed if pk != stage.pk]
+            stage.position = positions.key_for_index(keys, index)
         stage.save(update_fields=["position"])
         payload = {"id": stage.pk, "position": stage.position}
         return record(locked, actor, "stage.moved", payload, op_id)
@@ -197,7 +205,7 @@ def delete_stage(
             target = get_stage(locked, move_notes_to, "move_notes_to")
             if target.pk == stage.pk:
                 raise OperationError("invalid", "Notes cannot move to the stage being deleted.")
-            moved = _append_notes(stage, target)
+            moved = _append_notes(stage, target, actor)
         elif not delete_notes and stage.touchpoints.exists():
             raise OperationError(
                 "stage_not_empty", "This stage holds notes: say where they go, or delete them."
@@ -208,10 +216,11 @@ def delete_stage(
         return record(locked, actor, "stage.deleted", payload, op_id)
 
 
-def _append_notes(source: Stage, target: Stage) -> list[dict[str, Any]]:
+def _append_notes(source: Stage, target: Stage, actor: Actor) -> list[dict[str, Any]]:
     last = target.touchpoints.order_by("-position").values_list("position", flat=True).first()
     notes = list(source.touchpoints.order_by("position", "id"))
-    for note, key in zip(notes, positions.keys_after(last, len(notes)), strict=True):
+    keys = note_keys_to_append(target.map_id, target.pk, last, len(notes), actor)
+    for note, key in zip(notes, keys, strict=True):
         note.stage = target
         note.position = key
     Touchpoint.objects.bulk_update(notes, ["stage", "position"])

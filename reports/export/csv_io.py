@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from maps.heat import TAGS, Heat
 from maps.models import Channel, JourneyMap
@@ -24,13 +25,32 @@ HEADER = [
     "inconsistent",
 ]
 # A cell starting with one of these is run as a formula by spreadsheet programs: a note reading
-# "=HYPERLINK(...)" must stay text (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# "=HYPERLINK(...)" must stay text (CSV injection). Besides ASCII's = + - @ (and TAB, CR, LF,
+# after which they look again): the full-width forms CJK input methods type (U+FF1D, U+FF0B,
+# U+FF0D, U+FF20), the small forms (U+FE66, U+FE62, U+FE63, U+FE6B) and the minus sign
+# (U+2212), which spreadsheet programs fold into the ASCII ones.
+_FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\u2212")
+# What a spreadsheet program may read past before a formula's first character: spaces (the
+# Unicode ones too) and characters nobody sees (zero-width ones, the byte-order mark).
+_UNSEEN = (
+    " \t\r\n\u00a0\u3000"
+    + "".join(chr(code) for code in range(0x2000, 0x200B))  # en quad ... hair space
+    + "\u200b\u200c\u200d\u2060\ufeff"
+)
+
+
+def _needs_quote(text: str) -> bool:
+    """Whether the cell must be written with a leading apostrophe: it could start a formula,
+    or it is text that already starts with an apostrophe before one (so the import, which
+    takes one apostrophe off such cells, gives back exactly this text)."""
+    if text[:1] in _FORMULA_START or text.lstrip(_UNSEEN)[:1] in _FORMULA_START:
+        return True
+    return text.startswith("'") and _needs_quote(text[1:])
 
 
 def cell(value: object) -> str:
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if _needs_quote(text) else text
 
 
 def export_csv(journey_map: JourneyMap) -> str:
@@ -89,7 +109,7 @@ class RowsInvalid(Exception):
 
 def _uncell(text: str) -> str:
     """Undo the export's guard against formulas: "'=SUM" was written for "=SUM"."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
+    if text.startswith("'") and _needs_quote(text[1:]):
         return text[1:]
     return text
 
@@ -103,14 +123,18 @@ def parse_touchpoints(data: bytes) -> list[dict]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise RowsInvalid(["file: not UTF-8 text (save the spreadsheet as CSV UTF-8)"]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    # newline="": the csv module reads every line ending itself, old Macs' lone CR included.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise RowsInvalid([f"line 1: {_unreadable(error)}"]) from None
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise RowsInvalid([f"line 1: the header needs the column(s) {', '.join(missing)}"])
     reader.fieldnames = header
     rows, errors = [], []
-    for number, record in enumerate(reader, start=2):
+    for number, record in enumerate(_records(reader, errors), start=2):
         if len(rows) >= MAX_ROWS:
             errors.append(f"file: more than {MAX_ROWS} rows")
             break
@@ -131,3 +155,24 @@ def parse_touchpoints(data: bytes) -> list[dict]:
     if errors:
         raise RowsInvalid(errors)
     return rows
+
+
+def _records(reader: csv.DictReader, errors: list[str]) -> Iterator[dict]:
+    """The reader's records until the end, or until one cannot be read: that one is an error
+    naming its line (numbered as parse_touchpoints numbers rows), and reading stops there."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            errors.append(f"line {number}: {_unreadable(error)}")
+            return
+
+
+def _unreadable(error: csv.Error) -> str:
+    if "field limit" in str(error):
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return f"not valid CSV ({error})"

@@ -137,9 +137,13 @@ class Report:
         return rows
 
 
-def build_report(journey_map: JourneyMap, workshop=None) -> Report:
+def build_report(
+    journey_map: JourneyMap, workshop=None, *, source: JourneyMap | None = None
+) -> Report:
     """The report for `workshop`'s votes (default: the latest revealed workshop, so votes
-    nobody has revealed yet never reach a download).
+    nobody has revealed yet never reach a download). A future-state map is compared with
+    `source`, the current-state map it was made from, only when the caller passes it: the
+    reader may see it (maps.permissions.visible_source).
 
     The ranking is reports.analysis's; the notes are read once here, as plain rows, and
     handed to its functions (model instances for 1,000 notes would double the read time).
@@ -165,7 +169,7 @@ def build_report(journey_map: JourneyMap, workshop=None) -> Report:
         top_truth=top_notes(refs, heat, "truth", SUMMARY_LIMIT),
         inconsistent=inconsistent_notes(refs, heat),
         gaps=[gap for gap in gaps if gap.difference != 0][:SUMMARY_LIMIT],
-        comparison=_comparison(journey_map, stages),
+        comparison=_comparison(journey_map, stages, source),
     )
 
 
@@ -245,10 +249,15 @@ def _workshop_report(journey_map: JourneyMap, workshop, voters: int) -> Workshop
     )
 
 
-def _comparison(journey_map: JourneyMap, stages: list[StageReport]) -> Comparison | None:
+def _comparison(
+    journey_map: JourneyMap, stages: list[StageReport], source: JourneyMap | None
+) -> Comparison | None:
     """A future-state map against the current-state map it was made from, stage by stage."""
-    source = journey_map.source_map
-    if journey_map.state != JourneyMap.State.FUTURE or source is None:
+    if (
+        journey_map.state != JourneyMap.State.FUTURE
+        or source is None
+        or source.pk != journey_map.source_map_id
+    ):
         return None
     current = {s.name: s for s in _stage_reports(source, {})[0]}
     future = {s.name: s for s in stages}

@@ -234,6 +234,47 @@ def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_
     assert comparing_order != sorted(comparing_order), "the moves changed the order"
 
 
+def screen_keys(page, stage) -> list[str]:
+    return (
+        stage_notes(page, stage)
+        .locator(":scope > li[data-touchpoint]")
+        .evaluate_all("notes => notes.map((note) => note.dataset.position)")
+    )
+
+
+def test_a_respaced_stage_is_patched_in_place_on_every_screen_in_the_servers_order(
+    server, new_page, busy_room
+):
+    """Keys at the database's 64-character cap: a note put between two of them needs a longer
+    key, so the server respaces the stage first (stage.rebalanced, then the move). Each screen
+    rewrites the keys in place (the board is not re-fetched) and shows the server's order."""
+    room = busy_room
+    discovery = room["stages"][0]
+    for n, note_id in enumerate(server_order(room)[discovery.pk]):
+        Touchpoint.objects.filter(pk=note_id).update(position="1" * 63 + "12345"[n])
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    revision = map_revision(room)
+    for page in (fran, sam):
+        page.evaluate("document.getElementById('board').dataset.sameBoard = 'yes'")
+
+    key_move(fran, "Visits a showroom", "ArrowUp")
+
+    for page in (fran, sam):
+        expect(page.locator("#board")).to_have_attribute("data-revision", str(revision + 2))
+    expected = server_order(room)
+    keys = list(
+        Touchpoint.objects.filter(stage=discovery)
+        .order_by("position", "id")
+        .values_list("position", flat=True)
+    )
+    assert max(len(key) for key in keys) <= 2
+    for name, page in (("Fran", fran), ("Sam", sam)):
+        assert screen_order(page, room) == expected, f"{name}'s screen"
+        assert screen_keys(page, discovery) == keys, f"{name}'s screen"
+        expect(page.locator("#board")).to_have_attribute("data-same-board", "yes")
+
+
 # --- a lost acknowledgement ---------------------------------------------------------------------
 
 

@@ -166,10 +166,13 @@ def test_a_future_state_map_is_compared_with_its_current_state(journey_map, owne
         source_map=journey_map,
         stage_names=["Sign up", "Guided start"],
     )
-    pages = pdf_text(render_pdf(build_report(future)))
+    pages = pdf_text(render_pdf(build_report(future, source=journey_map)))
     text = squeeze("".join(pages))
     assert squeeze("Compared with the current state: Onboarding") in text
     assert squeeze("Guided start") in text
+    # Without the source (the reader may not see it), nothing of it is shown.
+    alone = squeeze("".join(pdf_text(render_pdf(build_report(future)))))
+    assert squeeze("Compared with the current state") not in alone
 
 
 def test_an_empty_map_says_what_to_do_next(owner):

@@ -56,6 +56,12 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         stages[payload["stage"]["id"]] = dict(payload["stage"])
     elif kind == "stage.moved":
         stages[payload["id"]]["position"] = payload["position"]
+    elif kind == "spine.rebalanced":
+        for stage_id, position in payload["positions"]:
+            stages[stage_id]["position"] = position
+    elif kind == "stage.rebalanced":
+        for note_id, position in payload["positions"]:
+            notes[note_id]["position"] = position
     elif kind == "stage.deleted":
         stages.pop(payload["id"], None)
         for stage in stages.values():

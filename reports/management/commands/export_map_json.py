@@ -14,10 +14,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("map", type=int, help="The map's id (the number in its URL).")
         parser.add_argument("-o", "--output", required=True, help="Where to write the JSON.")
+        parser.add_argument(
+            "--voter-names",
+            action="store_true",
+            help='Name who cast each vote (default: "Voter 1", "Voter 2", ...).',
+        )
 
-    def handle(self, *args, map: int, output: str, **options) -> None:
+    def handle(self, *args, map: int, output: str, voter_names: bool, **options) -> None:
         journey_map = JourneyMap.objects.filter(pk=map).first()
         if journey_map is None:
             raise CommandError(f"There is no map {map}.")
-        Path(output).write_text(dumps(export_document(journey_map)), encoding="utf-8")
+        document = export_document(journey_map, voter_names=voter_names)
+        Path(output).write_text(dumps(document), encoding="utf-8")
         self.stdout.write(f"Wrote {journey_map.title} to {output}.")

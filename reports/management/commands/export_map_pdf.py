@@ -21,6 +21,7 @@ class Command(BaseCommand):
         journey_map = JourneyMap.objects.filter(pk=map).first()
         if journey_map is None:
             raise CommandError(f"There is no map {map}.")
-        pdf = render_pdf(build_report(journey_map), paper)
+        # The command line sees everything: the comparison with the source map too.
+        pdf = render_pdf(build_report(journey_map, source=journey_map.source_map), paper)
         Path(output).write_bytes(pdf)
         self.stdout.write(f"Wrote {journey_map.title} to {output} ({len(pdf) // 1024} KiB).")

@@ -3,13 +3,15 @@
 // note's. Markup itself is built in markup.js; the order of notes comes from positions.js.
 
 import { buildNote, fillNote } from "./markup.js";
-import { insertIndex } from "./positions.js";
+import { compareNotes, insertIndex } from "./positions.js";
 import { say } from "./notice.js";
 
 // Events that change the spine, groups or the curve: re-fetch the board rather than patch it.
+// (spine.rebalanced changes only the stages' keys, which the page does not hold: rare enough
+// that a re-fetch is simpler than a case of its own.)
 const STRUCTURAL = new Set([
   "map.updated", "persona.updated", "stage.added", "stage.updated", "stage.moved",
-  "stage.deleted", "group.added", "group.renamed", "group.deleted",
+  "stage.deleted", "group.added", "group.renamed", "group.deleted", "spine.rebalanced",
 ]);
 
 export class BoardDom {
@@ -62,6 +64,8 @@ export class BoardDom {
         this.noteEl(p.id)?.remove();
         this.updateEmptyStates();
         return true;
+      case "stage.rebalanced":
+        return this.respace(p.stage, p.positions);
       default:
         return false;
     }
@@ -120,6 +124,28 @@ export class BoardDom {
     const before = others[insertIndex(keys, { id: Number(li.dataset.touchpoint), position })] || null;
     if (li.parentElement !== list || li.nextElementSibling !== before) list.insertBefore(li, before);
     this.updateEmptyStates();
+    return true;
+  }
+
+  /**
+   * A stage's notes got new keys (maps/operations/order.py), every one in the event, in
+   * order: rewrite them and keep the list in key order. A note the page does not show in that
+   * stage means the page is behind: false, and the caller re-fetches.
+   * @param {number} stageId
+   * @param {Array<[number, string]>} keys
+   */
+  respace(stageId, keys) {
+    const list = this.stageList(stageId);
+    if (!list) return false;
+    const notes = keys.map(([id]) => this.noteEl(id));
+    if (notes.some((li) => !li || li.parentElement !== list)) return false;
+    keys.forEach(([, position], i) => { notes[i].dataset.position = position; });
+    const shown = this.notesIn(list);
+    const ordered = [...shown].sort((a, b) => compareNotes(
+      { id: Number(a.dataset.touchpoint), position: a.dataset.position || "" },
+      { id: Number(b.dataset.touchpoint), position: b.dataset.position || "" },
+    ));
+    if (ordered.some((li, i) => li !== shown[i])) list.append(...ordered);
     return true;
   }
 
