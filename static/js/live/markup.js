@@ -1,6 +1,7 @@
 // Every piece of markup the live page builds in the browser, in one place: the same structure
-// the server renders (maps/markup.py: a note's li, a heat box), and the small live-only pieces
-// (vote buttons, presence). User text only ever goes in through textContent.
+// the server renders for a note's li (maps/markup.py), and the small live-only pieces (vote
+// buttons, presence). Heat boxes are never built here: the server renders them. User text only
+// ever goes in through textContent.
 
 /** The three tags a participant may put on a note (workshops: Vote.Tag; maps/heat.py). */
 export const TAGS = [
@@ -42,53 +43,6 @@ export function fillNote(li, note, meta) {
   /** @type {HTMLElement} */ (li.querySelector('[data-field="meta"]')).textContent = meta;
   if (note.group !== null) li.dataset.group = String(note.group);
   else delete li.dataset.group;
-}
-
-/**
- * A note's heat box, as maps/markup.py heat_box renders it.
- * @param {{counts: Record<string, number>, levels: Record<string, number>, top: string | null, inconsistent: boolean}} entry
- * @param {number} voters
- */
-export function buildHeat(entry, voters) {
-  const box = document.createElement("div");
-  box.className = "heat";
-  box.dataset.heat = "";
-  box.dataset.top = entry.top || "";
-  box.dataset.level = String(entry.top ? entry.levels[entry.top] : 0);
-  for (const { tag } of TAGS) box.dataset[tag] = String(entry.levels[tag]);
-  if (entry.inconsistent) box.dataset.inconsistent = "";
-  const list = document.createElement("ul");
-  list.className = "heat-counts";
-  list.setAttribute("aria-label", `Votes from ${voters} voter${voters === 1 ? "" : "s"}`);
-  for (const { tag, label, short } of TAGS) {
-    const item = document.createElement("li");
-    item.className = "heat-count";
-    item.dataset.tag = tag;
-    const name = document.createElement("span");
-    name.className = "heat-label";
-    const visible = document.createElement("span");
-    visible.setAttribute("aria-hidden", "true");
-    visible.textContent = short;
-    const spoken = document.createElement("span");
-    spoken.className = "visually-hidden";
-    spoken.textContent = label;
-    name.append(visible, spoken);
-    const count = document.createElement("strong");
-    count.textContent = String(entry.counts[tag]);
-    const share = document.createElement("span");
-    share.className = "visually-hidden";
-    share.textContent = ` (${Math.round((entry.counts[tag] / voters) * 100)}%)`;
-    item.append(name, " ", count, share);
-    list.append(item);
-  }
-  box.append(list);
-  if (entry.inconsistent) {
-    const flag = document.createElement("p");
-    flag.className = "heat-flag";
-    flag.textContent = "Inconsistent: painful and delightful to many";
-    box.append(flag);
-  }
-  return box;
 }
 
 /**
