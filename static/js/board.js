@@ -3,7 +3,7 @@
 //   live/connection.js  socket, outbox (live/outbox.js), revision order (live/revisions.js)
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
-//   live/gestures.js    drag (SortableJS), keyboard moves, editing
+//   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
@@ -39,6 +39,7 @@ if (live) {
   });
   connection.onMessage((message) => {
     presence.onMessage(message);
+    if (message.type === "ack" || message.type === "error") gestures?.answered(message);
     if (message.type === "error") {
       if (message.code === "conflict" && message.current && gestures) gestures.showConflict(message.current);
       else say(message.message || "That did not work.");

@@ -218,20 +218,42 @@ def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_
         stage_notes(fran, discovery)
     )
     moved()
-    key_move(sam, "Watches videos", "ArrowRight")  # to the end of Comparing
+    key_move(sam, "Watches videos", "ArrowRight")  # its row is past Comparing's end: last
     moved()
     # Both at once, in different stages.
     key_move(fran, "Compares prices", "ArrowDown")
     key_move(sam, "Asks friends", "ArrowUp")
     moved(2)
-    key_move(sam, "Signs the papers", "ArrowLeft")  # to the end of Comparing
+    key_move(sam, "Signs the papers", "ArrowLeft")  # keeps its row: the top of Comparing
     moved()
-    key_move(fran, "Signs the papers", "ArrowUp")
+    key_move(fran, "Signs the papers", "ArrowDown")
     moved()
 
     assert map_revision(room) == revision
     comparing_order = server_order(room)[comparing.pk]
     assert comparing_order != sorted(comparing_order), "the moves changed the order"
+
+
+def test_alt_arrow_right_keeps_the_notes_row_in_the_next_stage_on_both_screens(
+    server, new_page, busy_room
+):
+    room = busy_room
+    fran = open_as_facilitator(new_page, server, room)
+    sam = join_as_guest(new_page, server, room)
+    discovery, comparing, _ = room["stages"]
+    second = stage_notes(fran, discovery).locator(":scope > li[data-touchpoint]").nth(1)
+    text = second.text_content()
+    second.focus()
+    fran.keyboard.press("Alt+ArrowRight")
+
+    for page in (fran, sam):
+        notes = stage_notes(page, comparing).locator(":scope > li[data-touchpoint]")
+        expect(notes).to_have_count(4)
+        expect(notes.nth(1)).to_have_text(text)
+    assert screen_order(fran, room) == screen_order(sam, room) == server_order(room)
+    # The note moved under the keyboard's focus, which stays on it for the next step.
+    expect(fran.locator("li[data-touchpoint]", has_text="Books a test drive")).to_be_focused()
+    expect(fran.locator("#live-message")).to_have_text("Moved to Comparing, position 2.")
 
 
 # --- a lost acknowledgement ---------------------------------------------------------------------

@@ -172,7 +172,11 @@ export class BoardDom {
     const others = this.notesIn(list).filter((other) => other !== li);
     const keys = others.map((other) => ({ id: Number(other.dataset.touchpoint), position: other.dataset.position || "" }));
     const before = others[insertIndex(keys, { id: Number(li.dataset.touchpoint), position })] || null;
-    if (li.parentElement !== list || li.nextElementSibling !== before) list.insertBefore(li, before);
+    if (li.parentElement !== list || li.nextElementSibling !== before) {
+      const focused = document.activeElement === li; // moving it takes the focus away
+      list.insertBefore(li, before);
+      if (focused) li.focus();
+    }
     this.updateEmptyStates();
     return true;
   }
