@@ -1,5 +1,5 @@
 // The board in the page: note and group events patched into the server-rendered markup
-// (docs/design.md, "Board markup"), and the whole board re-fetched for the rest.
+// (docs/design.md, "Board markup"), and the whole board re-fetched through htmx for the rest.
 // A note's markup comes from the server's template (note.js); the order of notes from
 // positions.js.
 
@@ -188,19 +188,28 @@ export class BoardDom {
   }
 
   /**
-   * Replace the board with the server's (the fragment an htmx request gets). Resolves to the
-   * fresh board's revision, or null when it could not be fetched.
+   * Replace the board with the server's, through htmx (the fragment `#live[data-board-url]`,
+   * swapped for #board). Resolves once it is in the page, to the fresh board's revision, or to
+   * null when it could not be fetched.
    * @returns {Promise<number | null>}
    */
   reload() {
-    return fetch(this.url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
-      .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
-      .then((html) => {
-        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("board");
-        if (!fresh) return null;
-        const focused = document.activeElement && document.activeElement.closest("[data-touchpoint]");
-        const focusId = focused ? /** @type {HTMLElement} */ (focused).dataset.touchpoint : null;
-        this.element.replaceWith(document.adoptNode(fresh));
+    const old = this.element;
+    const htmx = /** @type {any} */ (window).htmx;
+    // The note focused when the fresh board goes in gets the focus back (htmx keeps it only
+    // for elements with an id).
+    let focusId = null;
+    const beforeSwap = (/** @type {any} */ e) => {
+      const focused = e.detail.target === old && document.activeElement?.closest("[data-touchpoint]");
+      focusId = focused ? /** @type {HTMLElement} */ (focused).dataset.touchpoint : null;
+    };
+    document.addEventListener("htmx:beforeSwap", beforeSwap);
+    // htmx resolves once it has swapped, and also when it did not (an error status).
+    return Promise.resolve()
+      .then(() => htmx.ajax("GET", this.url, { target: "#board", swap: "outerHTML" }))
+      .then(() => {
+        const fresh = this.element;
+        if (!fresh || fresh === old) throw new Error("the board was not replaced");
         this.updateEmptyStates();
         for (const listener of this.freshListeners) listener(fresh);
         if (focusId) this.noteEl(focusId)?.focus();
@@ -209,6 +218,7 @@ export class BoardDom {
       .catch(() => {
         say("Could not refresh the board; it will retry on the next change.");
         return null;
-      });
+      })
+      .finally(() => document.removeEventListener("htmx:beforeSwap", beforeSwap));
   }
 }
