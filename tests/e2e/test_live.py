@@ -191,12 +191,18 @@ def key_move(page, text: str, key: str) -> None:
     page.keyboard.press(f"Alt+{key}")
 
 
+@pytest.fixture
+def busy_screens(server, new_page, busy_room):
+    """Fran (the facilitator) and Sam (a guest), each on the busy room's live board."""
+    fran = open_as_facilitator(new_page, server, busy_room)
+    return fran, join_as_guest(new_page, server, busy_room)
+
+
 def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_order(
-    server, new_page, busy_room
+    busy_room, busy_screens
 ):
     room = busy_room
-    fran = open_as_facilitator(new_page, server, room)
-    sam = join_as_guest(new_page, server, room)
+    fran, sam = busy_screens
     discovery, comparing, _ = room["stages"]
     revision = map_revision(room)
 
@@ -236,11 +242,10 @@ def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_
 
 
 def test_alt_arrow_right_keeps_the_notes_row_in_the_next_stage_on_both_screens(
-    server, new_page, busy_room
+    busy_room, busy_screens
 ):
     room = busy_room
-    fran = open_as_facilitator(new_page, server, room)
-    sam = join_as_guest(new_page, server, room)
+    fran, sam = busy_screens
     discovery, comparing, _ = room["stages"]
     second = stage_notes(fran, discovery).locator(":scope > li[data-touchpoint]").nth(1)
     text = second.text_content()
