@@ -182,20 +182,21 @@ async (operation) => {
   const socket = new WebSocket(url);
   const answer = new Promise((resolve) => socket.addEventListener("message", (e) => {
     const message = JSON.parse(e.data);
-    if (message.op_id === operation.op_id) resolve(message.type);
+    // The answer, not the broadcast of its event (which carries the op_id too, and may come first).
+    if (message.op_id === operation.op_id && ["ack", "error"].includes(message.type)) resolve(message);
   }));
   await new Promise((resolve) => socket.addEventListener("open", resolve));
   socket.send(JSON.stringify(operation));
-  const type = await answer;
+  const reply = await answer;
   socket.close();
-  if (type !== "ack") throw new Error(`${operation.type} was refused`);
+  if (reply.type !== "ack") throw new Error(`${operation.type} was refused: ${reply.code} ${reply.message}`);
 }
 """
 
 
 def send_operation(page, operation: dict) -> None:
     """Send `operation` (with its op_id) from a live page as a second tab of the same person
-    would, and wait for its ack: the page's own connection then receives its event."""
+    would, and wait for its ack (the page's own connection receives its event too)."""
     page.evaluate(SEND_OPERATION, operation)
 
 

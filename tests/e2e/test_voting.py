@@ -170,8 +170,7 @@ def test_a_screen_that_missed_the_reveal_shows_the_heat_once_it_reconnects(serve
     page = join(new_page, server, workshop.join_code, "Dee")
     page.context.set_offline(True)
     expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
-    # Revealed by this test process, whose broadcasts never reach the server's sockets: the page
-    # learns of it from the hello of its next connection.
+    # Revealed while the page is offline: it learns of it from the hello of its next connection.
     set_phase(workshop, "reveal")
     page.context.set_offline(False)
     online(page)
