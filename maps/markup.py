@@ -1,18 +1,23 @@
-"""The board's per-note HTML, built in Python.
+"""The board's per-note HTML, built in Python: the one renderer of a note and of its heat box.
 
 A board of 12 stages of 40 notes renders 480 notes. Through Django's template engine (an include
 per note, a variable lookup per field) a note cost about 0.3 ms, and the page missed its 100 ms
-target (bench/board_page.py, docs/benchmarks.md). A format string per note costs a tenth of that.
-Every value goes through format_html, so user text is escaped exactly as a template would.
+target (bench/board_page.py, docs/benchmarks.md). A format string per note costs a tenth of that,
+and a plain str.format with html.escape on the user's text (what format_html does, without its
+per-argument checks) half of that again. User text is escaped exactly as a template would.
 
-The markup is the contract of docs/design.md, "Board markup": static/js/live/markup.js builds the
-same li and paragraphs for notes added live, and the same heat box on reveal.
+The live page never builds this markup in the browser: the board carries `note_template()`, a
+note rendered here with every optional part, which static/js/live/note.js clones for a note that
+arrives in an event and fills through the hooks of docs/design.md, "Board markup" (data-field
+slots take text, data-if / data-unless parts stay or go with the note's fields).
 """
 
 from __future__ import annotations
 
+from html import escape
+
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from .heat import TAG_LABELS, TAGS, Heat
 from .models import Channel, Touchpoint
@@ -21,10 +26,15 @@ CHANNEL_LABELS = dict(Channel.choices)
 SHORT_LABELS = {"pain": "Pain", "delight": "Delight", "truth": "Truth"}
 
 NOTE = (
-    '<li class="{}" data-touchpoint="{}" data-version="{}" data-position="{}" tabindex="0"{}>'
+    '<li class="{}" data-touchpoint="{}" data-version="{}" data-position="{}"{} tabindex="0"{}>'
     '<p class="note-text" data-field="text">{}</p>'
     '<p class="meta" data-field="meta">{}</p>{}{}</li>'
 )
+# The meta line: channel, department, group, marks. Each optional part is a data-if span (its
+# text the value, or the mark's word), so the live page keeps or drops a part without knowing the
+# order; static/css/app.css puts the " · " between parts.
+META_CHANNEL = '<span data-field="channel">{}</span>'
+META_PART = '<span data-if="{}">{}</span>'
 # The editor's "Edit" disclosure: htmx fetches the note's form the first time it opens.
 EDIT = (
     '<details class="note-edit" hx-get="{}?touchpoint={}" hx-trigger="toggle once"'
@@ -32,8 +42,9 @@ EDIT = (
     ' or move this note</span></summary><div class="slot" aria-live="polite">Loading…</div>'
     "</details>"
 )
+# Never on an internal note (data-unless): the live page drops it from a new internal note.
 HEAT = (
-    '<div class="heat" data-heat data-top="{}" data-level="{}"{}{}>'
+    '<div class="heat" data-heat data-unless="internal" data-top="{}" data-level="{}"{}{}>'
     '<ul class="heat-counts" aria-label="Votes from {} voter{}">{}</ul>{}</div>'
 )
 HEAT_COUNT = (
@@ -43,20 +54,22 @@ HEAT_COUNT = (
 )
 INCONSISTENT_FLAG = '<p class="heat-flag">{}</p>'
 INCONSISTENT_TEXT = "Inconsistent: painful and delightful to many"
+NOTE_TEMPLATE = "<template data-note-template>{}</template>"
 
 
-def note_meta(note: Touchpoint) -> str:
-    """The meta line under a note's text: channel · department · group · marks."""
-    parts = [CHANNEL_LABELS.get(note.channel, note.channel)]
-    if note.department:
-        parts.append(note.department)
-    if note.group_id is not None:
-        parts.append(note.group.name)
-    if note.critical:
-        parts.append("critical")
-    if note.internal:
-        parts.append("internal")
-    return " · ".join(parts)
+def note_meta(note: Touchpoint, *, every_part: bool = False) -> SafeString:
+    """The meta line under a note's text: channel · department · group · marks, each part only
+    when the note has it (`every_part`: all of them, empty, for the live page's template)."""
+    html = META_CHANNEL.format(escape(CHANNEL_LABELS.get(note.channel, note.channel)))
+    if note.department or every_part:
+        html += META_PART.format("department", escape(note.department))
+    if note.group_id is not None or every_part:
+        html += META_PART.format("group", escape(note.group.name if note.group_id else ""))
+    if note.critical or every_part:
+        html += '<span data-if="critical">critical</span>'
+    if note.internal or every_part:
+        html += '<span data-if="internal">internal</span>'
+    return mark_safe(html)  # noqa: S308 (the user's text is escaped above)
 
 
 def note_classes(note: Touchpoint) -> str:
@@ -74,17 +87,56 @@ def note_item(
     `form_url` (the note_form URL) adds the editor's Edit disclosure; `focused` the autofocus
     that htmx moves the browser's focus to after a swap."""
     show_heat = heat is not None and heat.voters > 0 and not note.internal
-    return format_html(
-        NOTE,
-        note_classes(note),
-        note.pk,
-        note.version,
-        note.position,
-        " autofocus" if focused else "",  # attribute text with nothing to escape
-        note.text,
-        note_meta(note),
-        heat_box(heat) if show_heat else "",
-        format_html(EDIT, form_url, note.pk) if form_url else "",
+    return _note(note, note_meta(note), heat_box(heat) if show_heat else "", form_url, focused)
+
+
+def note_items(
+    notes: list[Touchpoint],
+    *,
+    heat: dict[int, Heat],
+    form_url: str | None = None,
+    focused: int | None = None,
+) -> SafeString:
+    """A stage column's notes, each with its heat (when `heat` has it) and, for the note whose
+    id is `focused`, the autofocus."""
+    items = (
+        note_item(note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused)
+        for note in notes
+    )
+    return mark_safe("".join(items))  # noqa: S308 (each item is a SafeString)
+
+
+def note_template(*, voters: int) -> SafeString:
+    """The `<template>` the live page clones for a note that arrives in an event: a blank note
+    with every optional part of the meta line and, when the page shows heat (`voters` > 0), the
+    heat box of a note nobody has voted on, as note_item renders a new note on that page."""
+    blank = Touchpoint(pk=0, version=0, position="", text="", channel=Channel.OTHER)
+    heat = heat_box(Heat(voters=voters)) if voters else ""
+    return format_html(NOTE_TEMPLATE, _note(blank, note_meta(blank, every_part=True), heat))
+
+
+def _note(
+    note: Touchpoint,
+    meta: str,
+    heat: str,
+    form_url: str | None = None,
+    focused: bool = False,
+) -> SafeString:
+    group = f' data-group="{note.group_id}"' if note.group_id is not None else ""
+    edit = format_html(EDIT, form_url, note.pk) if form_url else ""
+    return mark_safe(  # noqa: S308 (the user's text and the key are escaped here; the rest is ours)
+        NOTE.format(
+            note_classes(note),
+            int(note.pk),
+            int(note.version),
+            escape(note.position),
+            group,
+            " autofocus" if focused else "",
+            escape(note.text),
+            meta,
+            heat,
+            edit,
+        )
     )
 
 

@@ -160,6 +160,8 @@ def _live_context(
             ),
             "board_url": reverse("workshop_board", kwargs={"code": workshop.join_code}),
             "channel_labels": dict(Channel.choices),
+            # Named on the board so that a grouped note's event patches it in place.
+            "groups": workshop.map.groups.order_by("pk"),
         }
     )
     return context

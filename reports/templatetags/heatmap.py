@@ -1,5 +1,7 @@
 """Heat on the board: `{% note_items notes %}` (a stage column's notes with the counts and colour
-hooks of their votes) and `{% heat_legend %}` (the legend and the per-tag view switch).
+hooks of their votes), `{% note_template %}` (the live page's note for notes that arrive in
+events, with the heat box a new note gets there) and `{% heat_legend %}` (the legend and the
+per-tag view switch).
 
 Which votes show: on a live workshop's page (context has `workshop`), that workshop's once it
 is revealed and nothing before; on the map's own pages, the latest revealed workshop's. The
@@ -11,11 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from maps import markup
 from maps.heat import INCONSISTENT_SHARE, TAG_LABELS, TAGS, Heat
-from maps.markup import note_item
 from workshops.tally import heat_for_map, is_revealed, latest_voted_workshop
 
 register = template.Library()
@@ -58,25 +59,25 @@ def note_items(context: template.Context, notes: list) -> SafeString | str:
     editing = context.get("htmx_edit") and not context.get("live")
     form_url = context["urls"]["note_form"] if editing else None
     focused = context.get("focus_note")
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (
-                note_item(
-                    note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused
-                ),
-            )
-            for note in notes
-        ),
-    )
+    return markup.note_items(notes, heat=heat, form_url=form_url, focused=focused)
+
+
+def board_voters(context: template.Context) -> int:
+    """How many voters the heat shown on this page counts (0: no heat shown)."""
+    journey_map = context.get("map")
+    heat = board_heat(context, journey_map.pk) if journey_map is not None else None
+    return next(iter(heat.values())).voters if heat else 0
+
+
+@register.simple_tag(takes_context=True)
+def note_template(context: template.Context) -> SafeString:
+    """The `<template>` the live page fills for a note added or changed live (maps.markup)."""
+    return markup.note_template(voters=board_voters(context))
 
 
 @register.inclusion_tag("maps/_heat_legend.html", takes_context=True)
 def heat_legend(context: template.Context) -> dict[str, Any]:
-    journey_map = context.get("map")
-    heat = board_heat(context, journey_map.pk) if journey_map is not None else None
-    voters = next(iter(heat.values())).voters if heat else 0
+    voters = board_voters(context)
     return {
         "show": bool(voters),
         "live": bool(context.get("live")),

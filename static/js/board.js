@@ -1,10 +1,11 @@
 // The live workshop page's board: wires the live modules together and connects once the page's
 // scripts have all run (so the facilitation panel hears the first hello too).
 //   live/connection.js  socket, outbox (live/outbox.js), revision order (live/revisions.js)
-//   live/board-dom.js   note events patched into the board; positions from live/positions.js
-//   live/gestures.js    drag (SortableJS), keyboard moves, editing
+//   live/board-dom.js   note and group events patched into the board (notes filled from the
+//                       server's template by live/note.js); positions from live/positions.js
+//   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
 //   live/presence.js    who is online, who is moving or editing a note
-//   live/markup.js      every piece of markup built in the browser
+//   live/markup.js      the little markup only the live page has (vote buttons, presence)
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
 import { Gestures } from "./live/gestures.js";
@@ -38,6 +39,7 @@ if (live) {
   });
   connection.onMessage((message) => {
     presence.onMessage(message);
+    if (message.type === "ack" || message.type === "error") gestures?.answered(message);
     if (message.type === "error") {
       if (message.code === "conflict" && message.current && gestures) gestures.showConflict(message.current);
       else say(message.message || "That did not work.");

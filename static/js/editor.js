@@ -1,16 +1,17 @@
 // The board page's keyboard moves: Alt + arrow keys on a focused note move it up, down, or to
-// the previous or next stage, through the same htmx endpoint as the "Move" buttons. The server
-// answers with the whole board and marks the moved note autofocus, so focus stays on it.
-const MOVES = { ArrowUp: "up", ArrowDown: "down", ArrowLeft: "previous", ArrowRight: "next" };
+// the previous or next stage (keyboard.js), through the same htmx endpoint as the "Move"
+// buttons. The server answers with the whole board and marks the moved note autofocus, so focus
+// stays on it.
+import { stepOf } from "./keyboard.js";
 
 document.addEventListener("keydown", (event) => {
   const note = event.target;
-  if (!event.altKey || !(note instanceof HTMLElement) || !note.matches("li[data-touchpoint]")) {
+  const to = stepOf(event);
+  if (!to || !(note instanceof HTMLElement) || !note.matches("li[data-touchpoint]")) {
     return;
   }
-  const to = MOVES[event.key];
   const url = document.getElementById("board")?.dataset.moveUrl;
-  if (!to || !url || !window.htmx) {
+  if (!url || !window.htmx) {
     return;
   }
   event.preventDefault();

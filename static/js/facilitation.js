@@ -1,11 +1,12 @@
 // Facilitation on the live board: the phase banner, the shared countdown, dot votes with the
-// remaining budget, the facilitator's controls, and the heat map once the votes are revealed.
+// remaining budget, the facilitator's controls, and the heat map once the votes are revealed
+// (the server renders it: the board is re-fetched when the revealed heat changes).
 // It rides on the page's live connection (live/session.js): it hears every message, and its
 // operations go through the connection's outbox (resent after a reconnect; every message here
 // is safe to resend). The protocol is docs/protocol.md and docs/voting.md.
 
 import { clockOffset, remainingSeconds } from "./live/clock.js";
-import { buildHeat, buildVoteButtons } from "./live/markup.js";
+import { buildVoteButtons } from "./live/markup.js";
 import { say } from "./live/notice.js";
 import { live } from "./live/session.js";
 
@@ -23,7 +24,8 @@ class Facilitation {
     this.connection = connection;
     const initial = readJson("facilitation-state") || {};
     this.workshop = initial.workshop || null;
-    this.heat = initial.heat || null;
+    // The revealed heat the board was rendered with (the page and its state come together).
+    this.heatShown = heatKey(initial.heat || null);
     this.mine = initial.my_votes || null;
     this.role = root.dataset.role;
     this.clockOffset = 0; // server clock minus this browser's, in ms
@@ -34,7 +36,8 @@ class Facilitation {
   start() {
     this.connection.onMessage((message) => this.onMessage(message));
     this.bindControls();
-    // The board is re-rendered from the server after structural changes: decorate it again.
+    // The board is re-rendered from the server after structural changes: add the vote buttons
+    // again.
     const container = document.getElementById("board-container") || document.body;
     let scheduled = false;
     new MutationObserver(() => {
@@ -42,7 +45,7 @@ class Facilitation {
       scheduled = true;
       requestAnimationFrame(() => {
         scheduled = false;
-        this.decorateNotes();
+        this.renderVotes();
       });
     }).observe(container, { childList: true, subtree: true });
     if (this.workshop) this.setClock(this.workshop.timer);
@@ -62,9 +65,9 @@ class Facilitation {
         if (message.facilitation) {
           this.workshop = message.facilitation.workshop;
           this.mine = message.facilitation.my_votes;
-          this.heat = message.facilitation.heat;
           this.setClock(this.workshop.timer);
           this.render();
+          this.showHeat(message.facilitation.heat); // it may have changed while we were away
         }
         break;
       case "workshop.state":
@@ -76,12 +79,10 @@ class Facilitation {
         this.renderVotes();
         break;
       case "heat.revealed":
-        this.heat = message;
-        this.renderHeat();
+        this.showHeat(message);
         break;
       case "heat.hidden":
-        this.heat = null;
-        this.renderHeat();
+        this.showHeat(null);
         break;
       case "ack":
         if (message.workshop && message.workshop.type === "workshop.state") this.onState(message.workshop);
@@ -135,7 +136,6 @@ class Facilitation {
     if (budget && document.activeElement !== budget) budget.value = String(w.vote_budget);
     this.tick();
     this.renderVotes();
-    this.renderHeat();
   }
 
   text(selector, value) {
@@ -172,11 +172,6 @@ class Facilitation {
 
   canVote() {
     return this.workshop && this.workshop.phase === "vote" && this.role !== "observer" && !(this.workshop.locked && this.role !== "facilitator");
-  }
-
-  decorateNotes() {
-    this.renderVotes();
-    this.renderHeat();
   }
 
   renderVotes() {
@@ -219,34 +214,13 @@ class Facilitation {
     this.send("vote.set", { touchpoint, tag, on });
   }
 
-  renderHeat() {
-    const legend = document.getElementById("heat-legend");
-    const entries = this.heat ? this.heat.heat : null;
-    const voters = this.heat ? this.heat.voters : 0;
-    if (legend) {
-      legend.hidden = !voters;
-      const count = legend.querySelector("[data-heat-voters]");
-      if (count) count.textContent = String(voters);
-    }
-    for (const li of document.querySelectorAll("#board li[data-touchpoint]")) {
-      const entry = entries && voters ? entries[li.dataset.touchpoint] : null;
-      const existing = li.querySelector(":scope > .heat");
-      const signature = entry ? JSON.stringify([entry.counts, voters]) : "";
-      if (existing && existing.dataset.signature === signature) continue;
-      if (existing && !entry) {
-        existing.remove();
-        continue;
-      }
-      if (!entry) continue;
-      const fresh = buildHeat(entry, voters);
-      fresh.dataset.signature = signature;
-      if (existing) existing.replaceWith(fresh);
-      else {
-        const meta = li.querySelector('[data-field="meta"]');
-        if (meta) meta.after(fresh);
-        else li.append(fresh);
-      }
-    }
+  // Heat boxes and the legend are the server's (maps/markup.py): when the revealed heat is not
+  // the one the board shows, fetch the board again.
+  showHeat(heat) {
+    const key = heatKey(heat);
+    if (key === this.heatShown) return;
+    this.heatShown = key;
+    this.connection.reloadBoard();
   }
 
   // --- the facilitator's controls ------------------------------------------------------------
@@ -285,6 +259,11 @@ class Facilitation {
       this.send("votes.budget", { budget: value });
     });
   }
+}
+
+/** What identifies a revealed heat (null: none shown). */
+function heatKey(heat) {
+  return heat ? JSON.stringify([heat.voters, heat.heat]) : "";
 }
 
 function readJson(id) {

@@ -174,6 +174,32 @@ def publish_screenshot(path: Path, name: str) -> None:
     shutil.copyfile(path, target)
 
 
+# Send one operation over a socket of the page's own (its cookies, its origin) and wait for the
+# server's answer to it.
+SEND_OPERATION = """
+async (operation) => {
+  const url = location.origin.replace("http", "ws") + location.pathname.replace("/w/", "/ws/w/");
+  const socket = new WebSocket(url);
+  const answer = new Promise((resolve) => socket.addEventListener("message", (e) => {
+    const message = JSON.parse(e.data);
+    // The answer, not the broadcast of its event (which carries the op_id too, and may come first).
+    if (message.op_id === operation.op_id && ["ack", "error"].includes(message.type)) resolve(message);
+  }));
+  await new Promise((resolve) => socket.addEventListener("open", resolve));
+  socket.send(JSON.stringify(operation));
+  const reply = await answer;
+  socket.close();
+  if (reply.type !== "ack") throw new Error(`${operation.type} was refused: ${reply.code} ${reply.message}`);
+}
+"""
+
+
+def send_operation(page, operation: dict) -> None:
+    """Send `operation` (with its op_id) from a live page as a second tab of the same person
+    would, and wait for its ack (the page's own connection receives its event too)."""
+    page.evaluate(SEND_OPERATION, operation)
+
+
 def log_in(page, server: str, username: str, password: str = "a-long-password-1") -> None:
     page.goto(f"{server}/accounts/login/")
     page.get_by_label("Username").fill(username)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
 
 from maps import operations as ops
 from maps.models import JourneyMap, Touchpoint
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, screenshot, send_operation
 from workshops.operations import open_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -190,12 +191,18 @@ def key_move(page, text: str, key: str) -> None:
     page.keyboard.press(f"Alt+{key}")
 
 
+@pytest.fixture
+def busy_screens(server, new_page, busy_room):
+    """Fran (the facilitator) and Sam (a guest), each on the busy room's live board."""
+    fran = open_as_facilitator(new_page, server, busy_room)
+    return fran, join_as_guest(new_page, server, busy_room)
+
+
 def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_order(
-    server, new_page, busy_room
+    busy_room, busy_screens
 ):
     room = busy_room
-    fran = open_as_facilitator(new_page, server, room)
-    sam = join_as_guest(new_page, server, room)
+    fran, sam = busy_screens
     discovery, comparing, _ = room["stages"]
     revision = map_revision(room)
 
@@ -218,15 +225,15 @@ def test_after_moves_by_two_people_every_screen_shows_each_stage_in_the_servers_
         stage_notes(fran, discovery)
     )
     moved()
-    key_move(sam, "Watches videos", "ArrowRight")  # to the end of Comparing
+    key_move(sam, "Watches videos", "ArrowRight")  # its row is past Comparing's end: last
     moved()
     # Both at once, in different stages.
     key_move(fran, "Compares prices", "ArrowDown")
     key_move(sam, "Asks friends", "ArrowUp")
     moved(2)
-    key_move(sam, "Signs the papers", "ArrowLeft")  # to the end of Comparing
+    key_move(sam, "Signs the papers", "ArrowLeft")  # keeps its row: the top of Comparing
     moved()
-    key_move(fran, "Signs the papers", "ArrowUp")
+    key_move(fran, "Signs the papers", "ArrowDown")
     moved()
 
     assert map_revision(room) == revision
@@ -273,6 +280,78 @@ def test_a_respaced_stage_is_patched_in_place_on_every_screen_in_the_servers_ord
         assert screen_order(page, room) == expected, f"{name}'s screen"
         assert screen_keys(page, discovery) == keys, f"{name}'s screen"
         expect(page.locator("#board")).to_have_attribute("data-same-board", "yes")
+
+
+def test_alt_arrow_right_keeps_the_notes_row_in_the_next_stage_on_both_screens(
+    busy_room, busy_screens
+):
+    room = busy_room
+    fran, sam = busy_screens
+    discovery, comparing, _ = room["stages"]
+    second = stage_notes(fran, discovery).locator(":scope > li[data-touchpoint]").nth(1)
+    text = second.text_content()
+    second.focus()
+    fran.keyboard.press("Alt+ArrowRight")
+
+    for page in (fran, sam):
+        notes = stage_notes(page, comparing).locator(":scope > li[data-touchpoint]")
+        expect(notes).to_have_count(4)
+        expect(notes.nth(1)).to_have_text(text)
+    assert screen_order(fran, room) == screen_order(sam, room) == server_order(room)
+    # The note moved under the keyboard's focus, which stays on it for the next step.
+    expect(fran.locator("li[data-touchpoint]", has_text="Books a test drive")).to_be_focused()
+    expect(fran.locator("#live-message")).to_have_text("Moved to Comparing, position 2.")
+
+
+# --- re-fetching the board -----------------------------------------------------------------------
+
+
+def wait_until(page, condition, timeout_s: float = 10) -> None:
+    """Let the page's events (routes, frames) run until `condition()` holds."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the page"
+        page.wait_for_timeout(20)
+
+
+def test_events_during_a_board_refetch_are_applied_on_top_of_the_fresh_board(
+    server, new_page, room
+):
+    """A stage event makes the page fetch the board again (through htmx); a note added while
+    that fetch is on its way waits, and goes onto the fresh board, with no second fetch. The
+    fragment is the one rendered before the note existed."""
+    fran = new_page()
+    log_in(fran, server, "fran")
+    held, refetches, sockets, received = [], [], [], []
+    fran.route("**/board/", lambda route: held.append(route))
+    fran.on("request", lambda r: "/board/" in r.url and refetches.append(r.headers))
+    fran.on("websocket", lambda ws: sockets.append(ws))
+
+    def board_socket_frame(frame: str) -> None:
+        received.append(frame)
+
+    fran.goto(f"{server}/w/{room['workshop'].join_code}/")
+    expect(fran.locator("#connection")).to_have_attribute("data-state", "online")
+    sockets[0].on("framereceived", board_socket_frame)  # the board's, not send_operation's
+    note = fran.locator("li[data-touchpoint]", has_text="Books a test drive")
+    note.focus()
+
+    send_operation(fran, {"type": "stage.add", "op_id": "s1", "name": "Delivery"})
+    wait_until(fran, lambda: held)
+    fragment = held[0].fetch()  # rendered now: the new stage, not the note below
+    comparing = room["stages"][1]
+    add = {"type": "touchpoint.add", "op_id": "n1", "stage": comparing.pk, "text": "Asks for APR"}
+    send_operation(fran, add)
+    revision = map_revision(room)
+    wait_until(fran, lambda: any(f'"revision":{revision}' in frame for frame in received))
+    held[0].fulfill(response=fragment)
+
+    expect(fran.locator("#board")).to_have_attribute("data-revision", str(revision))
+    expect(fran.locator('[data-lane="name"]', has_text="Delivery")).to_have_count(1)
+    expect(stage_notes(fran, comparing)).to_contain_text("Asks for APR")
+    assert len(refetches) == 1 and refetches[0].get("hx-request") == "true", refetches
+    assert refetches[0].get("hx-target") == "board", "fetched through htmx"
+    expect(note).to_be_focused()
 
 
 # --- a lost acknowledgement ---------------------------------------------------------------------

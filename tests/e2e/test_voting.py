@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from maps import operations as ops
-from tests.e2e.conftest import log_in, publish_screenshot, screenshot
+from tests.e2e.conftest import log_in, publish_screenshot, screenshot, send_operation
 from workshops.models import Vote
 from workshops.operations import open_workshop
 
@@ -31,25 +31,6 @@ BALLOTS = {
     ],
     "Cy": [("Signs a long contract", "Pain"), ("Negotiates the price and APR", "Delight")],
 }
-
-
-# Send one operation over a socket of the page's own (its cookies, its origin) and wait for the
-# server's answer to it.
-SEND_OPERATION = """
-async (operation) => {
-  const url = location.origin.replace("http", "ws") + location.pathname.replace("/w/", "/ws/w/");
-  const socket = new WebSocket(url);
-  const answer = new Promise((resolve) => socket.addEventListener("message", (e) => {
-    const message = JSON.parse(e.data);
-    if (message.op_id === operation.op_id) resolve(message.type);
-  }));
-  await new Promise((resolve) => socket.addEventListener("open", resolve));
-  socket.send(JSON.stringify(operation));
-  const type = await answer;
-  socket.close();
-  if (type !== "ack") throw new Error(`${operation.type} was refused`);
-}
-"""
 
 
 @pytest.fixture
@@ -163,7 +144,7 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
 
     # Time up is signalled on every screen at the same server time. The page's controls count in
     # minutes: a two-second timer goes over a second socket of the facilitator's.
-    fran.evaluate(SEND_OPERATION, {"type": "timer.start", "op_id": "short-timer", "seconds": 2})
+    send_operation(fran, {"type": "timer.start", "op_id": "short-timer", "seconds": 2})
     for page in screens.values():
         expect(page.locator("[data-time-up]")).to_be_visible()
         expect(page.locator("[data-timer-display]")).to_have_text("0:00")
@@ -175,6 +156,29 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
         "data-top", "pain"
     )
     expect(people["Bob"].locator("[data-timer-display]")).to_have_text("0:00")
+
+
+def test_a_screen_that_missed_the_reveal_shows_the_heat_once_it_reconnects(server, new_page, room):
+    from workshops.facilitation import set_phase, toggle_vote
+    from workshops.operations import join_workshop
+
+    workshop, journey_map = room["workshop"], room["map"]
+    set_phase(workshop, "vote")
+    for name in ("Ann", "Bob"):
+        voter = join_workshop(workshop, display_name=name)
+        toggle_vote(voter, journey_map.touchpoints.get(text="Signs a long contract"), "pain")
+    page = join(new_page, server, workshop.join_code, "Dee")
+    page.context.set_offline(True)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "offline")
+    # Revealed while the page is offline: it learns of it from the hello of its next connection.
+    set_phase(workshop, "reveal")
+    page.context.set_offline(False)
+    online(page)
+
+    contract = note(page, "Signs a long contract").locator(".heat")
+    expect(contract).to_have_attribute("data-top", "pain")
+    expect(contract.locator('.heat-count[data-tag="pain"] strong')).to_have_text("2")
+    expect(page.locator("#heat-legend")).to_be_visible()
 
 
 def test_analysis_and_feedback_import_after_a_revealed_workshop(server, new_page, room):

@@ -1,5 +1,6 @@
 """The board's per-note markup (maps/markup.py): the hooks of docs/design.md, "Board markup",
-user text escaped, the meta line, the heat box, and who gets the Edit disclosure."""
+user text escaped, the meta line, the heat box, who gets the Edit disclosure, and the template
+the live page fills for notes that arrive in events."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 
 from maps import operations as ops
 from maps.heat import Heat
-from maps.markup import heat_box, note_item, note_meta
+from maps.markup import heat_box, note_item, note_meta, note_template
 from maps.models import Touchpoint, TouchpointGroup
 from workshops.models import Vote
 from workshops.operations import join_workshop, open_workshop
@@ -36,8 +37,19 @@ def test_a_note_carries_the_hooks_the_live_board_updates():
     assert html.startswith('<li class="note critical" data-touchpoint="7" data-version="3"')
     assert 'data-position="m" tabindex="0">' in html
     assert '<p class="note-text" data-field="text">Test drive</p>' in html
-    assert '<p class="meta" data-field="meta">Store / in person · critical</p>' in html
+    assert (
+        '<p class="meta" data-field="meta"><span data-field="channel">Store / in person</span>'
+        '<span data-if="critical">critical</span></p>'
+    ) in html
     assert "autofocus" not in html and "heat" not in html and "note-edit" not in html
+    assert "data-group" not in html
+
+
+def test_a_grouped_note_names_its_group_in_an_attribute_and_in_its_meta_line():
+    group = TouchpointGroup(pk=3, map_id=1, name="Paperwork")
+    html = note_item(note(group=group))
+    assert 'data-position="m" data-group="3" tabindex="0">' in html
+    assert '<span data-if="group">Paperwork</span>' in html
 
 
 def test_user_text_is_escaped_in_text_and_meta():
@@ -50,8 +62,12 @@ def test_user_text_is_escaped_in_text_and_meta():
 def test_the_meta_line_lists_channel_department_group_and_marks_in_order():
     group = TouchpointGroup(pk=3, map_id=1, name="Paperwork")
     meta = note_meta(note(department="Sales", group=group, critical=True, internal=True))
-    assert meta == "Store / in person · Sales · Paperwork · critical · internal"
-    assert note_meta(note(channel="phone")) == "Phone"
+    assert meta == (
+        '<span data-field="channel">Store / in person</span>'
+        '<span data-if="department">Sales</span><span data-if="group">Paperwork</span>'
+        '<span data-if="critical">critical</span><span data-if="internal">internal</span>'
+    )
+    assert note_meta(note(channel="phone")) == '<span data-field="channel">Phone</span>'
 
 
 def test_focus_and_the_edit_disclosure_are_asked_for():
@@ -65,7 +81,7 @@ def test_the_heat_box_shows_counts_levels_and_shares():
     html = note_item(note(), heat=heat)
     box = re.search(r'<div class="heat".*</div>', html).group(0)
     assert box.startswith(
-        '<div class="heat" data-heat data-top="pain" data-level="4"'
+        '<div class="heat" data-heat data-unless="internal" data-top="pain" data-level="4"'
         ' data-pain="4" data-delight="2" data-truth="0">'
     )
     assert 'aria-label="Votes from 4 voters"' in box
@@ -80,6 +96,27 @@ def test_one_voter_is_singular_and_an_inconsistent_note_is_flagged():
     torn = heat_box(Heat(counts={"pain": 2, "delight": 2, "truth": 0}, voters=4))
     assert " data-inconsistent>" in torn
     assert '<p class="heat-flag">Inconsistent: painful and delightful to many</p>' in torn
+
+
+def test_the_live_template_is_a_blank_note_with_every_part_of_its_meta_line():
+    html = note_template(voters=0)
+    assert html.startswith('<template data-note-template><li class="note" data-touchpoint="0"')
+    assert html.endswith("</li></template>")
+    assert html.count("<li ") == 1
+    assert '<p class="note-text" data-field="text"></p>' in html
+    assert (
+        '<p class="meta" data-field="meta"><span data-field="channel">Other</span>'
+        '<span data-if="department"></span><span data-if="group"></span>'
+        '<span data-if="critical">critical</span><span data-if="internal">internal</span></p>'
+    ) in html
+    assert "heat" not in html and "data-group=" not in html and "note-edit" not in html
+
+
+def test_the_live_template_carries_the_empty_heat_box_a_new_note_gets_once_heat_shows():
+    html = note_template(voters=3)
+    empty = heat_box(Heat(voters=3))
+    assert f"</p>{empty}</li></template>" in html
+    assert 'aria-label="Votes from 3 voters"' in empty and "<strong>0</strong>" in empty
 
 
 def test_no_heat_box_on_internal_notes_or_without_voters():

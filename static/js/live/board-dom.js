@@ -1,17 +1,18 @@
-// The board in the page: note events patched into the server-rendered markup
-// (docs/design.md, "Board markup"), and the whole board re-fetched when an event is not a
-// note's. Markup itself is built in markup.js; the order of notes comes from positions.js.
+// The board in the page: note and group events patched into the server-rendered markup
+// (docs/design.md, "Board markup"), and the whole board re-fetched through htmx for the rest.
+// A note's markup comes from the server's template (note.js); the order of notes from
+// positions.js.
 
-import { buildNote, fillNote } from "./markup.js";
+import { newNote, noteValues, refill, setPart } from "./note.js";
 import { compareNotes, insertIndex } from "./positions.js";
 import { say } from "./notice.js";
 
-// Events that change the spine, groups or the curve: re-fetch the board rather than patch it.
+// Events that change the spine or the curve: re-fetch the board rather than patch it.
 // (spine.rebalanced changes only the stages' keys, which the page does not hold: rare enough
 // that a re-fetch is simpler than a case of its own.)
 const STRUCTURAL = new Set([
-  "map.updated", "persona.updated", "stage.added", "stage.updated", "stage.moved",
-  "stage.deleted", "group.added", "group.renamed", "group.deleted", "spine.rebalanced",
+  "map.updated", "persona.updated", "stage.added", "stage.updated", "stage.moved", "stage.deleted",
+  "spine.rebalanced",
 ]);
 
 export class BoardDom {
@@ -66,6 +67,15 @@ export class BoardDom {
         return true;
       case "stage.rebalanced":
         return this.respace(p.stage, p.positions);
+      case "group.added":
+        this.nameGroup(p.group.id, p.group.name);
+        return this.regroup(p.touchpoints, p.group.id, p.group.name);
+      case "group.renamed":
+        this.nameGroup(p.group.id, p.group.name);
+        return this.regroup(this.notesInGroup(p.group.id), p.group.id, p.group.name);
+      case "group.deleted":
+        this.groupNameEl(p.id)?.remove();
+        return this.regroup(p.touchpoints, null, "");
       default:
         return false;
     }
@@ -86,27 +96,72 @@ export class BoardDom {
     return /** @type {HTMLElement[]} */ ([...list.querySelectorAll(":scope > li[data-touchpoint]")]);
   }
 
+  /** @returns {HTMLTemplateElement | null} the note as the server renders a new one */
+  get template() {
+    return this.element.querySelector("template[data-note-template]");
+  }
+
+  /** @param {import("./note.js").Note} note */
   upsertNote(note) {
-    if (note.group !== null && !this.groupName(note.group)) return false; // name unknown: refetch
-    const li = this.noteEl(note.id) || buildNote(note.id);
-    fillNote(li, note, this.metaText(note));
-    return this.placeNote(li, note.stage, note.position);
+    const template = this.template;
+    const group = note.group === null ? "" : this.groupName(note.group);
+    if (!template || group === null) return false; // not on this board: refetch
+    const li = this.noteEl(note.id);
+    // A note's heat box is the server's to show: one that stops being internal while heat
+    // shows gets it back from a fresh board.
+    if (li && li.classList.contains("internal") && !note.internal && template.content.querySelector("[data-heat]")) {
+      return false;
+    }
+    const values = noteValues(note, { channel: this.channels[note.channel] || note.channel, group });
+    if (li) refill(li, template, note, values);
+    return this.placeNote(li || newNote(template, note, values), note.stage, note.position);
   }
 
-  metaText(note) {
-    const parts = [this.channels[note.channel] || note.channel];
-    if (note.department) parts.push(note.department);
-    if (note.group !== null) parts.push(this.groupName(note.group));
-    if (note.critical) parts.push("critical");
-    if (note.internal) parts.push("internal");
-    return parts.join(" · ");
+  // The map's groups, named on the board (`[data-groups]`): a note event names its group by id.
+  /** @returns {HTMLElement | null} */
+  groupNameEl(id) {
+    return this.element.querySelector(`[data-groups] > [data-group-name="${Number(id)}"]`);
   }
 
-  // Group names are not in the note markup: a note event naming a group we cannot name makes
-  // the caller refetch the board (groups change rarely; notes move often).
+  /** @returns {string | null} null for a group this board does not know */
   groupName(id) {
-    const known = this.element.querySelector(`[data-group-name="${Number(id)}"]`);
-    return known ? /** @type {HTMLElement} */ (known).dataset.name || known.textContent : null;
+    const known = this.groupNameEl(id);
+    return known ? known.textContent : null;
+  }
+
+  nameGroup(id, name) {
+    let known = this.groupNameEl(id);
+    if (!known) {
+      known = document.createElement("li");
+      known.dataset.groupName = String(Number(id));
+      this.element.querySelector("[data-groups]")?.append(known);
+    }
+    known.textContent = name;
+  }
+
+  /** @returns {number[]} */
+  notesInGroup(id) {
+    const notes = this.element.querySelectorAll(`li[data-touchpoint][data-group="${Number(id)}"]`);
+    return [...notes].map((li) => Number(/** @type {HTMLElement} */ (li).dataset.touchpoint));
+  }
+
+  /**
+   * Put notes in a group (null: in none), shown by its name. Their versions do not change.
+   * @param {number[]} ids
+   * @param {number | null} group
+   * @param {string} name
+   */
+  regroup(ids, group, name) {
+    const template = this.template;
+    if (!template) return false;
+    for (const id of ids) {
+      const li = this.noteEl(id);
+      if (!li) continue;
+      if (group === null) delete li.dataset.group;
+      else li.dataset.group = String(group);
+      setPart(li, template, "group", name);
+    }
+    return true;
   }
 
   /**
@@ -122,7 +177,11 @@ export class BoardDom {
     const others = this.notesIn(list).filter((other) => other !== li);
     const keys = others.map((other) => ({ id: Number(other.dataset.touchpoint), position: other.dataset.position || "" }));
     const before = others[insertIndex(keys, { id: Number(li.dataset.touchpoint), position })] || null;
-    if (li.parentElement !== list || li.nextElementSibling !== before) list.insertBefore(li, before);
+    if (li.parentElement !== list || li.nextElementSibling !== before) {
+      const focused = document.activeElement === li; // moving it takes the focus away
+      list.insertBefore(li, before);
+      if (focused) li.focus();
+    }
     this.updateEmptyStates();
     return true;
   }
@@ -156,19 +215,28 @@ export class BoardDom {
   }
 
   /**
-   * Replace the board with the server's (the fragment an htmx request gets). Resolves to the
-   * fresh board's revision, or null when it could not be fetched.
+   * Replace the board with the server's, through htmx (the fragment `#live[data-board-url]`,
+   * swapped for #board). Resolves once it is in the page, to the fresh board's revision, or to
+   * null when it could not be fetched.
    * @returns {Promise<number | null>}
    */
   reload() {
-    return fetch(this.url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
-      .then((response) => (response.ok ? response.text() : Promise.reject(response.status)))
-      .then((html) => {
-        const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("board");
-        if (!fresh) return null;
-        const focused = document.activeElement && document.activeElement.closest("[data-touchpoint]");
-        const focusId = focused ? /** @type {HTMLElement} */ (focused).dataset.touchpoint : null;
-        this.element.replaceWith(document.adoptNode(fresh));
+    const old = this.element;
+    const htmx = /** @type {any} */ (window).htmx;
+    // The note focused when the fresh board goes in gets the focus back (htmx keeps it only
+    // for elements with an id).
+    let focusId = null;
+    const beforeSwap = (/** @type {any} */ e) => {
+      const focused = e.detail.target === old && document.activeElement?.closest("[data-touchpoint]");
+      focusId = focused ? /** @type {HTMLElement} */ (focused).dataset.touchpoint : null;
+    };
+    document.addEventListener("htmx:beforeSwap", beforeSwap);
+    // htmx resolves once it has swapped, and also when it did not (an error status).
+    return Promise.resolve()
+      .then(() => htmx.ajax("GET", this.url, { target: "#board", swap: "outerHTML" }))
+      .then(() => {
+        const fresh = this.element;
+        if (!fresh || fresh === old) throw new Error("the board was not replaced");
         this.updateEmptyStates();
         for (const listener of this.freshListeners) listener(fresh);
         if (focusId) this.noteEl(focusId)?.focus();
@@ -177,6 +245,7 @@ export class BoardDom {
       .catch(() => {
         say("Could not refresh the board; it will retry on the next change.");
         return null;
-      });
+      })
+      .finally(() => document.removeEventListener("htmx:beforeSwap", beforeSwap));
   }
 }

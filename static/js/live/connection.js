@@ -177,6 +177,11 @@ export class Connection {
     return operation.op_id;
   }
 
+  /** Re-render the board from the server; events arriving meanwhile are applied on top. */
+  reloadBoard() {
+    return this.revisions.reload();
+  }
+
   /** @param {string} data a text frame */
   receive(data) {
     this.lastMessageAt = this.now();

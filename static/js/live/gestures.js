@@ -1,8 +1,10 @@
 // What the user does to notes: add (the stage's form), drag (SortableJS, vendored, a global
 // from its classic script), move with Alt + arrow keys, edit the text (Enter), delete (Delete).
-// A moved note is already where the user put it; the server decides its key, and the event
-// (or, on refusal, a re-fetch) settles it everywhere.
+// A dragged note is already where the user put it; the server decides its key, and the event
+// (or, on refusal, a re-fetch) settles it everywhere. A keyboard move is a step the server
+// decides (keyboard.js, as on the map page): its event moves the note, focus and all.
 
+import { stepOf } from "../keyboard.js";
 import { say } from "./notice.js";
 
 const DRAG_INTERVAL_MS = 100; // at most ~10 drag positions a second
@@ -19,6 +21,8 @@ export class Gestures {
     this.lastDragSent = 0;
     /** @type {string | null} the text of the last edit sent, reopened on a conflict */
     this.lastDraft = null;
+    /** @type {Set<string>} op_ids of keyboard steps not yet answered */
+    this.steps = new Set();
   }
 
   /** Listen on a (freshly rendered) board. */
@@ -84,9 +88,10 @@ export class Gestures {
     const target = /** @type {HTMLElement} */ (e.target);
     const li = target.closest && target.closest("li[data-touchpoint]");
     if (!li || target !== li) return;
-    if (e.altKey && e.key.startsWith("Arrow")) {
+    const to = stepOf(e);
+    if (to) {
       e.preventDefault();
-      this.keyboardMove(li, e.key);
+      this.steps.add(this.connection.operate("touchpoint.step", { touchpoint: Number(li.dataset.touchpoint), to }));
     } else if (e.key === "Enter") {
       e.preventDefault();
       this.startEditing(li);
@@ -100,29 +105,19 @@ export class Gestures {
   }
 
   /**
-   * Up/down within the stage, left/right to the end of the previous/next stage.
-   * @param {HTMLElement} li
-   * @param {string} key
+   * The server's answer to an operation: once a keyboard step is acknowledged, say where the
+   * note went (a refusal says why itself).
+   * @param {{type: string, op_id?: string, event?: {payload: {id: number, stage: number}}}} message
    */
-  keyboardMove(li, key) {
-    const list = /** @type {HTMLElement} */ (li.parentElement);
-    const lists = [...this.board.element.querySelectorAll("ol[data-stage-notes]")];
-    const at = lists.indexOf(list);
-    let target = list;
-    const previous = li.previousElementSibling;
-    const next = li.nextElementSibling;
-    if (key === "ArrowUp" && previous) list.insertBefore(li, previous);
-    else if (key === "ArrowDown" && next) list.insertBefore(next, li);
-    else if (key === "ArrowLeft" && at > 0) target = /** @type {HTMLElement} */ (lists[at - 1]);
-    else if (key === "ArrowRight" && at < lists.length - 1) target = /** @type {HTMLElement} */ (lists[at + 1]);
-    else return;
-    if (target !== list) target.append(li);
-    li.focus();
-    const stageId = Number(target.dataset.stageNotes);
-    this.requestMove(li, stageId);
-    const stageName = this.board.element.querySelector(`[data-stage="${stageId}"] [data-lane="name"]`);
-    const position = this.board.notesIn(target).indexOf(li) + 1;
-    say(`Moved to ${stageName ? stageName.textContent : "the stage"}, position ${position}.`, "status");
+  answered(message) {
+    if (!message.op_id || !this.steps.delete(message.op_id) || message.type !== "ack" || !message.event) return;
+    const { id, stage } = message.event.payload;
+    const name = this.board.element.querySelector(`[data-stage="${Number(stage)}"] [data-lane="name"]`);
+    const li = this.board.noteEl(id);
+    const list = this.board.stageList(stage);
+    // Its event is applied by now, unless it waits behind earlier revisions.
+    const row = li && list && li.parentElement === list ? `, position ${this.board.notesIn(list).indexOf(li) + 1}` : "";
+    say(`Moved to ${name ? name.textContent : "the stage"}${row}.`, "status");
   }
 
   /**
