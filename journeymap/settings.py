@@ -7,6 +7,7 @@ SECRET_KEY, ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS set. See README.md, "Configur
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -199,6 +200,19 @@ else:
 LOGIN_RATE_LIMIT = int(os.environ.get("LOGIN_RATE_LIMIT", "10"))
 SIGNUP_RATE_LIMIT = int(os.environ.get("SIGNUP_RATE_LIMIT", "5"))
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
+
+# The reverse proxies in front of the app (addresses or networks, comma-separated). Only a
+# request from one of them has its X-Forwarded-For read, and then only the rightmost hop that
+# is not one of them (journeymap.ratelimit.forwarded_client): anyone else's header is ignored,
+# so a client cannot pick a new address per request. Empty: every peer is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from _error
 
 # --- Auth -----------------------------------------------------------------------------------
 

@@ -92,3 +92,11 @@ def test_ssl_settings_turn_on_hsts_and_secure_cookies():
     code = "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
     result = run_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "SECURE_SSL": "1"}, code)
     assert result.stdout.split() == ["31536000", "True", "True"]
+
+
+def test_trusted_proxies_are_addresses_or_networks():
+    code = "print(s.TRUSTED_PROXIES)"
+    good = run_settings({"DEBUG": "1", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,::1"}, code)
+    assert good.stdout.strip() == "['10.0.0.0/8', '192.0.2.7', '::1']", good.stderr
+    bad = run_settings({"DEBUG": "1", "TRUSTED_PROXIES": "proxy.example"}, code)
+    assert bad.returncode != 0 and "TRUSTED_PROXIES" in bad.stderr

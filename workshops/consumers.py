@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
 
+from journeymap.ratelimit import scope_client_address
 from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
 from maps.operations import Operation, OperationError, applied_event, group_name, one_or_none
@@ -406,7 +407,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             # unknown code closes like a known one without a membership (4403), so the close
             # code no longer tells which codes exist. Members never touch the cache here (a
             # cache client per connection would cost a Redis connection each).
-            address = (self.scope.get("client") or ["unknown"])[0]
+            address = scope_client_address(self.scope)
             if guessing_codes(address):
                 return CLOSE_NOT_A_MEMBER
             count_code_miss(address)
