@@ -201,6 +201,11 @@ LOGIN_RATE_LIMIT = int(os.environ.get("LOGIN_RATE_LIMIT", "10"))
 SIGNUP_RATE_LIMIT = int(os.environ.get("SIGNUP_RATE_LIMIT", "5"))
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
 
+# Live-board connections one workshop participant may hold open on one server process (their
+# tabs and devices). Past it a new one closes with 4429: a script opening hundreds held a
+# presence entry and a room slot each.
+MAX_CONNECTIONS_PER_PARTICIPANT = int(os.environ.get("MAX_CONNECTIONS_PER_PARTICIPANT", "10"))
+
 # The reverse proxies in front of the app (addresses or networks, comma-separated). Only a
 # request from one of them has its X-Forwarded-For read, and then only the rightmost hop that
 # is not one of them (journeymap.ratelimit.forwarded_client): anyone else's header is ignored,

@@ -31,24 +31,21 @@ from journeymap.ratelimit import scope_client_address
 from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
 from maps.operations import Operation, OperationError, applied_event, group_name, one_or_none
+from maps.operations.members import account_group
 from maps.serializers import map_snapshot
 
 from . import (
     facilitation,  # noqa: F401  (declares the facilitation and vote operations)
     fanout,
     gate,
+    standing,
 )
-from .access import (
-    count_code_miss,
-    find_participant,
-    find_workshop,
-    guessing_codes,
-    load_member,
-)
+from .access import count_code_miss, find_workshop, guessing_codes, load_member
 from .facilitation import hello_state
 from .gate import Context, event_ack
 from .models import Participant
 from .notify import participant_group, workshop_group
+from .standing import CLOSE_NOT_A_MEMBER, CLOSE_UNKNOWN_WORKSHOP, MemberGone
 
 logger = logging.getLogger(__name__)
 
@@ -119,11 +116,6 @@ def operation_thread(map_id: int) -> ThreadPoolExecutor:
     return _OPERATION_THREADS[map_id % len(_OPERATION_THREADS)]
 
 
-# WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
-CLOSE_NOT_A_MEMBER = 4403
-CLOSE_UNKNOWN_WORKSHOP = 4404
-
-
 class TokenBucket:
     def __init__(self, rate: float, burst: float) -> None:
         self.rate = rate
@@ -163,8 +155,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.checked_ids: tuple[int, int | None] | None = None
         self.room: fanout.Room | None = None
         self.loop = asyncio.get_running_loop()  # where this connection's broadcasts are sent
-        code = self.scope["url_route"]["kwargs"]["code"]
-        found = await self._authenticate(code)
+        user = self.scope.get("user")
+        self.visitor_id: int | None = (
+            user.pk if user is not None and user.is_authenticated else None
+        )
+        route = self.scope["url_route"]["kwargs"]
+        found = await self._authenticate(route.get("code"), route.get("workshop_id"))
+        if not isinstance(found, int) and not standing.admit(found.pk, self):
+            found = standing.CLOSE_TOO_MANY_CONNECTIONS
         if isinstance(found, int):
             # Accept-then-close so the browser sees our close code (a refused handshake shows
             # only as 1006), and stops reconnecting to a workshop it cannot enter.
@@ -179,12 +177,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "id": participant.pk,
             "name": participant.display_name,
             "colour": participant.colour,
-            "role": participant.role,
+            "role": participant.role,  # the role it acts with (access.acting_role)
+            "guest": participant.user_id is None,
         }
         # Map events come through this process's room for the map (workshops/fanout.py);
-        # workshop and personal messages through this connection's own channel.
+        # workshop and personal messages through this connection's own channel, and so does
+        # word that an account's rights on a map changed (maps.operations.account_group).
         self.room = await fanout.join(room_layer(), group_name(self.map_id), self)
-        for group in (workshop_group(self.workshop_id), participant_group(self.participant_id)):
+        accounts = {participant.user_id, self.visitor_id} - {None}
+        for group in (
+            workshop_group(self.workshop_id),
+            participant_group(self.participant_id),
+            *(account_group(user_id) for user_id in sorted(accounts)),
+        ):
             await self.channel_layer.group_add(group, self.channel_name)
             self.groups_joined.append(group)
         await self.accept()
@@ -200,6 +205,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
+        standing.release(getattr(self, "participant_id", -1), self)
         if getattr(self, "room", None) is not None:
             room, self.room = self.room, None
             await fanout.leave(room, self)
@@ -251,10 +257,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if kind == "ping":
             await self._renew_groups()
             await self.send_json({"type": "pong", "revision": await self._revision()})
-        elif kind == "sync":
-            await self._send_events_since(data)
-        elif kind == "snapshot":
-            await self.send_json(await self._snapshot())
+        elif kind in ("sync", "snapshot"):
+            # Reads are gated too: a member removed while a word of it was lost stops getting
+            # the board at the next heartbeat (every 10 s, a sync).
+            out = await self._standing()
+            if out is not None:
+                await self.close(code=out)
+            elif kind == "sync":
+                await self._send_events_since(data)
+            else:
+                await self.send_json(await self._snapshot())
         elif kind == "drag":
             await self._drag(data)
         elif kind == "focus":
@@ -281,6 +293,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 # the transaction rolled back, and the op_id check makes a second try safe
                 # even if the commit had gone through. The retry opens a fresh connection.
                 extra = await self._run(operation, data)
+        except MemberGone as gone:
+            if gone.code != standing.CLOSE_ROLE_CHANGED:
+                # Out: the operation is refused for good. (A changed role leaves it unanswered:
+                # the reloaded page resends it, to be judged in the new role.)
+                message = "You are no longer in this workshop."
+                await self.send_json(error("forbidden", message, op_id))
+            await self.close(code=gone.code)
+            return
         except OperationError as refused:
             await self.send_json(error(refused.code, refused.message, op_id, **refused.details))
             return
@@ -370,6 +390,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
     async def workshop_event(self, envelope: dict[str, Any]) -> None:
         await self.send(text_data=envelope["text"])
 
+    async def participant_removed(self, _envelope: dict[str, Any]) -> None:
+        """The facilitator removed this participant (workshops.facilitation): every tab goes."""
+        await self.close(code=standing.CLOSE_REMOVED)
+
+    async def access_changed(self, envelope: dict[str, Any]) -> None:
+        """An account of this connection was added to, changed on or removed from a map
+        (maps.operations.members): if it is this one's, look again at once."""
+        if json.loads(envelope["text"]).get("map") != self.map_id:
+            return
+        out = await self._standing()
+        if out is not None:
+            await self.close(code=out)
+
     async def presence_join(self, event: dict[str, Any]) -> None:
         if event["connection"] == self.connection:
             return
@@ -400,8 +433,13 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # --- database work (in a thread) -------------------------------------------------------
 
     @in_db_thread
-    def _authenticate(self, code: str) -> Participant | int:
-        workshop = find_workshop(code)
+    def _authenticate(self, code: str | None, workshop_id: int | None) -> Participant | int:
+        """The member this connection speaks for, or a close code. The live page connects by
+        the workshop's id, so a new join code leaves its reconnects alone; an unknown id closes
+        like a known one without a membership (ids say nothing). Unknown codes are guesses."""
+        if workshop_id is not None:
+            return standing.enter_by_id(workshop_id, self.scope)
+        workshop = find_workshop(code or "")
         if workshop is None:
             # Unknown codes count against the address, as on the join page. Past the limit an
             # unknown code closes like a known one without a membership (4403), so the close
@@ -412,10 +450,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 return CLOSE_NOT_A_MEMBER
             count_code_miss(address)
             return CLOSE_UNKNOWN_WORKSHOP
-        participant = find_participant(
-            workshop, self.scope.get("user"), self.scope.get("cookies", {})
-        )
-        return participant if participant is not None else CLOSE_NOT_A_MEMBER
+        return standing.enter(workshop, self.scope)
 
     @in_db_thread
     def _hello(self) -> dict[str, Any]:
@@ -454,11 +489,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
     def _gate(self, operation: Operation, data: dict[str, Any]) -> Context | dict[str, Any]:
         """Who sends this, and may they now? A fresh look per message: the phase, the lock or
         the role may have changed since the last one."""
-        participant = load_member(self.participant_id)
+        participant = load_member(self.participant_id, self.visitor_id)
         if participant is None:
             raise OperationError("forbidden", "You are no longer in this workshop.")
+        role = standing.role_now(participant, self.me["role"])
         workshop = participant.workshop
-        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+        ctx = Context(
+            workshop=workshop, participant=participant, journey_map=workshop.map, role=role
+        )
         try:
             gate.check(operation, ctx)
         except OperationError:
@@ -470,6 +508,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 raise
             return event_ack(done, duplicate=True)
         return ctx
+
+    @in_db_thread
+    def _standing(self) -> int | None:
+        return standing.standing(self.participant_id, self.visitor_id, self.me["role"])
 
     def _apply(self, operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         with publishing_on(self.loop):
