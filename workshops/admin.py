@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 
 from .models import Participant, Vote, Workshop
+from .tally import REVEALED_PHASES
 
 
 class ParticipantInline(admin.TabularInline):
@@ -59,8 +60,16 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 @admin.register(Vote)
 class VoteAdmin(admin.ModelAdmin):
+    """Votes of revealed workshops only. Until the facilitator reveals them, nobody sees
+    another's vote, the facilitator included (docs/voting.md), and an operator is often a
+    facilitator or a participant too; the admin's list was the one place that broke it. After
+    the reveal the votes are the map's record (its members can export them), read-only."""
+
     list_display = ("participant", "touchpoint", "tag", "workshop")
     list_filter = ("tag",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(workshop__phase__in=REVEALED_PHASES)
 
     def has_add_permission(self, request, obj: Any = None) -> bool:
         return False
