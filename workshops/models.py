@@ -63,8 +63,10 @@ class Workshop(models.Model):
     def __str__(self) -> str:
         # Never the join code: this name is shown where the code must not be (a viewer's list
         # of workshops, the analysis page, the PDF).
-        opened = self.created_at.strftime("%-d %b %Y") if self.created_at else "not yet opened"
-        return self.title or f"Workshop of {opened}"
+        if self.title:
+            return self.title
+        opened = self.created_at
+        return f"Workshop of {opened.day} {opened:%b %Y}" if opened else "New workshop"
 
     @property
     def is_open(self) -> bool:
