@@ -12,4 +12,6 @@ RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 RUN useradd --create-home journeymap && mkdir -p var && chown journeymap var
 USER journeymap
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "journeymap.asgi:application"]
+# No --proxy-headers: daphne would take the leftmost X-Forwarded-For entry, which any client
+# writes. The app reads the header itself, only from TRUSTED_PROXIES (README, "Configuration").
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "journeymap.asgi:application"]

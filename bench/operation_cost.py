@@ -70,7 +70,7 @@ def measure(runs: int) -> list[dict]:
 
     from maps import operations as ops
     from maps.operations import OPERATIONS, log, one_or_none
-    from workshops.access import load_member
+    from workshops.access import acting_role, load_member
     from workshops.gate import Context, run
     from workshops.models import Participant
     from workshops.operations import join_workshop, open_workshop
@@ -107,7 +107,12 @@ def measure(runs: int) -> list[dict]:
     def handled_move() -> None:
         participant = load_member(guest.pk)
         workshop = participant.workshop
-        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+        ctx = Context(
+            workshop=workshop,
+            participant=participant,
+            journey_map=workshop.map,
+            role=acting_role(participant),
+        )
         data = {
             "type": "touchpoint.move",
             "op_id": f"bench-{next(counter)}",

@@ -7,7 +7,9 @@ SECRET_KEY, ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS set. See README.md, "Configur
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -40,14 +42,39 @@ DEBUG = env_bool("DEBUG", default=False)
 # pytest (8.2+) announces itself in the environment; the test suite needs no secrets.
 TESTING = "PYTEST_VERSION" in os.environ
 
-# A development key is only acceptable while DEBUG is on (or under test): a production server
-# that silently signed sessions with a key published in this repository would be worse than one
-# that does not start.
+
+def local_secret_key(path: Path) -> str:
+    """This installation's own development key, made on first use and kept in `path` (var/ is
+    not in git, readable by its owner only). A key published in the repository signed the
+    sessions of every `scripts/serve`: anyone could forge a log-in on anyone's instance."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+# Without SECRET_KEY, production refuses to start (a server that silently signed sessions with a
+# guessable key would be worse than one that does not start); DEBUG makes a key of its own for
+# this installation (SECRET_KEY_FILE, default var/secret_key); the test suite needs no secret.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not (DEBUG or TESTING):
+    if TESTING:
+        SECRET_KEY = "test-only-key-of-the-test-suite"  # noqa: S105
+    elif DEBUG:
+        SECRET_KEY = local_secret_key(
+            Path(os.environ.get("SECRET_KEY_FILE") or BASE_DIR / "var" / "secret_key")
+        )
+    else:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", LOCAL_HOSTS if DEBUG or TESTING else [])
@@ -217,6 +244,24 @@ else:
 LOGIN_RATE_LIMIT = int(os.environ.get("LOGIN_RATE_LIMIT", "10"))
 SIGNUP_RATE_LIMIT = int(os.environ.get("SIGNUP_RATE_LIMIT", "5"))
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
+
+# Live-board connections one workshop participant may hold open on one server process (their
+# tabs and devices). Past it a new one closes with 4429: a script opening hundreds held a
+# presence entry and a room slot each.
+MAX_CONNECTIONS_PER_PARTICIPANT = int(os.environ.get("MAX_CONNECTIONS_PER_PARTICIPANT", "10"))
+
+# The reverse proxies in front of the app (addresses or networks, comma-separated). Only a
+# request from one of them has its X-Forwarded-For read, and then only the rightmost hop that
+# is not one of them (journeymap.ratelimit.forwarded_client): anyone else's header is ignored,
+# so a client cannot pick a new address per request. Empty: every peer is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from _error
 
 # --- Auth -----------------------------------------------------------------------------------
 

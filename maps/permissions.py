@@ -96,6 +96,45 @@ def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) ->
         raise OperationError("wrong_phase", f"That is not possible in the {label} phase.")
 
 
+def workshop_role_on_map(role: str, map_role: str | None) -> str:
+    """A map member's workshop role never exceeds their map role: a viewer of the map, whatever
+    they joined as (or were before their role changed), only watches (observer). Editors and
+    owners keep their workshop role; a guest (no map role) keeps theirs."""
+    return OBSERVER if map_role == Role.VIEWER else role
+
+
+def acting_workshop_role(
+    role: str,
+    *,
+    removed: bool,
+    account: bool,
+    account_map_role: str | None,
+    visitor_map_role: str | None = None,
+) -> str | None:
+    """The role a workshop member acts with now, or None when they are out.
+
+    - `removed`: the facilitator removed them from the workshop: out, for good.
+    - `account`: they joined with an account, and act with its rights on the map
+      (`account_map_role`): out once it is no longer a member of the map, capped while it is a
+      viewer (workshop_role_on_map).
+    - A guest (no account) acts in the role they joined with. But a signed-in account using a
+      guest's place in its browser (its cookie) is capped by its own role on the map
+      (`visitor_map_role`): a viewer does not become a participant through a cookie.
+
+    Asked on every websocket message (workshops.gate) and every workshop page, so a removal or
+    a role change counts from the next one."""
+    if removed or (account and account_map_role is None):
+        return None
+    role = workshop_role_on_map(role, account_map_role)
+    return workshop_role_on_map(role, visitor_map_role)
+
+
+def may_see_join_codes(map_role: str | None) -> bool:
+    """Join codes are for those who may bring people in to edit: the map's editors and owner.
+    A viewer who saw one could join as a guest in another browser and edit through it."""
+    return can(map_role, "edit")
+
+
 def need_on_map(who: Who) -> str:
     """What an account needs on a map to ask for an operation from the map's own pages."""
     return _MAP_NEEDS[who]

@@ -70,3 +70,19 @@ def test_log_in_is_rate_limited_per_address(client, owner, settings):
         REMOTE_ADDR=address + "x",
     )
     assert other.status_code == 302
+
+
+def test_logging_out_forgets_the_browser_s_workshop_places(client, owner, journey_map):
+    from workshops.access import cookie_name
+    from workshops.operations import join_workshop, open_workshop
+
+    workshop = open_workshop(owner, journey_map)
+    guest = join_workshop(workshop, display_name="Sam")
+    client.force_login(owner)
+    client.cookies[cookie_name(workshop)] = guest.token
+    response = client.post(reverse("logout"))
+    cookie = response.cookies[cookie_name(workshop)]
+    assert cookie.value == "" and cookie["max-age"] == 0
+    # The next person at this browser is a stranger to the workshop.
+    live = client.get(reverse("workshop_live", kwargs={"code": workshop.join_code}))
+    assert live.status_code == 302 and "/join/" in live.url

@@ -176,3 +176,20 @@ def test_a_workshop_phase_cannot_be_changed_in_the_admin(admin_client, workshop)
     admin_client.post(url, change_form(admin_client, url, phase="closed", title="Renamed"))
     workshop.refresh_from_db()
     assert workshop.phase == "gather"
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_no_vote_before_the_reveal(admin_client, workshop, ann, note):
+    from workshops.facilitation import set_phase, set_vote
+    from workshops.models import Vote
+
+    set_phase(workshop, "vote")
+    set_vote(ann, note, "pain", True)
+    vote = Vote.objects.get()
+    listing = admin_client.get(reverse("admin:workshops_vote_changelist"))
+    assert listing.status_code == 200 and "0 votes" in listing.content.decode()
+    hidden = admin_client.get(reverse("admin:workshops_vote_change", args=[vote.pk]))
+    assert hidden.status_code == 302  # "doesn't exist", back to the list
+    set_phase(workshop, "reveal")
+    revealed = admin_client.get(reverse("admin:workshops_vote_changelist")).content.decode()
+    assert "1 vote" in revealed and "Ann" in revealed

@@ -41,7 +41,7 @@ def url_patterns() -> Iterator[tuple[str, list[str]]]:
 
 
 PATTERNS = dict(url_patterns())
-ARGUMENTS = {"map_id", "persona_id", "code"}
+ARGUMENTS = {"map_id", "persona_id", "code", "workshop_id"}
 
 
 @pytest.fixture
@@ -55,6 +55,7 @@ def mine(owner, journey_map, actor) -> dict:
         "map_id": journey_map.pk,
         "persona_id": persona.pk,
         "code": workshop.join_code,
+        "workshop_id": workshop.pk,
         "stage": stage.pk,
         "touchpoint": note.payload["touchpoint"]["id"],
     }
@@ -75,6 +76,7 @@ def theirs(outsider) -> dict:
         "map_id": journey_map.pk,
         "persona_id": persona.pk,
         "code": workshop.join_code,
+        "workshop_id": workshop.pk,
         "stage": stages[0],
         "stage2": stages[1],
         "touchpoint": note.payload["touchpoint"]["id"],
@@ -176,7 +178,7 @@ def test_another_accounts_map_or_persona_in_the_url_is_not_found(
     assert fingerprint() == before
 
 
-@pytest.mark.parametrize("name", ["workshop_live", "workshop_board"])
+@pytest.mark.parametrize("name", ["workshop_live", "workshop_board", "workshop_board_by_id"])
 def test_a_participant_cookie_does_not_open_another_workshop(client, mine, theirs, name):
     # A guest of my workshop (cookie) asks for their workshop's board by its code.
     my_workshop = Workshop.objects.get(join_code=mine["code"])
@@ -184,7 +186,7 @@ def test_a_participant_cookie_does_not_open_another_workshop(client, mine, their
     client.cookies[cookie_name(my_workshop)] = me.token
     # Even a cookie named for their workshop carrying my token is no membership there.
     client.cookies[cookie_name(theirs["workshop"])] = me.token
-    response = client.get(reverse(name, kwargs={"code": theirs["code"]}))
+    response = client.get(url_for(name, theirs))
     assert response.status_code in (302, 403, 404)
     assert b"Their note" not in response.content
 

@@ -20,6 +20,7 @@ from maps.operations import OPERATIONS as HANDLERS
 from tests.workshops.live_client import LiveClient, communicator, fresh_state, new_op_id
 from workshops import consumers
 from workshops.models import Workshop
+from workshops.operations import join_workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.workshops.conftest_live"]
@@ -52,8 +53,10 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "timer.stop": {},
     "vote.set": {"touchpoint": "N", "tag": "pain", "on": True},
     "workshop.state": {},
+    "participant.remove": {"participant": "P"},
+    "code.renew": {},
 }
-ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to"}
+ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant"}
 BOUNDED_FIELDS = {"budget", "seconds"}
 BOOL_FIELDS = {"locked", "on"}
 # Values of the wrong type for each kind of field.
@@ -86,15 +89,17 @@ def kind_of(field: str) -> str:
 
 
 @pytest.fixture
-def ids(journey_map, actor) -> dict[str, int]:
+def ids(journey_map, actor, workshop) -> dict[str, int]:
     stages = list(journey_map.stages.order_by("position").values_list("pk", flat=True))
     note = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="A note")
     group = ops.add_group(actor, journey_map, name="Group")
+    guest = join_workshop(workshop, display_name="Gus")
     return {
         "S": stages[0],
         "S2": stages[1],
         "N": note.payload["touchpoint"]["id"],
         "G": group.payload["group"]["id"],
+        "P": guest.pk,
     }
 
 
@@ -142,6 +147,8 @@ def world(workshop: Workshop) -> tuple:
         fresh.timer_paused_remaining,
         sorted(Touchpoint.objects.filter(map_id=workshop.map_id).values_list("id", "text")),
         fresh.votes.count(),
+        fresh.join_code,
+        sorted(fresh.participants.values_list("id", "removed_at")),
     )
 
 

@@ -92,3 +92,39 @@ def test_ssl_settings_turn_on_hsts_and_secure_cookies():
     code = "print(s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
     result = run_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "SECURE_SSL": "1"}, code)
     assert result.stdout.split() == ["31536000", "True", "True"]
+
+
+def test_trusted_proxies_are_addresses_or_networks():
+    code = "print(s.TRUSTED_PROXIES)"
+    good = run_settings({"DEBUG": "1", "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7,::1"}, code)
+    assert good.stdout.strip() == "['10.0.0.0/8', '192.0.2.7', '::1']", good.stderr
+    bad = run_settings({"DEBUG": "1", "TRUSTED_PROXIES": "proxy.example"}, code)
+    assert bad.returncode != 0 and "TRUSTED_PROXIES" in bad.stderr
+
+
+def test_debug_without_a_secret_key_makes_one_for_this_installation(tmp_path):
+    key_file = tmp_path / "var" / "secret_key"
+    env = {"DEBUG": "1", "SECRET_KEY_FILE": str(key_file)}
+    first = run_settings(env, "print(s.SECRET_KEY)")
+    again = run_settings(env, "print(s.SECRET_KEY)")
+    assert first.returncode == 0, first.stderr
+    key = first.stdout.strip()
+    # Kept: sessions survive a restart. Made here: nobody else has it (it was published).
+    assert again.stdout.strip() == key
+    assert len(key) >= 50 and key != "dev-only-insecure-key-do-not-use-in-production"
+    assert key_file.read_text().strip() == key
+    assert key_file.stat().st_mode & 0o077 == 0  # for its owner's eyes only
+    other = run_settings(
+        {"DEBUG": "1", "SECRET_KEY_FILE": str(tmp_path / "other")}, "print(s.SECRET_KEY)"
+    )
+    assert other.stdout.strip() != key  # every installation has its own
+
+
+def test_a_secret_key_from_the_environment_wins_and_writes_nothing(tmp_path):
+    key_file = tmp_path / "secret_key"
+    result = run_settings(
+        {"DEBUG": "1", "SECRET_KEY": "y" * 50, "SECRET_KEY_FILE": str(key_file)},
+        "print(s.SECRET_KEY)",
+    )
+    assert result.stdout.strip() == "y" * 50
+    assert not key_file.exists()

@@ -18,7 +18,8 @@ from django.db.models import Model
 from django.http import HttpResponse
 
 from journeymap.ratelimit import exhausted, hit
-from maps.models import JourneyMap
+from maps.models import JourneyMap, MapMembership
+from maps.permissions import acting_workshop_role
 
 from .models import Participant, Workshop
 
@@ -27,9 +28,12 @@ M = TypeVar("M", bound=Model)
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30  # a month: long enough for a workshop series
 
 
+COOKIE_PREFIX = "jm_participant_"
+
+
 def cookie_name(workshop: Workshop | int) -> str:
     workshop_id = workshop if isinstance(workshop, int) else workshop.pk
-    return f"jm_participant_{workshop_id}"
+    return f"{COOKIE_PREFIX}{workshop_id}"
 
 
 def remember_participant(response: HttpResponse, participant: Participant) -> None:
@@ -45,7 +49,8 @@ def remember_participant(response: HttpResponse, participant: Participant) -> No
 
 
 def find_participant(workshop: Workshop, user, cookies: Mapping[str, str]) -> Participant | None:
-    """The participant this request or connection speaks for, or None for a stranger."""
+    """The participant this request or connection speaks for, or None for a stranger. Also one
+    who is out (removed, or an account no longer on the map): ask `acting_role`."""
     queryset = Participant.objects.select_related("workshop", "user")
     if user is not None and user.is_authenticated:
         participant = queryset.filter(workshop=workshop, user=user).first()
@@ -59,6 +64,53 @@ def find_participant(workshop: Workshop, user, cookies: Mapping[str, str]) -> Pa
     if participant is None or not secrets.compare_digest(participant.token, token):
         return None
     return participant
+
+
+def acting_role(participant: Participant) -> str | None:
+    """The role `participant` acts with now, or None when they are out (removed by the
+    facilitator, or an account no longer on the map): maps.permissions decides, from the map
+    roles `with_map_roles` or `load_member` loaded."""
+    return acting_workshop_role(
+        participant.role,
+        removed=participant.removed_at is not None,
+        account=participant.user_id is not None,
+        account_map_role=participant.map_role,
+        visitor_map_role=participant.visitor_map_role,
+    )
+
+
+def with_map_roles(participant: Participant, visitor: Any) -> Participant:
+    """Load onto `participant` the map roles acting_role needs: its own account's, and that of
+    the signed-in `visitor` when another account speaks through its place (a guest's cookie)."""
+    visitor_id = visitor.pk if visitor is not None and visitor.is_authenticated else None
+    users = {participant.user_id, visitor_id} - {None}
+    roles = dict(
+        MapMembership.objects.filter(
+            map_id=participant.workshop.map_id, user_id__in=users
+        ).values_list("user_id", "role")
+    )
+    participant.map_role = roles.get(participant.user_id)
+    participant.visitor_map_role = (
+        roles.get(visitor_id) if visitor_id != participant.user_id else None
+    )
+    return participant
+
+
+def members_now(workshop: Workshop) -> list[Participant]:
+    """The workshop's members who are in, each set to the role they act with (for the
+    facilitator's list of people): not the removed, nor accounts no longer on the map."""
+    map_roles = dict(
+        MapMembership.objects.filter(map_id=workshop.map_id).values_list("user_id", "role")
+    )
+    members = []
+    for participant in workshop.participants.filter(removed_at=None).order_by("joined_at", "id"):
+        participant.map_role = map_roles.get(participant.user_id)
+        participant.visitor_map_role = None
+        role = acting_role(participant)
+        if role is not None:
+            participant.role = role
+            members.append(participant)
+    return members
 
 
 # Unknown codes looked up from one address per window, by page, form or websocket. Past the
@@ -84,23 +136,28 @@ def find_workshop(code: str) -> Workshop | None:
     return Workshop.objects.select_related("map").filter(join_code=code).first()
 
 
-def load_member(participant_id: int) -> Participant | None:
+def load_member(participant_id: int, visitor_id: int | None = None) -> Participant | None:
     """A participant and its workshop, fresh from the database, for the consumer's gate on
-    every websocket operation. Its user and its workshop's map come as instances holding only
-    their id; any other field of theirs is loaded on first use, as with QuerySet.only().
+    every websocket operation, with the map roles acting_role needs (`visitor_id`: the
+    connection's signed-in account, see with_map_roles). Its user and its workshop's map come
+    as instances holding only their id; any other field of theirs is loaded on first use, as
+    with QuerySet.only().
 
     One hand-written query: the ORM's (select_related of workshop, map and user) cost about
     2 ms of CPU per call on PostgreSQL to compile and read, more than the note move it let
     through, on a server that has one GIL for all its rooms (bench/operation_cost.py). The
     values go through the same converters the ORM applies."""
     with connection.cursor() as cursor:
-        cursor.execute(_member_sql(), [participant_id])
+        cursor.execute(_member_sql(), [visitor_id, participant_id])
         row = cursor.fetchone()
     if row is None:
         return None
     split = len(Participant._meta.concrete_fields)
     participant = _instance(Participant, row[:split])
-    workshop = _instance(Workshop, row[split:])
+    workshop = _instance(Workshop, row[split:-2])
+    participant.map_role, visitor_map_role = row[-2:]
+    same_account = visitor_id is not None and visitor_id == participant.user_id
+    participant.visitor_map_role = None if same_account else visitor_map_role
     workshop.map = JourneyMap.from_db(connection.alias, ["id"], [workshop.map_id])
     participant.workshop = workshop
     user_model = Participant._meta.get_field("user").related_model
@@ -132,9 +189,20 @@ def _member_sql() -> str:
         return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
 
     workshop_id = quote(Participant._meta.get_field("workshop").column)
+    user_id = quote(Participant._meta.get_field("user").column)
+    map_id = quote(Workshop._meta.get_field("map").column)
+    membership = quote(MapMembership._meta.db_table)
+    member_map = quote(MapMembership._meta.get_field("map").column)
+    member_user = quote(MapMembership._meta.get_field("user").column)
+    role = quote(MapMembership._meta.get_field("role").column)
     return (
-        f"SELECT {columns(Participant, 'p')}, {columns(Workshop, 'w')} "  # noqa: S608 (our tables)
+        f"SELECT {columns(Participant, 'p')}, {columns(Workshop, 'w')}, "  # noqa: S608 (our tables)
+        f"m.{role}, v.{role} "
         f"FROM {quote(Participant._meta.db_table)} p "
         f"JOIN {quote(Workshop._meta.db_table)} w ON w.{quote(Workshop._meta.pk.column)} = "
-        f"p.{workshop_id} WHERE p.{quote(Participant._meta.pk.column)} = %s"
+        f"p.{workshop_id} "
+        # The member's own account's role on the map, and the connection's signed-in account's.
+        f"LEFT JOIN {membership} m ON m.{member_map} = w.{map_id} AND m.{member_user} = p.{user_id} "
+        f"LEFT JOIN {membership} v ON v.{member_map} = w.{map_id} AND v.{member_user} = %s "
+        f"WHERE p.{quote(Participant._meta.pk.column)} = %s"
     )

@@ -11,6 +11,7 @@ from django.contrib import admin
 from maps.admin import ReadOnly, ReadOnlyMixin
 
 from .models import Participant, Vote, Workshop
+from .tally import REVEALED_PHASES
 
 
 class ParticipantInline(ReadOnlyMixin, admin.TabularInline):
@@ -49,5 +50,13 @@ class ParticipantAdmin(ReadOnly):
 
 @admin.register(Vote)
 class VoteAdmin(ReadOnly):
+    """Votes of revealed workshops only. Until the facilitator reveals them, nobody sees
+    another's vote, the facilitator included (docs/voting.md), and an operator is often a
+    facilitator or a participant too; the admin's list was the one place that broke it. After
+    the reveal the votes are the map's record (its members can export them), read-only."""
+
     list_display = ("participant", "touchpoint", "tag", "workshop")
     list_filter = ("tag",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(workshop__phase__in=REVEALED_PHASES)

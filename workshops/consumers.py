@@ -26,29 +26,26 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
-from django.urls import reverse
 
+from journeymap.ratelimit import scope_client_address
 from journeymap.realtime import publishing_on, room_layer, to_wire
-from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
+from maps.models import JourneyMap, Stage, Touchpoint
 from maps.operations import Operation, OperationError, applied_event, group_name, one_or_none
-from maps.serializers import map_snapshot
+from maps.operations.members import account_group
 
 from . import (
+    catchup,
     facilitation,  # noqa: F401  (declares the facilitation and vote operations)
     fanout,
     gate,
+    standing,
 )
-from .access import (
-    count_code_miss,
-    find_participant,
-    find_workshop,
-    guessing_codes,
-    load_member,
-)
+from .access import count_code_miss, find_workshop, guessing_codes, load_member
 from .facilitation import hello_state
 from .gate import Context, event_ack
 from .models import Participant
 from .notify import participant_group, workshop_group
+from .standing import CLOSE_NOT_A_MEMBER, CLOSE_UNKNOWN_WORKSHOP, MemberGone
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +60,6 @@ RATE_PER_SECOND = 30.0
 RATE_BURST = 60.0
 # Drag positions are relayed at most this often per connection; the rest are dropped.
 DRAG_INTERVAL = 0.1
-# A client further behind than this gets a snapshot instead of the events it missed.
-SYNC_EVENT_LIMIT = 500
-# The longest frame the server sends. Daphne's message size limit (--websocket-max-message-size,
-# 512 KiB where we start daphne) applies to what it sends as well as to what it receives, and
-# a frame over it closed the socket with 1011, and the reconnect's sync hit it again forever.
-# Longer answers are cut (sync: `more`) or loaded over HTTP (a snapshot's `url`).
-FRAME_LIMIT = 256 * 1024
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
 GROUP_RENEW_INTERVAL = 5.0
 # After a database connection error, connections are health-checked before use this long.
@@ -127,10 +117,6 @@ def operation_thread(map_id: int) -> ThreadPoolExecutor:
 # Connections' leaving, kept until done (a task nobody refers to may be collected mid-way).
 _leaving: set[asyncio.Future] = set()
 
-# WebSocket close codes (4000-4999 are the application's): the client stops reconnecting.
-CLOSE_NOT_A_MEMBER = 4403
-CLOSE_UNKNOWN_WORKSHOP = 4404
-
 
 class TokenBucket:
     def __init__(self, rate: float, burst: float) -> None:
@@ -154,7 +140,7 @@ def error(code: str, message: str, op_id: str | None = None, **details: Any) -> 
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
-    """ws/w/<code>/: the live board of one workshop."""
+    """ws/workshops/<id>/ (or ws/w/<code>/): the live board of one workshop."""
 
     workshop_id: int
     map_id: int
@@ -187,8 +173,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.room: fanout.MapRoom | None = None
         self.workshop_room: fanout.WorkshopRoom | None = None
         self.loop = asyncio.get_running_loop()  # where this connection's broadcasts are sent
-        code = self.scope["url_route"]["kwargs"]["code"]
-        found = await self._authenticate(code)
+        user = self.scope.get("user")
+        self.visitor_id: int | None = (
+            user.pk if user is not None and user.is_authenticated else None
+        )
+        route = self.scope["url_route"]["kwargs"]
+        found = await self._authenticate(route.get("code"), route.get("workshop_id"))
+        if not isinstance(found, int) and not standing.admit(found.pk, self):
+            found = standing.CLOSE_TOO_MANY_CONNECTIONS
         if isinstance(found, int):
             # Accept-then-close so the browser sees our close code (a refused handshake shows
             # only as 1006), and stops reconnecting to a workshop it cannot enter.
@@ -203,17 +195,21 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "id": participant.pk,
             "name": participant.display_name,
             "colour": participant.colour,
-            "role": participant.role,
+            "role": participant.role,  # the role it acts with (access.acting_role)
+            "guest": participant.user_id is None,
         }
         # Map events, workshop messages and presence come through this process's rooms for the
         # map and the workshop (workshops/fanout.py); one's own votes through this connection's
-        # channel in the participant's group. The rooms may speak before the hello is out.
+        # channel in the participant's group, and so does word that an account's rights on a
+        # map changed (maps.operations.account_group). The rooms may speak before the hello.
         self.early = []
         self.room = await fanout.join(room_layer(), group_name(self.map_id), self)
         self.workshop_room = await fanout.join_workshop(
             self.channel_layer, workshop_group(self.workshop_id), self
         )
+        accounts = {participant.user_id, self.visitor_id} - {None}
         self.groups_joined.append(participant_group(self.participant_id))
+        self.groups_joined.extend(account_group(user_id) for user_id in sorted(accounts))
         await self._add_to_groups()
         await self.accept()
         hello = await self._hello()
@@ -228,6 +224,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     async def _leave(self) -> None:
         """Leave rooms and groups (once, whoever calls first: disconnect or __call__)."""
+        standing.release(getattr(self, "participant_id", -1), self)
         room, self.room = getattr(self, "room", None), None
         if room is not None:
             await fanout.leave(room, self)
@@ -288,10 +285,16 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if kind == "ping":
             await self._renew_groups()
             await self.send_json({"type": "pong", "revision": await self._revision()})
-        elif kind == "sync":
-            await self._send_events_since(data)
-        elif kind == "snapshot":
-            await self.send(text_data=await self._snapshot())
+        elif kind in ("sync", "snapshot"):
+            # Reads are gated too: a member removed while a word of it was lost stops getting
+            # the board at the next heartbeat (every 10 s, a sync).
+            out = await self._standing()
+            if out is not None:
+                await self.close(code=out)
+            elif kind == "sync":
+                await self._send_events_since(data)
+            else:
+                await self.send(text_data=await self._snapshot())
         elif kind == "drag":
             await self._drag(data)
         elif kind == "focus":
@@ -318,6 +321,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 # the transaction rolled back, and the op_id check makes a second try safe
                 # even if the commit had gone through. The retry opens a fresh connection.
                 extra = await self._run(operation, data)
+        except MemberGone as gone:
+            if gone.code != standing.CLOSE_ROLE_CHANGED:
+                # Out: the operation is refused for good. (A changed role leaves it unanswered:
+                # the reloaded page resends it, to be judged in the new role.)
+                message = "You are no longer in this workshop."
+                await self.send_json(error("forbidden", message, op_id))
+            await self.close(code=gone.code)
+            return
         except OperationError as refused:
             await self.send_json(error(refused.code, refused.message, op_id, **refused.details))
             return
@@ -402,6 +413,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
         """A message to this participant's connections (their own votes)."""
         await self.send(text_data=envelope["text"])
 
+    async def participant_removed(self, _envelope: dict[str, Any]) -> None:
+        """The facilitator removed this participant (workshops.facilitation): every tab goes."""
+        await self.close(code=standing.CLOSE_REMOVED)
+
+    async def access_changed(self, envelope: dict[str, Any]) -> None:
+        """An account of this connection was added to, changed on or removed from a map
+        (maps.operations.members): if it is this one's, look again at once."""
+        if json.loads(envelope["text"]).get("map") != self.map_id:
+            return
+        out = await self._standing()
+        if out is not None:
+            await self.close(code=out)
+
     async def send(
         self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
     ) -> None:
@@ -422,22 +446,24 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # --- database work (in a thread) -------------------------------------------------------
 
     @in_db_thread
-    def _authenticate(self, code: str) -> Participant | int:
-        workshop = find_workshop(code)
+    def _authenticate(self, code: str | None, workshop_id: int | None) -> Participant | int:
+        """The member this connection speaks for, or a close code. The live page connects by
+        the workshop's id, so a new join code leaves its reconnects alone; an unknown id closes
+        like a known one without a membership (ids say nothing). Unknown codes are guesses."""
+        if workshop_id is not None:
+            return standing.enter_by_id(workshop_id, self.scope)
+        workshop = find_workshop(code or "")
         if workshop is None:
             # Unknown codes count against the address, as on the join page. Past the limit an
             # unknown code closes like a known one without a membership (4403), so the close
             # code no longer tells which codes exist. Members never touch the cache here (a
             # cache client per connection would cost a Redis connection each).
-            address = (self.scope.get("client") or ["unknown"])[0]
+            address = scope_client_address(self.scope)
             if guessing_codes(address):
                 return CLOSE_NOT_A_MEMBER
             count_code_miss(address)
             return CLOSE_UNKNOWN_WORKSHOP
-        participant = find_participant(
-            workshop, self.scope.get("user"), self.scope.get("cookies", {})
-        )
-        return participant if participant is not None else CLOSE_NOT_A_MEMBER
+        return standing.enter(workshop, self.scope)
 
     @in_db_thread
     def _hello(self) -> dict[str, Any]:
@@ -476,11 +502,14 @@ class BoardConsumer(AsyncWebsocketConsumer):
     def _gate(self, operation: Operation, data: dict[str, Any]) -> Context | dict[str, Any]:
         """Who sends this, and may they now? A fresh look per message: the phase, the lock or
         the role may have changed since the last one."""
-        participant = load_member(self.participant_id)
+        participant = load_member(self.participant_id, self.visitor_id)
         if participant is None:
             raise OperationError("forbidden", "You are no longer in this workshop.")
+        role = standing.role_now(participant, self.me["role"])
         workshop = participant.workshop
-        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+        ctx = Context(
+            workshop=workshop, participant=participant, journey_map=workshop.map, role=role
+        )
         try:
             gate.check(operation, ctx)
         except OperationError:
@@ -492,6 +521,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 raise
             return event_ack(done, duplicate=True)
         return ctx
+
+    @in_db_thread
+    def _standing(self) -> int | None:
+        return standing.standing(self.participant_id, self.visitor_id, self.me["role"])
 
     def _apply(self, operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         with publishing_on(self.loop):
@@ -507,50 +540,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     @in_db_thread
     def _snapshot(self) -> str:
-        """The whole board now: how a new client loads it (a map made from a template has
-        stages the event log never saw, so replaying `sync` from 0 does not rebuild it)."""
-        return self._snapshot_frame(JourneyMap.objects.get(pk=self.map_id))
-
-    def _snapshot_frame(self, journey_map: JourneyMap) -> str:
-        text = to_wire({"type": "snapshot", "snapshot": map_snapshot(journey_map)})
-        if len(text) <= FRAME_LIMIT:
-            return text
-        # Too big for one frame: the client loads it over HTTP with its cookies.
-        url = reverse("workshop_snapshot", args=[self.scope["url_route"]["kwargs"]["code"]])
-        return to_wire({"type": "snapshot", "url": url, "revision": journey_map.revision})
+        return catchup.snapshot_frame(JourneyMap.objects.get(pk=self.map_id), self.workshop_id)
 
     @in_db_thread
     def _events_since(self, since: int) -> str:
-        """`sync`: the events after `since`, as many as fit in a frame (`more` says there are
-        others: ask again since the last one); a snapshot when too far behind or ahead."""
-        journey_map = JourneyMap.objects.get(pk=self.map_id)
-        if since > journey_map.revision:
-            # The client is ahead of the server (a restored database): only a snapshot helps.
-            return self._snapshot_frame(journey_map)
-        events = list(
-            MapEvent.objects.filter(map_id=self.map_id, revision__gt=since).order_by("revision")[
-                : SYNC_EVENT_LIMIT + 1
-            ]
-        )
-        if len(events) > SYNC_EVENT_LIMIT:
-            return self._snapshot_frame(journey_map)
-        texts: list[str] = []
-        room = FRAME_LIMIT - 200  # the envelope around the events
-        for event in events:
-            text = to_wire(event.as_message())
-            if len(text) > room:
-                break
-            texts.append(text)
-            room -= len(text) + 1
-        if events and not texts:
-            return self._snapshot_frame(journey_map)  # one event alone is over the limit
-        revision = events[len(texts) - 1].revision if texts else since
-        more = "true" if len(texts) < len(events) else "false"
-        return (
-            f'{{"type":"sync","since":{since},"revision":{revision},"more":{more},"events":['
-            + ",".join(texts)
-            + "]}"
-        )
+        return catchup.sync_frame(self.map_id, since, self.workshop_id)
 
     @in_db_thread
     def _on_this_map_db(self, touchpoint: int, stage: int | None) -> bool:

@@ -17,17 +17,24 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from maps.heat import TAGS
 from maps.models import Tag, Touchpoint
-from maps.operations import OperationError, clean_bool, clean_choice, get_touchpoint, operation
+from maps.operations import (
+    OperationError,
+    clean_bool,
+    clean_choice,
+    clean_id,
+    get_touchpoint,
+    operation,
+)
 from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, Field
 from maps.permissions import When, Who, check_workshop
 
-from .models import Participant, Phase, Vote, Workshop
-from .notify import notify_participant, notify_workshop
+from .models import Participant, Phase, Vote, Workshop, new_join_code
+from .notify import close_participant, notify_participant, notify_workshop
 from .tally import REVEALED_PHASES, heat_for_map
 
 TIMER_MAX_SECONDS = 2 * 60 * 60
@@ -327,6 +334,69 @@ def stop_timer(workshop: Workshop) -> Workshop:
         w.timer_paused_remaining = None
 
     return _timer_change(workshop, change)
+
+
+# --- who is in, and the way in ---------------------------------------------------------------
+
+
+@operation(
+    "participant.remove",
+    Field("participant", ID, required=True, note="anyone but the facilitator"),
+    who=Who.FACILITATOR,
+    when=When.ANYTIME,
+    target="workshop",
+    ack=as_is,
+)
+def remove_participant(workshop: Workshop, participant: Any) -> dict[str, Any]:
+    """Take someone out of the workshop: every tab of theirs closes (4410), and their cookie
+    or account is refused from then on (the row stays, marked, so they cannot join again as
+    someone new from that browser; a new join code keeps the rest of the world out too).
+    Before the reveal their votes are taken back, never counted; after it the counts are
+    final and stay. What they did to the map stays: it is the map's, like everyone's."""
+    participant_id = clean_id(participant, "participant")
+    with transaction.atomic():
+        locked = lock_workshop(workshop.pk)
+        person = (
+            Participant.objects.select_for_update()
+            .filter(pk=participant_id, workshop=locked)
+            .first()
+        )
+        if person is None:
+            raise OperationError("not_found", "That person is not in this workshop.")
+        if person.role == Participant.Role.FACILITATOR:
+            raise OperationError("invalid", "The facilitator cannot be removed.")
+        if person.removed_at is None:
+            person.removed_at = timezone.now()
+            person.save(update_fields=["removed_at"])
+            if not is_revealed(locked):
+                Vote.objects.filter(participant=person).delete()
+            notify_workshop(
+                locked.pk,
+                {"type": "participant.removed", "workshop": locked.pk, "participant": person.pk},
+            )
+            close_participant(person.pk)
+    return {"removed": person.pk}
+
+
+@operation("code.renew", who=Who.FACILITATOR, when=When.ANYTIME, target="workshop", ack=as_is)
+def renew_join_code(workshop: Workshop) -> dict[str, Any]:
+    """A new join code: the old one stops working at once (joining, the code page, the
+    websocket by code), for a code that got out (a screenshot, a removed participant). Members
+    stay: their pages reconnect and re-fetch by the workshop's id, and everyone in the room
+    is told the new code (`workshop.code`)."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                locked = lock_workshop(workshop.pk)
+                locked.join_code = new_join_code()
+                locked.save(update_fields=["join_code"])
+                message = {"type": "workshop.code", "workshop": locked.pk, "code": locked.join_code}
+                notify_workshop(locked.pk, message)
+        except IntegrityError:
+            continue  # a code another workshop has (one in ~10^9): draw again
+        workshop.join_code = locked.join_code
+        return {"code": locked.join_code}
+    raise OperationError("unavailable", "Could not draw a new join code; try again.")
 
 
 # --- votes ----------------------------------------------------------------------------------

@@ -3,8 +3,9 @@ what is the answer?
 
 Every operation is declared once in maps.operations.registry (map operations in maps, the
 facilitation and votes in workshops.facilitation). Here a declaration is applied to a member:
-`check` asks maps.permissions (the one place that decides who may) with the member's role and
-the workshop's phase and lock, fresh from the database; `run` checks the message's fields,
+`check` asks maps.permissions (the one place that decides who may) with the role the member
+acts with (capped by their map role) and the workshop's phase and lock, fresh from the
+database; `run` checks the message's fields,
 runs the operation (a map operation once per op_id) and returns the ack's fields.
 """
 
@@ -23,11 +24,13 @@ from .models import Participant, Workshop
 
 @dataclass(frozen=True)
 class Context:
-    """Who sends a message, in which workshop, on which map (fresh from the database)."""
+    """Who sends a message, in which workshop, on which map (fresh from the database), and the
+    role they act with now (workshops.access.acting_role: their map role caps it)."""
 
     workshop: Workshop
     participant: Participant
     journey_map: JourneyMap
+    role: str
 
     @property
     def actor(self) -> Actor:
@@ -46,9 +49,7 @@ def find(message_type: str) -> Operation | None:
 def check(operation: Operation, ctx: Context) -> None:
     """Refuse (OperationError) what this member may not ask for now."""
     workshop = ctx.workshop
-    check_workshop(
-        operation.who, operation.when, ctx.participant.role, workshop.phase, workshop.locked
-    )
+    check_workshop(operation.who, operation.when, ctx.role, workshop.phase, workshop.locked)
 
 
 def event_ack(event: MapEvent, *, duplicate: bool) -> dict[str, Any]:

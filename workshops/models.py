@@ -61,7 +61,12 @@ class Workshop(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or f"Workshop {self.join_code} on {self.map}"
+        # Never the join code: this name is shown where the code must not be (a viewer's list
+        # of workshops, the analysis page, the PDF).
+        if self.title:
+            return self.title
+        opened = self.created_at
+        return f"Workshop of {opened.day} {opened:%b %Y}" if opened else "New workshop"
 
     @property
     def is_open(self) -> bool:
@@ -90,6 +95,9 @@ class Participant(models.Model):
     token = models.CharField(max_length=43, unique=True, default=secrets.token_urlsafe)
     joined_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Set when the facilitator removes them: the row stays, so the same cookie or account is
+    # recognised and refused instead of joining again as someone new.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -30,3 +30,14 @@ def notify_workshop(workshop_id: int, message: dict[str, Any]) -> None:
 def notify_participant(participant_id: int, message: dict[str, Any]) -> None:
     """Send `message` to one participant's connections only, after commit."""
     publish_on_commit(participant_group(participant_id), message, WORKSHOP_EVENT)
+
+
+# The channel-layer message type that closes a removed participant's connections
+# (BoardConsumer.participant_removed).
+PARTICIPANT_REMOVED = "participant.removed"
+
+
+def close_participant(participant_id: int) -> None:
+    """After commit, close every connection of a removed participant (code 4410)."""
+    message = {"type": PARTICIPANT_REMOVED, "participant": participant_id}
+    publish_on_commit(participant_group(participant_id), message, PARTICIPANT_REMOVED)

@@ -13,5 +13,15 @@ urlpatterns = [
     path("w/<str:code>/join/", views.join, name="workshop_join"),
     path("w/<str:code>/", views.live, name="workshop_live"),
     path("w/<str:code>/board/", views.board_fragment, name="workshop_board"),
-    path("w/<str:code>/snapshot.json", views.snapshot, name="workshop_snapshot"),
+    # The live page's own requests go by id: they keep working after a new join code.
+    path(
+        "workshops/<int:workshop_id>/board/",
+        views.board_fragment_by_id,
+        name="workshop_board_by_id",
+    ),
+    path(
+        "workshops/<int:workshop_id>/snapshot.json",
+        views.snapshot_by_id,
+        name="workshop_snapshot",
+    ),
 ]

@@ -1,7 +1,8 @@
 """Workshop pages: open a workshop on a map, join it with a code or link, the live board.
 
-Thin views: maps.permissions decides for accounts, workshops.access recognises members,
-workshops.operations changes things. Closed and unknown workshops get a page that says so.
+Thin views: maps.permissions decides for accounts, workshops.access recognises members (and
+the role they act with: a map viewer only watches), workshops.operations changes things.
+Closed and unknown workshops, and members who are out, get a page that says so.
 """
 
 from __future__ import annotations
@@ -16,18 +17,28 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from journeymap.ratelimit import client_address, rate_limited, too_many_requests
 from maps.board import board_context
-from maps.models import Channel, JourneyMap
+from maps.models import Channel
 from maps.operations import OperationError
-from maps.permissions import get_map_for_user
+from maps.permissions import (
+    OBSERVER,
+    PARTICIPANT,
+    can,
+    get_map_for_user,
+    may_see_join_codes,
+    role_for,
+    workshop_role_on_map,
+)
 from maps.serializers import map_snapshot
 
 from .access import (
     CODE_MISS_WINDOW,
+    acting_role,
     count_code_miss,
     find_participant,
     find_workshop,
     guessing_codes,
     remember_participant,
+    with_map_roles,
 )
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .operations import join_workshop, open_workshop
@@ -52,7 +63,12 @@ def open_view(request: HttpRequest, map_id: int) -> HttpResponse:
 @login_required
 def map_workshops(request: HttpRequest, map_id: int) -> HttpResponse:
     journey_map, role = get_map_for_user(request.user, map_id, "view")
-    context = {**_map_workshops(journey_map), "can_open": role in ("owner", "editor")}
+    context = {
+        **_map_workshops(journey_map),
+        "can_open": can(role, "edit"),
+        # A viewer sees that workshops happened, not how to get in (maps.permissions).
+        "show_codes": may_see_join_codes(role),
+    }
     return render(request, "workshops/workshops.html", context)
 
 
@@ -80,9 +96,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     if not workshop.is_open:
         return _closed(request, workshop)
     if find_participant(workshop, request.user, request.COOKIES) is not None:
+        # Already in (or removed: the live page says so, and nobody joins again as new).
         return redirect("workshop_live", code=workshop.join_code)
     error = ""
     name = request.POST.get("display_name", "")
+    # A map viewer signed in joins as an observer, whatever the form says (join_workshop).
+    watch_only = workshop_role_on_map(PARTICIPANT, role_for(request.user, workshop.map)) == OBSERVER
     if request.method == "POST":
         role = (
             Participant.Role.OBSERVER
@@ -99,7 +118,13 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             return response
     if not name and request.user.is_authenticated:
         name = request.user.get_username()[:DISPLAY_NAME_MAX]
-    context = {"workshop": workshop, "error": error, "name": name, "max": DISPLAY_NAME_MAX}
+    context = {
+        "workshop": workshop,
+        "error": error,
+        "name": name,
+        "max": DISPLAY_NAME_MAX,
+        "watch_only": watch_only,
+    }
     return render(request, "workshops/join.html", context, status=400 if error else 200)
 
 
@@ -120,14 +145,26 @@ def board_fragment(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "maps/_board.html", context)
 
 
-@require_GET
-def snapshot(request: HttpRequest, code: str) -> JsonResponse:
-    """The whole board as JSON (docs/protocol.md, "sync and snapshot"): for a client whose
-    board is too large for one websocket frame. Members only, like the board fragment."""
-    workshop, _participant = _member(request, code)
-    if isinstance(workshop, HttpResponse):
+def board_fragment_by_id(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """board_fragment by the workshop's id, as the live page asks for it: a new join code does
+    not break its open pages. Anyone but a member in good standing gets a 404."""
+    workshop = Workshop.objects.select_related("map").filter(pk=workshop_id).first()
+    participant = _acting(request, workshop) if workshop is not None else None
+    if participant is None:
         raise Http404("Not a member of this workshop.")
-    return JsonResponse(map_snapshot(JourneyMap.objects.get(pk=workshop.map_id)))
+    context = _live_context(request, workshop, participant)
+    return render(request, "maps/_board.html", context)
+
+
+@require_GET
+def snapshot_by_id(request: HttpRequest, workshop_id: int) -> JsonResponse:
+    """The whole board as JSON (docs/protocol.md, "sync and snapshot"), for a client whose
+    board is too large for one websocket frame. Members in good standing only, as the board."""
+    workshop = Workshop.objects.select_related("map").filter(pk=workshop_id).first()
+    participant = _acting(request, workshop) if workshop is not None else None
+    if participant is None:
+        raise Http404("Not a member of this workshop.")
+    return JsonResponse(map_snapshot(workshop.map))
 
 
 def _member(request: HttpRequest, code: str) -> tuple[Any, Any]:
@@ -139,7 +176,25 @@ def _member(request: HttpRequest, code: str) -> tuple[Any, Any]:
         if not workshop.is_open:
             return _closed(request, workshop), None
         return redirect("workshop_join", code=workshop.join_code), None
+    if _acting(request, workshop, participant) is None:
+        return _out(request, workshop, participant), None
     return workshop, participant
+
+
+def _acting(
+    request: HttpRequest, workshop: Workshop, participant: Participant | None = None
+) -> Participant | None:
+    """The member this request speaks for, set to the role they act with now; None for a
+    stranger or a member who is out (maps.permissions.acting_workshop_role)."""
+    if participant is None:
+        participant = find_participant(workshop, request.user, request.COOKIES)
+    if participant is None:
+        return None
+    role = acting_role(with_map_roles(participant, request.user))
+    if role is None:
+        return None
+    participant.role = role  # for this page: the role they act with, never saved
+    return participant
 
 
 def _live_context(
@@ -154,11 +209,12 @@ def _live_context(
             "can_edit": may_edit,
             "workshop": workshop,
             "participant": participant,
-            "ws_url": f"{scheme}://{request.get_host()}/ws/w/{workshop.join_code}/",
+            # By id: a new join code leaves this page's reconnects and re-fetches alone.
+            "ws_url": f"{scheme}://{request.get_host()}/ws/workshops/{workshop.pk}/",
             "join_url": request.build_absolute_uri(
                 reverse("workshop_join", kwargs={"code": workshop.join_code})
             ),
-            "board_url": reverse("workshop_board", kwargs={"code": workshop.join_code}),
+            "board_url": reverse("workshop_board_by_id", kwargs={"workshop_id": workshop.pk}),
             "channel_labels": dict(Channel.choices),
             # Named on the board so that a grouped note's event patches it in place.
             "groups": workshop.map.groups.order_by("pk"),
@@ -181,6 +237,13 @@ def _lookup(request: HttpRequest, code: str) -> Workshop | HttpResponse:
 
 def _unknown(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "workshops/unknown.html", {"code": code[:12]}, status=404)
+
+
+def _out(request: HttpRequest, workshop: Workshop, participant: Participant) -> HttpResponse:
+    """For a member who is out: removed by the facilitator, or an account no longer on the map.
+    403, and no join form: the same cookie or account does not come back as someone new."""
+    context = {"workshop": workshop, "removed": participant.removed_at is not None}
+    return render(request, "workshops/out.html", context, status=403)
 
 
 def _closed(request: HttpRequest, workshop: Workshop) -> HttpResponse:

@@ -46,7 +46,13 @@ from .log import (
     record,
     run_once,
 )
-from .members import MEMBER_ROLES, add_member, change_member_role, remove_member
+from .members import (
+    MEMBER_ROLES,
+    account_group,
+    add_member,
+    change_member_role,
+    remove_member,
+)
 from .notes import (
     NOTE_NOT_FOUND,
     add_group,
@@ -94,6 +100,7 @@ __all__ = [
     "Field",
     "Operation",
     "OperationError",
+    "account_group",
     "add_group",
     "add_member",
     "add_stage",

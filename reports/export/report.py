@@ -242,7 +242,7 @@ def _workshop_report(journey_map: JourneyMap, workshop, voters: int) -> Workshop
     if workshop is None:
         return None
     return WorkshopReport(
-        title=workshop.title or f"Workshop {workshop.join_code}",
+        title=str(workshop),  # never the join code: viewers download this
         date=workshop.created_at,
         participants=workshop.participants.count(),
         voters=voters,

@@ -13,12 +13,22 @@ import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { live } from "./live/session.js";
 
+const REFUSED = {
+  removed: "Not connected: the facilitator removed you from this workshop.",
+  too_many: "Not connected: you have too many tabs open on this workshop. Close one, then reload.",
+};
+
 /** @param {import("./live/connection.js").Status} status */
 function showStatus(status) {
   if (status.state === "connecting") setBadge("connecting", "Connecting…");
   else if (status.state === "online") setBadge("online", "Live");
-  else if (status.state === "refused") setBadge("refused", "Not connected: this browser is not in the workshop. Reload to join.");
-  else {
+  else if (status.state === "refused") setBadge("refused", REFUSED[status.reason] || "Not connected: this browser is not in the workshop. Reload to join.");
+  else if (status.state === "reload") {
+    // Your role in the workshop changed (your role on the map did): the page is made again
+    // for it. Unsent changes are kept and resent.
+    setBadge("connecting", "Your role changed: reloading…");
+    window.location.reload();
+  } else {
     const waiting = status.waiting ? ` ${status.waiting} change(s) will be sent then.` : "";
     setBadge("offline", `Offline: reconnecting in ${Math.ceil((status.retryInMs || 0) / 1000)} s.${waiting}`);
   }

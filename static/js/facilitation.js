@@ -6,7 +6,7 @@
 // is safe to resend). The protocol is docs/protocol.md and docs/voting.md.
 
 import { clockOffset, remainingSeconds } from "./live/clock.js";
-import { buildVoteButtons } from "./live/markup.js";
+import { buildPersonItem, buildVoteButtons } from "./live/markup.js";
 import { say } from "./live/notice.js";
 import { live } from "./live/session.js";
 
@@ -62,6 +62,7 @@ class Facilitation {
   onMessage(message) {
     switch (message.type) {
       case "hello":
+        if (message.workshop && message.workshop.code) this.showCode(message.workshop.code);
         if (message.facilitation) {
           this.workshop = message.facilitation.workshop;
           this.mine = message.facilitation.my_votes;
@@ -86,6 +87,17 @@ class Facilitation {
         break;
       case "ack":
         if (message.workshop && message.workshop.type === "workshop.state") this.onState(message.workshop);
+        if (message.removed) this.forgetPerson(message.removed);
+        if (message.code) this.showCode(message.code);
+        break;
+      case "presence":
+        if (message.op !== "leave") this.knowPerson(message.participant);
+        break;
+      case "participant.removed":
+        this.forgetPerson(message.participant);
+        break;
+      case "workshop.code":
+        this.showCode(message.code);
         break;
       case "error":
         this.pendingVotes.clear();
@@ -223,6 +235,40 @@ class Facilitation {
     this.connection.reloadBoard();
   }
 
+  // --- people and the way in -----------------------------------------------------------------
+
+  /** Someone came online: list them for the facilitator if they are not yet. */
+  knowPerson(participant) {
+    const list = this.root.querySelector("[data-people]");
+    if (!list || !participant || list.querySelector(`[data-person="${Number(participant.id)}"]`)) return;
+    list.append(buildPersonItem(participant));
+  }
+
+  forgetPerson(id) {
+    const item = this.root.querySelector(`[data-people] [data-person="${Number(id)}"]`);
+    if (item) item.remove();
+  }
+
+  /**
+   * The workshop's join code now (a new one was drawn): every place the page shows it, and
+   * the address bar, so a reload finds the workshop. The connection itself goes by id.
+   */
+  showCode(code) {
+    if (!/^[A-Z0-9]{1,12}$/.test(code)) return;
+    for (const el of document.querySelectorAll("[data-join-code]")) el.textContent = code;
+    const link = document.querySelector("[data-join-link]");
+    if (link) link.value = link.value.replace(/\/w\/[^/]+\/join\//, `/w/${code}/join/`);
+    const path = window.location.pathname.replace(/^\/w\/[^/]+\//, `/w/${code}/`);
+    if (path !== window.location.pathname) window.history.replaceState(null, "", path);
+  }
+
+  removePerson(button) {
+    const item = button.closest("[data-person]");
+    const name = item ? item.querySelector(".person-name").textContent : "this person";
+    if (!window.confirm(`Remove ${name} from the workshop? Their board closes and this browser of theirs cannot join again.`)) return;
+    this.send("participant.remove", { participant: Number(button.dataset.remove) });
+  }
+
   // --- the facilitator's controls ------------------------------------------------------------
 
   bindControls() {
@@ -250,6 +296,14 @@ class Facilitation {
     on("timer-pause", () => this.send("timer.pause"));
     on("timer-resume", () => this.send("timer.resume"));
     on("timer-stop", () => this.send("timer.stop"));
+    on("new-code", () => this.send("code.renew"));
+    const people = this.root.querySelector("[data-people]");
+    if (people) {
+      people.addEventListener("click", (e) => {
+        const button = e.target.closest("button[data-remove]");
+        if (button) this.removePerson(button);
+      });
+    }
     on("budget-set", () => {
       const value = Math.round(Number(control("budget").value));
       if (!Number.isFinite(value) || value < 1 || value > 100) {

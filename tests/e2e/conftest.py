@@ -56,7 +56,11 @@ def test_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-def start_daphne(port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def start_daphne(
+    port: int, extra_env: dict[str, str] | None = None, flags: list[str] | None = None
+) -> subprocess.Popen:
+    """daphne on 127.0.0.1:`port` with the test database; `flags`: more daphne options (the
+    container's, tests/test_proxies.py)."""
     env = {
         **os.environ,
         "DEBUG": "1",
@@ -79,6 +83,7 @@ def start_daphne(port: int, extra_env: dict[str, str] | None = None) -> subproce
             "127.0.0.1",
             "-p",
             str(port),
+            *(flags or []),
             "journeymap.asgi:application",
         ],
         cwd=ROOT,

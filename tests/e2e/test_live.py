@@ -408,7 +408,7 @@ def test_an_operation_whose_ack_was_lost_is_resent_with_its_op_id_and_applied_on
     fran = open_as_facilitator(new_page, server, room)
     route = LoseTheFirstAck()
     sam = new_page()
-    sam.route_web_socket(re.compile(r"/ws/w/"), route)
+    sam.route_web_socket(re.compile(r"/ws/workshops/"), route)  # the page connects by id
     sam.goto(f"{server}/w/{room['workshop'].join_code}/join/")
     sam.get_by_label("Your name, as others will see it").fill("Sam")
     sam.get_by_role("button", name="Join").click()
@@ -419,9 +419,10 @@ def test_an_operation_whose_ack_was_lost_is_resent_with_its_op_id_and_applied_on
     sam.get_by_label("New note in Comparing").press("Enter")
 
     # The page reconnects by itself, and its outbox empties once the resend is answered.
-    code = room["workshop"].join_code
+    # The outbox is kept per workshop (by id, like the socket: a new join code keeps it).
+    workshop_id = room["workshop"].pk
     sam.wait_for_function(
-        f"() => sessionStorage.getItem('journeymap-outbox-{code}') === '[]' && "
+        f"() => sessionStorage.getItem('journeymap-outbox-{workshop_id}') === '[]' && "
         "document.getElementById('connection').dataset.state === 'online'"
     )
     assert route.lost_ack is not None and route.lost_ack["duplicate"] is False

@@ -99,3 +99,22 @@ test("the offline badge counts the changes waiting in the outbox", () => {
   connection.drop(); // the browser reported the network gone
   assert.deepEqual(statuses.at(-1), { state: "offline", retryInMs: 250, waiting: 2 });
 });
+
+test("a participant removed (4410) or with too many tabs (4429) is told why and not reconnected", () => {
+  for (const [code, reason] of [[4410, "removed"], [4429, "too_many"]]) {
+    const { latest, clock, sockets, statuses } = startConnection();
+    latest().serverCloses(code);
+    assert.deepEqual(statuses.at(-1), { state: "refused", reason });
+    clock.advance(60_000);
+    assert.equal(sockets.length, 1);
+  }
+});
+
+test("a changed role (4409) asks for the page again instead of reconnecting", () => {
+  const { latest, clock, sockets, statuses } = startConnection();
+  latest().hello(0);
+  latest().serverCloses(4409);
+  assert.deepEqual(statuses.at(-1), { state: "reload" });
+  clock.advance(60_000);
+  assert.equal(sockets.length, 1);
+});

@@ -579,7 +579,7 @@ async def test_sync_returns_the_events_after_a_revision_in_order(ann, workshop, 
 
 
 async def test_sync_from_too_far_behind_gets_a_snapshot(ann, workshop, monkeypatch):
-    monkeypatch.setattr("workshops.consumers.SYNC_EVENT_LIMIT", 0)
+    monkeypatch.setattr("workshops.catchup.SYNC_EVENT_LIMIT", 0)
     client = await connected(ann)
     await client.send({"type": "sync", "since": 0})
     reply = await client.receive_until(lambda m: m["type"] in ("sync", "snapshot"))

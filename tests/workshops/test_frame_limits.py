@@ -15,7 +15,7 @@ from maps import operations as ops
 from maps.models import JourneyMap, Touchpoint
 from maps.serializers import map_snapshot
 from tests.workshops.live_client import LiveClient, fresh_state
-from workshops import consumers, fanout
+from workshops import catchup, fanout
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.workshops.conftest_live"]
@@ -54,7 +54,7 @@ async def test_a_long_sync_comes_in_frames_under_the_limit_and_the_client_catche
     texts = [await raw_sync(client, start)]
     while json.loads(texts[-1])["more"]:
         texts.append(await raw_sync(client, json.loads(texts[-1])["revision"]))
-    assert len(texts) > 1 and max(len(text) for text in texts) <= consumers.FRAME_LIMIT
+    assert len(texts) > 1 and max(len(text) for text in texts) <= catchup.FRAME_LIMIT
     replies = [json.loads(text) for text in texts]
     assert replies[-1]["revision"] == start + 40
     revisions = [e["revision"] for reply in replies for e in reply["events"]]
@@ -64,7 +64,7 @@ async def test_a_long_sync_comes_in_frames_under_the_limit_and_the_client_catche
 async def test_a_board_too_big_for_a_frame_is_loaded_over_http(
     ann, journey_map, actor, stages, client, monkeypatch
 ):
-    monkeypatch.setattr(consumers, "FRAME_LIMIT", 2_000)
+    monkeypatch.setattr(catchup, "FRAME_LIMIT", 2_000)
     for n in range(30):
         await sync_to_async(ops.add_touchpoint)(actor, journey_map, stage=stages[0], text=f"N{n}")
     board = LiveClient(ann, await sync_to_async(fresh_state)(journey_map))
@@ -72,7 +72,7 @@ async def test_a_board_too_big_for_a_frame_is_loaded_over_http(
     await board.comm.send_json_to({"type": "snapshot"})
     reply = await board.receive_until(lambda m: m["type"] == "snapshot")
     assert "snapshot" not in reply
-    assert reply["url"] == reverse("workshop_snapshot", args=[ann.workshop.join_code])
+    assert reply["url"] == reverse("workshop_snapshot", args=[ann.workshop_id])
     # The URL serves the board to the workshop's members (the guest's cookie), nobody else.
     client.cookies[f"jm_participant_{ann.workshop_id}"] = ann.token
     loaded = await sync_to_async(client.get)(reply["url"])

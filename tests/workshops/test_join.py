@@ -4,6 +4,7 @@ unknown workshops."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from workshops.access import cookie_name
@@ -61,10 +62,15 @@ def test_the_maps_workshops_page_lists_them_with_their_codes(client, owner, jour
     assert workshop.join_code in page and "Open a workshop" in page
 
 
-def test_a_viewer_sees_the_workshops_but_cannot_open_one(client, viewer, journey_map, workshop):
+def test_a_viewer_sees_the_workshops_but_not_their_codes_nor_how_to_open_one(
+    client, viewer, journey_map, workshop
+):
+    # (Issue 14, item 2: this test said a viewer sees the codes; with one, a viewer joined as
+    # a guest elsewhere and edited the map.)
     client.force_login(viewer)
     page = client.get(reverse("map_workshops", args=[journey_map.pk])).content.decode()
-    assert workshop.join_code in page and "Open a workshop" not in page
+    assert workshop.title in page
+    assert workshop.join_code not in page and "Open a workshop" not in page
 
 
 # --- joining ----------------------------------------------------------------------------------
@@ -79,7 +85,7 @@ def test_a_guest_joins_with_a_name_and_gets_the_live_board(client, workshop):
     cookie = response.cookies[cookie_name(workshop)]
     assert cookie.value == participant.token and cookie["httponly"]
     page = client.get(live_url(workshop)).content.decode()
-    assert f"/ws/w/{workshop.join_code}/" in page
+    assert f"/ws/workshops/{workshop.pk}/" in page  # by id: a new join code leaves it alone
     assert 'id="board"' in page
 
 
@@ -188,3 +194,38 @@ def test_a_member_still_sees_a_closed_workshops_board_read_only(client, workshop
     page = client.get(live_url(workshop))
     assert page.status_code == 200
     assert 'data-can-edit="false"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Facilitator",
+        "the facilitator",
+        "FACILITATOR Fran",
+        "\uff26\uff41\uff43\uff49\uff4c\uff49\uff54\uff41\uff54\uff4f\uff52",  # full-width letters
+        "Facil\u200bitator",  # a zero-width space inside
+    ],
+)
+def test_a_guest_cannot_call_themselves_the_facilitator(client, workshop, name):
+    response = client.post(join_url(workshop), {"display_name": name})
+    assert response.status_code == 400
+    assert "facilitator" in response.content.decode()
+    assert not workshop.participants.filter(role="participant").exists()
+
+
+def test_a_name_that_merely_resembles_a_role_word_is_fine(client, workshop):
+    response = client.post(join_url(workshop), {"display_name": "Faye Cilitar"})
+    assert response.status_code == 302
+
+
+def test_the_live_page_marks_the_facilitator_and_guests(client, owner, workshop, ann, olga):
+    # What someone is comes from the server, next to their name (never from the name).
+    client.cookies[cookie_name(workshop)] = ann.token
+    assert "Ann (guest participant)" in client.get(live_url(workshop)).content.decode()
+    facilitators = Client()
+    facilitators.force_login(owner)
+    page = facilitators.get(live_url(workshop)).content.decode()
+    assert '<span class="role-badge" data-role="facilitator">facilitator</span>' in page
+    assert f'data-person="{ann.pk}"' in page and ">guest</span>" in page
+    assert ">guest observer</span>" in page
+    assert f'data-remove="{ann.pk}"' in page and f'data-remove="{olga.pk}"' in page

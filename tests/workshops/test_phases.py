@@ -54,6 +54,8 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "timer.pause": (NONE, False, False),
     "timer.resume": (NONE, False, False),
     "timer.stop": (NONE, False, False),
+    "participant.remove": (NONE, False, False),
+    "code.renew": (NONE, False, False),
     "workshop.state": (ALL, True, True),
 }
 
@@ -73,7 +75,7 @@ def people(workshop):
 
 def gate(workshop, who, message_type: str) -> str | None:
     """The refusal code for `who` sending `message_type` now, or None when allowed."""
-    ctx = Context(workshop=workshop, participant=who, journey_map=workshop.map)
+    ctx = Context(workshop=workshop, participant=who, journey_map=workshop.map, role=who.role)
     try:
         check(OPERATIONS[message_type], ctx)
     except OperationError as refused:
@@ -208,7 +210,10 @@ def test_malformed_facilitation_messages_are_refused_and_change_nothing(
     set_phase(workshop, "vote")
     workshop.refresh_from_db()
     before = workshop_state(workshop)
-    ctx = Context(workshop=workshop, participant=people["facilitator"], journey_map=workshop.map)
+    facilitator = people["facilitator"]
+    ctx = Context(
+        workshop=workshop, participant=facilitator, journey_map=workshop.map, role=facilitator.role
+    )
     with pytest.raises(OperationError) as refused:
         run(OPERATIONS[message_type], ctx, {"type": message_type, "op_id": "x", **fields})
     assert refused.value.code in ("invalid", "not_found")

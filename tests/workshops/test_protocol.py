@@ -50,7 +50,7 @@ async def revision_of(map_id: int) -> int:
 def test_the_live_page_gives_the_websocket_url(client, workshop, ann):
     client.cookies[cookie_name(workshop.pk)] = ann.token
     page = client.get(reverse("workshop_live", args=[workshop.join_code])).content.decode()
-    assert f'data-ws-url="ws://testserver/ws/w/{workshop.join_code}/"' in page
+    assert f'data-ws-url="ws://testserver/ws/workshops/{workshop.pk}/"' in page
     assert 'id="live"' in page
 
 
@@ -72,6 +72,7 @@ async def test_the_hello_says_who_where_at_which_revision_and_the_facilitation_s
         "name": "Ann",
         "colour": ann.colour,
         "role": "participant",
+        "guest": True,
     }
     assert hello["workshop"] == {
         "id": workshop.pk,

@@ -74,7 +74,7 @@ async def test_a_client_that_comes_back_catches_up_and_its_operations_apply_once
 async def test_a_client_far_behind_gets_a_snapshot_and_converges(
     ann, bob, workshop, stages, monkeypatch
 ):
-    monkeypatch.setattr("workshops.consumers.SYNC_EVENT_LIMIT", 3)
+    monkeypatch.setattr("workshops.catchup.SYNC_EVENT_LIMIT", 3)
     ann_client, bob_client = await client_for(ann), await client_for(bob)
     await ann_client.disconnect()
     for index in range(6):

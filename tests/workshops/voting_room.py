@@ -81,7 +81,12 @@ class Room:
             pk=person.participant.pk
         )
         workshop = Workshop.objects.get(pk=participant.workshop_id)
-        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+        ctx = Context(
+            workshop=workshop,
+            participant=participant,
+            journey_map=workshop.map,
+            role=participant.role,
+        )
         operation = find(message_type)
         with self.capture(execute=True):
             check(operation, ctx)

@@ -8,10 +8,21 @@ from typing import Any
 
 from django import template
 
+from workshops.access import members_now
 from workshops.facilitation import BUDGET_MAX, BUDGET_MIN, PHASE_HINTS, hello_state
 from workshops.models import Participant, Phase
 
 register = template.Library()
+
+
+@register.filter
+def role_label(participant: Participant) -> str:
+    """What a person is, next to their name: "facilitator", "guest", "guest observer"… (the
+    same words static/js/live/markup.js roleLabel writes). From their role, never their name."""
+    role = "" if participant.role == Participant.Role.PARTICIPANT else participant.role
+    if role == Participant.Role.FACILITATOR:
+        return role
+    return " ".join(word for word in ("guest" if participant.user_id is None else "", role) if word)
 
 
 @register.inclusion_tag("workshops/_facilitation.html", takes_context=True)
@@ -19,13 +30,15 @@ def facilitation_panel(context: template.Context) -> dict[str, Any]:
     workshop = context["workshop"]
     participant = context["participant"]
     state = hello_state(workshop, participant)
+    is_facilitator = participant.role == Participant.Role.FACILITATOR
     return {
         "workshop": workshop,
         "participant": participant,
+        "people": members_now(workshop) if is_facilitator else [],
         "state": state,
         "hint": PHASE_HINTS[workshop.phase],
         "phases": Phase.choices,
-        "is_facilitator": participant.role == Participant.Role.FACILITATOR,
+        "is_facilitator": is_facilitator,
         "votes": participant.role != Participant.Role.OBSERVER,
         "budget_min": BUDGET_MIN,
         "budget_max": BUDGET_MAX,

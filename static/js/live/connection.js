@@ -11,8 +11,14 @@ export const HEARTBEAT_MS = 10000; // a sync as ping
 export const SILENT_LIMIT_MS = 45000; // no frame at all for this long: the socket is dead
 
 const OPEN = 1; // WebSocket.OPEN
-const CLOSE_NOT_A_MEMBER = 4403;
-const CLOSE_UNKNOWN_WORKSHOP = 4404;
+// Close codes after which reconnecting cannot help (docs/protocol.md, "Connecting"), and why.
+const REFUSALS = new Map([
+  [4403, null], // not a member (a stranger, or an account no longer on the map)
+  [4404, null], // no workshop with that code
+  [4410, "removed"], // the facilitator removed this participant
+  [4429, "too_many"], // this participant has too many connections open
+]);
+const CLOSE_ROLE_CHANGED = 4409; // the role this member acts with changed: reload the page
 
 /**
  * @typedef {object} SocketLike the part of a browser WebSocket used here
@@ -23,9 +29,10 @@ const CLOSE_UNKNOWN_WORKSHOP = 4404;
  */
 /**
  * @typedef {object} Status what the badge shows
- * @property {"connecting" | "online" | "offline" | "refused"} state
+ * @property {"connecting" | "online" | "offline" | "refused" | "reload"} state
  * @property {number} [retryInMs] offline: when the next attempt is
  * @property {number} [waiting] offline: operations in the outbox
+ * @property {"removed" | "too_many"} [reason] refused: why, when it is not "not a member"
  */
 /**
  * @typedef {import("./revisions.js").Timers & {
@@ -131,8 +138,15 @@ export class Connection {
    */
   closed(socket, code) {
     if (socket !== this.socket) return;
-    if (code === CLOSE_NOT_A_MEMBER || code === CLOSE_UNKNOWN_WORKSHOP) {
-      this.status({ state: "refused" });
+    if (REFUSALS.has(code)) {
+      const reason = REFUSALS.get(code);
+      this.status(reason ? { state: "refused", reason } : { state: "refused" });
+      return;
+    }
+    if (code === CLOSE_ROLE_CHANGED) {
+      // The page was made for the old role (its controls); the outbox survives the reload in
+      // sessionStorage and is resent, to be judged in the new role.
+      this.status({ state: "reload" });
       return;
     }
     this.lost();

@@ -36,7 +36,32 @@ export function buildVoteButtons(li, onVote) {
   return group;
 }
 
-/** @typedef {{id: number, name: string, colour: string}} Participant */
+/** @typedef {{id: number, name: string, colour: string, role?: string, guest?: boolean}} Participant */
+
+/**
+ * What a person is, from the server (never from their name): "facilitator", "guest",
+ * "guest observer"… Empty for a participant with an account.
+ * @param {Participant} participant
+ */
+export function roleLabel(participant) {
+  const role = participant.role === "participant" ? "" : participant.role || "";
+  if (role === "facilitator") return role;
+  return [participant.guest ? "guest" : "", role].filter(Boolean).join(" ");
+}
+
+/**
+ * The badge after a name, saying what the person is (empty: none).
+ * @param {Participant} participant
+ */
+export function buildRoleBadge(participant) {
+  const label = roleLabel(participant);
+  const badge = document.createElement("span");
+  badge.className = "role-badge";
+  badge.dataset.role = participant.role || "";
+  badge.textContent = label;
+  badge.hidden = !label;
+  return badge;
+}
 
 /**
  * One person in the "Online" list.
@@ -50,7 +75,36 @@ export function buildPresenceItem(participant, isMe) {
   dot.className = "presence-dot";
   dot.style.setProperty("--colour", participant.colour);
   dot.setAttribute("aria-hidden", "true");
-  li.append(dot, document.createTextNode(participant.name + (isMe ? " (you)" : "")));
+  li.append(dot, document.createTextNode(participant.name + (isMe ? " (you)" : "")), buildRoleBadge(participant));
+  return li;
+}
+
+/**
+ * One person in the facilitator's list, with a Remove button (not for the facilitator).
+ * The same markup as templates/workshops/_facilitation.html renders for those already in.
+ * @param {Participant} participant
+ */
+export function buildPersonItem(participant) {
+  const li = document.createElement("li");
+  li.dataset.person = String(participant.id);
+  li.dataset.role = participant.role || "";
+  const dot = document.createElement("span");
+  dot.className = "presence-dot";
+  dot.style.setProperty("--colour", participant.colour);
+  dot.setAttribute("aria-hidden", "true");
+  const name = document.createElement("span");
+  name.className = "person-name";
+  name.textContent = participant.name;
+  li.append(dot, name, buildRoleBadge(participant));
+  if (participant.role !== "facilitator") {
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button secondary small";
+    remove.dataset.remove = String(participant.id);
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${participant.name} from the workshop`);
+    li.append(remove);
+  }
   return li;
 }
 

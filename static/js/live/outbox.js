@@ -8,7 +8,7 @@
 export class Outbox {
   /**
    * @param {object} options
-   * @param {string} options.code the workshop's join code: names the storage key, prefixes op_ids
+   * @param {string} options.code the workshop (its id, the socket URL's last part): names the storage key, prefixes op_ids
    * @param {StorageLike | null} options.storage null when the browser has none
    * @param {() => number} [options.now]
    * @param {() => number} [options.random]

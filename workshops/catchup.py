@@ -1,0 +1,64 @@
+"""How a client catches up: `sync` (the events since a revision) and `snapshot` (the whole
+board), as frames no longer than FRAME_LIMIT (docs/protocol.md, "sync and snapshot").
+
+Daphne's message size limit (--websocket-max-message-size, 512 KiB where we start daphne)
+applies to what it sends as well as to what it receives: a frame over it closed the socket with
+1011, and the reconnect's sync hit the same wall forever. So a long sync is cut (`more`: ask
+again since its last revision) and a board too big for a frame is loaded over HTTP (`url`).
+Run in a database thread by the consumer.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from journeymap.realtime import to_wire
+from maps.models import JourneyMap, MapEvent
+from maps.serializers import map_snapshot
+
+# The longest frame the server sends (characters of ASCII JSON: bytes).
+FRAME_LIMIT = 256 * 1024
+# A client further behind than this gets a snapshot instead of the events it missed.
+SYNC_EVENT_LIMIT = 500
+
+
+def snapshot_frame(journey_map: JourneyMap, workshop_id: int) -> str:
+    """The whole board now, or where to load it when it is too big for a frame."""
+    text = to_wire({"type": "snapshot", "snapshot": map_snapshot(journey_map)})
+    if len(text) <= FRAME_LIMIT:
+        return text
+    url = reverse("workshop_snapshot", args=[workshop_id])
+    return to_wire({"type": "snapshot", "url": url, "revision": journey_map.revision})
+
+
+def sync_frame(map_id: int, since: int, workshop_id: int) -> str:
+    """`sync`: the events after `since`, as many as fit in a frame (`more` says there are
+    others); a snapshot when too far behind, ahead (a restored database) or when one event
+    alone is over the limit."""
+    journey_map = JourneyMap.objects.get(pk=map_id)
+    if since > journey_map.revision:
+        return snapshot_frame(journey_map, workshop_id)
+    events = list(
+        MapEvent.objects.filter(map_id=map_id, revision__gt=since).order_by("revision")[
+            : SYNC_EVENT_LIMIT + 1
+        ]
+    )
+    if len(events) > SYNC_EVENT_LIMIT:
+        return snapshot_frame(journey_map, workshop_id)
+    texts: list[str] = []
+    room = FRAME_LIMIT - 200  # the envelope around the events
+    for event in events:
+        text = to_wire(event.as_message())
+        if len(text) > room:
+            break
+        texts.append(text)
+        room -= len(text) + 1
+    if events and not texts:
+        return snapshot_frame(journey_map, workshop_id)
+    revision = events[len(texts) - 1].revision if texts else since
+    more = "true" if len(texts) < len(events) else "false"
+    return (
+        f'{{"type":"sync","since":{since},"revision":{revision},"more":{more},"events":['
+        + ",".join(texts)
+        + "]}"
+    )
