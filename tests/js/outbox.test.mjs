@@ -138,3 +138,17 @@ test("without usable storage the outbox still works in memory", () => {
   latest().hello(0);
   assert.deepEqual(latest().sentOf("touchpoint.add").map((o) => o.op_id), [opId]);
 });
+
+test("an operation too large for the server is refused here, never sent nor kept", () => {
+  const { connection, latest, storage } = startConnection();
+  const heard = [];
+  connection.onMessage((message) => heard.push(message));
+  latest().hello();
+  const opId = connection.operate("touchpoint.add", { stage: 4, text: "x".repeat(40000) });
+
+  assert.equal(opId, null);
+  assert.deepEqual(latest().sentOf("touchpoint.add"), []);
+  assert.equal(connection.outbox.size, 0);
+  assert.deepEqual(stored(storage), []);
+  assert.equal(heard.at(-1).code, "too_large");
+});

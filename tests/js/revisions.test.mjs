@@ -129,3 +129,15 @@ test("a pong from a server that is ahead, with nothing on its way, asks for what
   socket.serverSends({ type: "pong", revision: 42 });
   assert.deepEqual(socket.sentOf("sync"), [{ type: "sync", since: 40 }]);
 });
+
+test("a sync cut to fit a frame (more) is followed by another from its last event", () => {
+  const { latest, applied } = startConnection({ revision: 10 });
+  const socket = latest();
+  socket.hello(10);
+  socket.serverSends({ type: "sync", since: 10, revision: 12, more: true, events: [noteMoved(11), noteMoved(12)] });
+  assert.deepEqual(applied, [11, 12]);
+  assert.deepEqual(socket.sentOf("sync").at(-1), { type: "sync", since: 12 });
+  socket.serverSends({ type: "sync", since: 12, revision: 13, more: false, events: [noteMoved(13)] });
+  assert.deepEqual(applied, [11, 12, 13]);
+  assert.equal(socket.sentOf("sync").length, 2, "no third sync once nothing more is left");
+});

@@ -9,6 +9,9 @@ export const RECONNECT_MIN_MS = 500;
 export const RECONNECT_MAX_MS = 15000;
 export const HEARTBEAT_MS = 10000; // a sync as ping
 export const SILENT_LIMIT_MS = 45000; // no frame at all for this long: the socket is dead
+// The server refuses longer frames (docs/protocol.md, "Frame sizes"): an operation that long
+// could never be accepted, and resending it after every reconnect would loop forever.
+export const MAX_MESSAGE_CHARS = 32768;
 
 const OPEN = 1; // WebSocket.OPEN
 // Close codes after which reconnecting cannot help (docs/protocol.md, "Connecting"), and why.
@@ -186,9 +189,25 @@ export class Connection {
    * @param {Record<string, unknown>} [fields]
    */
   operate(type, fields = {}) {
+    if (JSON.stringify({ type, op_id: "x".repeat(64), ...fields }).length > MAX_MESSAGE_CHARS) {
+      this.refuseHere(type);
+      return null;
+    }
     const operation = this.outbox.add(type, fields);
     this.send(operation);
     return operation.op_id;
+  }
+
+  /** Tell the page's listeners an operation was refused without sending it (too large). */
+  refuseHere(type) {
+    const message = {
+      type: "error",
+      op_id: null,
+      code: "too_large",
+      message: `That change is too large to send (over ${MAX_MESSAGE_CHARS} characters); it was not saved.`,
+      operation: type,
+    };
+    for (const listener of this.messageListeners) listener(message);
   }
 
   /** Re-render the board from the server; events arriving meanwhile are applied on top. */
@@ -218,14 +237,25 @@ export class Connection {
         // Ask for what we missed (nothing if up to date), then resend what was never answered.
         // The server answers in this order, and skips operations it already applied.
         this.send({ type: "sync", since: revisions.revision });
-        for (const operation of this.outbox.unanswered()) this.send(operation);
+        for (const operation of this.outbox.unanswered()) {
+          if (JSON.stringify(operation).length > MAX_MESSAGE_CHARS) {
+            this.outbox.settle(operation.op_id); // kept from an older page: never acceptable
+            this.refuseHere(operation.type);
+          } else {
+            this.send(operation);
+          }
+        }
         break;
       case "event":
         revisions.receive(message);
         break;
       case "events":
+        for (const event of message.events) revisions.receive(event);
+        break;
       case "sync":
         for (const event of message.events) revisions.receive(event);
+        // The answer was cut to fit a frame: ask again from its last event.
+        if (message.more) this.send({ type: "sync", since: message.revision });
         break;
       case "ack":
         this.outbox.settle(message.op_id);
@@ -238,6 +268,7 @@ export class Connection {
         if (this.outbox.settle(message.op_id) && message.code !== "conflict") revisions.reload();
         break;
       case "snapshot":
+        // The board from the server (a `url` one too: the page's board fetch is the same).
         revisions.reload();
         break;
       case "pong":
