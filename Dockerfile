@@ -14,4 +14,6 @@ USER journeymap
 EXPOSE 8000
 # No --proxy-headers: daphne would take the leftmost X-Forwarded-For entry, which any client
 # writes. The app reads the header itself, only from TRUSTED_PROXIES (README, "Configuration").
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "journeymap.asgi:application"]
+# The message size limit holds for what daphne sends too: 512 KiB is above every frame the app
+# sends (256 KiB, docs/protocol.md "Frame sizes") and above what it accepts (32,768 characters).
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--websocket-max-message-size", "524288", "journeymap.asgi:application"]

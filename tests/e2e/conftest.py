@@ -83,6 +83,8 @@ def start_daphne(
             "127.0.0.1",
             "-p",
             str(port),
+            "--websocket-max-message-size",
+            "524288",
             *(flags or []),
             "journeymap.asgi:application",
         ],
