@@ -15,6 +15,7 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
 from tests.workshops.live_client import LiveClient, fresh_state
+from tests.workshops.test_fanout import until
 from workshops import consumers, fanout
 from workshops.layers import RoomChannelLayer
 from workshops.operations import join_workshop
@@ -61,15 +62,6 @@ class CountingLayer(RoomChannelLayer):
     async def group_send(self, group, message):
         self.sent[message["type"]] += 1
         await super().group_send(group, message)
-
-
-async def until(condition, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"not within {timeout} s")
-        await asyncio.sleep(0.005)
 
 
 @pytest.mark.asyncio
