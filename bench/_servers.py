@@ -179,6 +179,7 @@ def server_env(database: Database, redis: Redis, prefix: str) -> dict[str, str]:
         "LOGIN_RATE_LIMIT": "100000",
         "SIGNUP_RATE_LIMIT": "100000",
         "JOIN_RATE_LIMIT": "100000",
+        "CODE_GUESS_LIMIT": "100000",
     }
     for name in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)

@@ -239,11 +239,18 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Attempts per client address: log in (per 5 minutes), sign up (per hour), join a workshop (per
-# 5 minutes). A person never needs more; a script guessing passwords or codes does.
+# Attempts per client address: log in (per 5 minutes), sign up (per hour), unknown workshop
+# codes (per 5 minutes). A person never needs more; a script guessing passwords or codes does.
 LOGIN_RATE_LIMIT = int(os.environ.get("LOGIN_RATE_LIMIT", "10"))
 SIGNUP_RATE_LIMIT = int(os.environ.get("SIGNUP_RATE_LIMIT", "5"))
-JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", "30"))
+CODE_GUESS_LIMIT_DEFAULT = 30
+CODE_GUESS_LIMIT = int(os.environ.get("CODE_GUESS_LIMIT", CODE_GUESS_LIMIT_DEFAULT))
+# Guest joins with a real code, per client address per 5 minutes: a company's room of 40 sits
+# behind one office address, so this is sized for a few large rooms at once, not for one
+# person. Guessing codes is what CODE_GUESS_LIMIT stops; this only bounds a script making
+# participants in a workshop whose code it has.
+JOIN_RATE_LIMIT_DEFAULT = 300
+JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", JOIN_RATE_LIMIT_DEFAULT))
 
 # Live-board connections one workshop participant may hold open on one server process (their
 # tabs and devices). Past it a new one closes with 4429: a script opening hundreds held a

@@ -29,6 +29,7 @@ for _layer in settings.CHANNEL_LAYERS.values():
 # Rate limits count per address, and every test client is 127.0.0.1: tests that check a limit
 # set it themselves (see tests/test_accounts.py).
 settings.LOGIN_RATE_LIMIT = settings.SIGNUP_RATE_LIMIT = settings.JOIN_RATE_LIMIT = 10_000
+settings.CODE_GUESS_LIMIT = 10_000
 
 # Password hashing is deliberately slow; tests create many users and log them in.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

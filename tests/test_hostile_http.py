@@ -279,7 +279,7 @@ def test_hammering_a_public_form_is_rate_limited(settings, mine, name, setting, 
 
 
 def test_guessing_workshop_codes_is_rate_limited(settings):
-    settings.JOIN_RATE_LIMIT = 3
+    settings.CODE_GUESS_LIMIT = 3
     client = Client(REMOTE_ADDR=f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
     statuses = [
         client.post(reverse("workshop_join", kwargs={"code": f"GUESS{n}"}), {}).status_code
@@ -291,7 +291,7 @@ def test_guessing_workshop_codes_is_rate_limited(settings):
 def test_guessing_codes_closes_every_door_not_just_the_form(client, settings, mine):
     """Past the limit of unknown codes, a known code is refused too: a 404/200 difference on
     the join page, or a redirect from the code page, would tell a script which codes exist."""
-    settings.JOIN_RATE_LIMIT = 3
+    settings.CODE_GUESS_LIMIT = 3
     guesser = Client(REMOTE_ADDR=f"10.10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}")
     for n in range(3):
         assert guesser.get(reverse("workshop_join", kwargs={"code": f"NOPE{n}"})).status_code == 404

@@ -360,7 +360,7 @@ async def test_a_websocket_from_a_foreign_origin_is_refused(ann, workshop, origi
 
 
 async def test_guessing_codes_over_the_websocket_is_limited_too(ann, workshop, settings):
-    settings.JOIN_RATE_LIMIT = 2
+    settings.CODE_GUESS_LIMIT = 2
     address = f"10.12.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
 
     async def close_code(code: str) -> int:

@@ -53,6 +53,7 @@ def start_container_server(extra_env: dict[str, str]) -> tuple[subprocess.Popen,
         "CHANNEL_PREFIX": f"test-proxy-{uuid.uuid4().hex[:8]}",
         "LOGIN_RATE_LIMIT": str(LIMIT),
         "JOIN_RATE_LIMIT": str(LIMIT),
+        "CODE_GUESS_LIMIT": str(LIMIT),
         **extra_env,
     }
     return start_daphne(port, env, flags=flags), port
@@ -222,7 +223,7 @@ def test_a_huge_forwarded_header_is_bounded():
 
 
 def test_the_app_s_limits_count_the_resolved_address(settings, mine_workshop_code):
-    settings.JOIN_RATE_LIMIT = 3
+    settings.CODE_GUESS_LIMIT = 3
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     proxy = f"10.{uuid.uuid4().int % 250}.0.1"
     client_one, client_two = new_address(), new_address()
@@ -266,7 +267,7 @@ async def test_websocket_code_guesses_count_the_forwarded_client_only_behind_a_t
 ):
     from tests.workshops.live_client import communicator
 
-    settings.JOIN_RATE_LIMIT = 3
+    settings.CODE_GUESS_LIMIT = 3
     peer = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.1"
     settings.TRUSTED_PROXIES = [peer] if trusted else []
 

@@ -121,11 +121,11 @@ CODE_MISS_WINDOW = 300
 
 
 def guessing_codes(address: str) -> bool:
-    return exhausted("code-miss", address, settings.JOIN_RATE_LIMIT, CODE_MISS_WINDOW)
+    return exhausted("code-miss", address, settings.CODE_GUESS_LIMIT, CODE_MISS_WINDOW)
 
 
 def count_code_miss(address: str) -> None:
-    hit("code-miss", address, settings.JOIN_RATE_LIMIT, CODE_MISS_WINDOW)
+    hit("code-miss", address, settings.CODE_GUESS_LIMIT, CODE_MISS_WINDOW)
 
 
 def find_workshop(code: str) -> Workshop | None:

@@ -70,6 +70,7 @@ def start_daphne(
         "LOGIN_RATE_LIMIT": "10000",
         "SIGNUP_RATE_LIMIT": "10000",
         "JOIN_RATE_LIMIT": "10000",
+        "CODE_GUESS_LIMIT": "10000",
         **(extra_env or {}),
     }
     env.pop("PYTEST_VERSION", None)

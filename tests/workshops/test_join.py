@@ -3,6 +3,8 @@ unknown workshops."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -229,3 +231,28 @@ def test_the_live_page_marks_the_facilitator_and_guests(client, owner, workshop,
     assert f'data-person="{ann.pk}"' in page and ">guest</span>" in page
     assert ">guest observer</span>" in page
     assert f'data-remove="{ann.pk}"' in page and f'data-remove="{olga.pk}"' in page
+
+
+def test_a_room_of_40_behind_one_office_address_joins_at_once_with_the_default_limits(
+    settings, workshop
+):
+    """A company's room shares one address (NAT): the join limit is sized for rooms, and code
+    guessing is stopped by the limit on unknown codes, which the room never meets."""
+    from journeymap import settings as project
+
+    settings.JOIN_RATE_LIMIT = project.JOIN_RATE_LIMIT_DEFAULT
+    settings.CODE_GUESS_LIMIT = project.CODE_GUESS_LIMIT_DEFAULT
+    office = f"10.20.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    url = reverse("workshop_join", args=[workshop.join_code])
+    statuses = [
+        Client(REMOTE_ADDR=office).post(url, {"display_name": f"Colleague {n}"}).status_code
+        for n in range(40)
+    ]
+    assert statuses == [302] * 40
+    assert workshop.participants.filter(display_name__startswith="Colleague").count() == 40
+    # The same address guessing codes is still stopped, at the default limit.
+    guesses = [
+        Client(REMOTE_ADDR=office).get(reverse("workshop_join", args=[f"NOPE{n:02d}"])).status_code
+        for n in range(project.CODE_GUESS_LIMIT_DEFAULT + 1)
+    ]
+    assert guesses[-1] == 429 and 429 not in guesses[:-1]
