@@ -159,6 +159,14 @@ class FitToPage(Flowable):
             self._grids[size] = self.build(size)
         return self._grids[size]
 
+    def fits(self, width: float, height: float) -> bool:
+        """Whether the table fits `height` at one of its sizes."""
+        self._measure_heading(width, height)
+        return self._fitting(width, height) is not None
+
+    def _measure_heading(self, width: float, height: float) -> None:
+        self._head = self.heading.wrap(width, height)[1] + self.heading.style.spaceAfter
+
     def _fitting(self, width: float, height: float) -> Grid | None:
         for size in self.sizes:
             grid = self._grid(size)
@@ -167,8 +175,7 @@ class FitToPage(Flowable):
         return None
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        heading_height = self.heading.wrap(available_width, available_height)[1]
-        self._head = heading_height + self.heading.style.spaceAfter
+        self._measure_heading(available_width, available_height)
         fitting = self._fitting(available_width, available_height)
         self.grid = fitting or self._grid(self.sizes[0])
         self.width, grid_height = self.grid.wrap(available_width, available_height)

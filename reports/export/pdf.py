@@ -30,7 +30,7 @@ from reportlab.platypus import (
 from reports.analysis import Gap, RankedNote
 
 from .fonts import BODY, markup, register_fonts
-from .journey import journey
+from .journey import FitToPage, journey
 from .layout import Cell, Grid, Row, Span, cell_lines, draw_text_line
 from .report import Report, WorkshopReport
 from .style import (
@@ -82,10 +82,17 @@ def render_pdf(report: Report, paper: str = "a4") -> bytes:
         details is not None
         and details.wrap(width * PERSONA_SHARE - 12, height)[1] <= MAX_PERSONA_FRONT
     )
-    story: list[Flowable] = []
-    story += _overview(report, width, details if front else None)
-    story += journey(report.stages, width, STAGES_PER_PAGE[paper], height)
-    story += _summary(report, width, persona_at_back=details is not None and not front)
+    overview = _overview(report, width, details if front else None)
+    parts = journey(report.stages, width, STAGES_PER_PAGE[paper], height)
+    at_back = details is not None and not front
+    if _map_needs_a_page_of_its_own(overview, parts, width, height):
+        # Page 1 would hold the overview alone: the summary fills it, and the map follows
+        # whole on the next page.
+        summary = _summary(report, width, persona_at_back=at_back, workshop=False)
+        story = [*overview, Spacer(1, 8), *summary, PageBreak(), *parts]
+    else:
+        summary = _summary(report, width, persona_at_back=at_back)
+        story = [*overview, *parts, PageBreak(), *summary]
     footer = [
         Span(
             f"{report.title} · {report.state_label} · exported {report.exported_at:%Y-%m-%d}",
@@ -104,6 +111,19 @@ def render_pdf(report: Report, paper: str = "a4") -> bytes:
 
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()
+
+
+def _map_needs_a_page_of_its_own(
+    overview: list[Flowable], parts: list[Flowable], width: float, height: float
+) -> bool:
+    """True when the journey's first part fits a whole page but not the room under the
+    overview on page 1."""
+    first = parts[0] if parts else None
+    if not isinstance(first, FitToPage):
+        return False
+    used = sum(flowable.wrap(width, height)[1] for flowable in overview)
+    room = height - used - first.getSpaceBefore()
+    return not first.fits(width, room) and first.fits(width, height)
 
 
 # Renders run one at a time: reportlab keeps per-font state shared between documents, and one
@@ -333,9 +353,14 @@ def summary_sections(report: Report) -> list[Section]:
     return sections
 
 
-def _summary(report: Report, width: float, *, persona_at_back: bool) -> list[Flowable]:
-    out: list[Flowable] = [PageBreak(), Paragraph("Summary", TITLE)]
-    out.append(_workshop_line(report.workshop))
+def _summary(
+    report: Report, width: float, *, persona_at_back: bool, workshop: bool = True
+) -> list[Flowable]:
+    """The summary's sections; `workshop` puts the workshop's line under its title (not
+    needed when the summary follows the overview, which has it)."""
+    out: list[Flowable] = [Paragraph("Summary", TITLE)]
+    if workshop:
+        out.append(_workshop_line(report.workshop))
     for section in summary_sections(report):
         out += _section(section, width)
     if persona_at_back and report.persona is not None:

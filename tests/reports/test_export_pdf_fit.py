@@ -137,3 +137,15 @@ def test_a_large_map_starts_under_the_persona_and_prints_every_note_once(owner):
     assert squeeze(journey[second]).index(squeeze("The journey: stages 7–12")) < squeeze(
         journey[second]
     ).index(squeeze("Touchpoint 7.1:"))
+
+
+def test_a_map_too_tall_for_page_one_follows_the_summary_whole_on_page_two(owner):
+    journey_map = build_map(owner, stages=5, notes_per_stage=10)
+    pages = pdf_text(render_pdf(build_report(journey_map)))
+    assert len(pages) == 2
+    # Page 1: whose journey and where to act; page 2: the whole map, not a half-empty page.
+    assert "Sample persona" in pages[0] and "Top pain points" in pages[0]
+    assert "The journey: stages" not in pages[0] and "(continued)" not in pages[1]
+    journey = squeeze(pages[1])
+    for note in journey_map.touchpoints.values_list("text", flat=True):
+        assert squeeze(note) in journey, note
