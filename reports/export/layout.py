@@ -3,8 +3,9 @@
 reportlab's Paragraph parses markup and measures word by word on every wrap: about 3 ms per
 note, 3 s for a 10x100 map. Notes are plain text in a few styles, so they are laid out here
 once (words measured with a cache, per-character font fallback as in reports.export.fonts) and
-drawn straight onto the canvas. `Grid` is a table of such cells whose header row repeats on
-every page and whose over-tall rows continue on the next page: nothing is clipped.
+drawn straight onto the canvas. `Grid` is a table of such cells (or of stacks of them, a stage's
+notes) whose header row repeats on every page and whose over-tall rows continue on the next
+page: nothing is clipped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from .fonts import BODY, BOLD, PLACEHOLDER, _coverage, _visible, font_for, regis
 INK = colors.HexColor("#111827")
 PAD = 3.0
 RULE_WIDTH = 2.5
+MIN_SPLIT = 60.0  # points of room below which a row starts on the next page instead
+TALL_PART = 300.0  # a stacked box taller than this may be cut between its lines
 _TOKENS = re.compile(r"\S+|[ \t]+")
 
 
@@ -191,11 +194,16 @@ class Cell:
     inset: float = 0.0  # white gutter around the cell (notes look like separate sticky notes)
     drawing: Flowable | None = None  # spans all columns after the first (the emotion curve)
     continued: bool = False  # a repeated header's cell that already says "(continued)"
+    # Boxes stacked top down instead of lines (a stage's notes): each is drawn as a cell of
+    # its own, and a page break falls between them.
+    parts: list[Cell] = field(default_factory=list)
 
     @cached_property
     def height(self) -> float:
         if self.drawing is not None:
             return self.drawing.height + 2 * PAD
+        if self.parts:
+            return sum(part.height for part in self.parts)
         return sum(line.height for line in self.lines) + 2 * PAD
 
 
@@ -208,10 +216,15 @@ class Row:
     def height(self) -> float:
         return max((cell.height for cell in self.cells), default=0.0)
 
+    @property
+    def stacked(self) -> bool:
+        return any(cell.parts for cell in self.cells)
+
 
 class Grid(Flowable):
-    """Rows of laid-out cells. The header row repeats on every page; a row taller than a whole
-    page is split between its lines and continues on the next page."""
+    """Rows of laid-out cells. The header row repeats on every page. A row of stacked notes
+    that does not fit is split between two notes, the rest continuing on the next page; any
+    other row is split between its lines only when not even it fits on the page."""
 
     def __init__(self, widths: list[float], header: Row | None, rows: list[Row]) -> None:
         super().__init__()
@@ -238,19 +251,20 @@ class Grid(Flowable):
         rest = self.rows[taken:]
         if not rest:
             return [self]
-        if taken == 0:
-            # Not even one row fits: split the first row's lines if a good part fits here,
-            # otherwise start on the next page (where the row may still need splitting).
-            head, tail = _split_row(rest[0], room)
-            if head is None:
-                return []
-            return [
-                Grid(self.widths, self.header, [head]),
-                Grid(self.widths, self._continued_header(), [tail, *rest[1:]]),
-            ]
+        head: Row | None = None
+        tail = rest[0]
+        if taken == 0 or tail.stacked:
+            # The first row that does not fit is split if a good part of it fits here: any
+            # row when it is the page's first (it may be taller than a page), else only
+            # stacked notes, whose page break falls between two notes. Otherwise the row
+            # starts on the next page.
+            head, tail = _split_row(tail, room - used)
+        if head is None and taken == 0:
+            return []
+        here = self.rows[:taken] + ([head] if head is not None else [])
         return [
-            Grid(self.widths, self.header, self.rows[:taken]),
-            Grid(self.widths, self._continued_header(), rest),
+            Grid(self.widths, self.header, here),
+            Grid(self.widths, self._continued_header(), [tail, *rest[1:]]),
         ]
 
     def _continued_header(self) -> Row | None:
@@ -296,29 +310,57 @@ class Grid(Flowable):
             x = 0.0
             for i, cell in enumerate(row.cells):
                 width = self.widths[i] if cell.drawing is None else sum(self.widths[i:])
-                yield cell, x, y, width, height
+                top = y + height
+                for part in cell.parts:
+                    top -= part.height
+                    yield part, x, top, width, part.height
+                if not cell.parts:
+                    yield cell, x, y, width, height
                 x += self.widths[i]
 
 
 def _split_row(row: Row, room: float) -> tuple[Row | None, Row]:
-    if room < 60 or any(cell.drawing is not None for cell in row.cells):
+    """The part of `row` that fits in `room`, and the rest (None when too little fits)."""
+    if room < MIN_SPLIT or any(cell.drawing is not None for cell in row.cells):
         return None, row
-    heads, tails = [], []
-    for cell in row.cells:
-        used, n = 2 * PAD, 0
-        while n < len(cell.lines) and used + cell.lines[n].height <= room:
-            used += cell.lines[n].height
-            n += 1
-        heads.append(Cell(cell.lines[:n], cell.background, cell.rule, cell.inset))
-        more = (
-            [Line(runs=[(BODY, 6, colors.grey, "(continued)")], height=7.5)]
-            if n < len(cell.lines)
-            else []
-        )
-        tails.append(Cell(more + cell.lines[n:], cell.background, cell.rule, cell.inset))
-    if not any(h.lines for h in heads):
+    pairs = [
+        _split_stack(cell, room) if cell.parts else _split_lines(cell, room) for cell in row.cells
+    ]
+    heads = [head for head, _ in pairs]
+    # A stacked row is worth splitting only if a note fits here, not just its label.
+    content = [h.parts for h in heads] if row.stacked else [h.lines for h in heads]
+    if not any(content):
         return None, row
-    return Row(heads, row.rule_below), Row(tails, row.rule_below)
+    return Row(heads, row.rule_below), Row([tail for _, tail in pairs], row.rule_below)
+
+
+def _split_lines(cell: Cell, room: float) -> tuple[Cell, Cell]:
+    used, n = 2 * PAD, 0
+    while n < len(cell.lines) and used + cell.lines[n].height <= room:
+        used += cell.lines[n].height
+        n += 1
+    more = (
+        [Line(runs=[(BODY, 6, colors.grey, "(continued)")], height=7.5)]
+        if n < len(cell.lines)
+        else []
+    )
+    head = Cell(cell.lines[:n], cell.background, cell.rule, cell.inset)
+    return head, Cell(more + cell.lines[n:], cell.background, cell.rule, cell.inset)
+
+
+def _split_stack(cell: Cell, room: float) -> tuple[Cell, Cell]:
+    """Whole notes that fit, the others after the break. A note is cut between its lines only
+    when it is taller than TALL_PART, which no note is at the widths the PDF uses: the
+    layout never fails, whatever the text."""
+    used, n = 0.0, 0
+    while n < len(cell.parts) and used + cell.parts[n].height <= room:
+        used += cell.parts[n].height
+        n += 1
+    if n == 0 and cell.parts[0].height > TALL_PART:
+        head, tail = _split_lines(cell.parts[0], room)
+        if head.lines:
+            return Cell(parts=[head]), Cell(parts=[tail, *cell.parts[1:]])
+    return Cell(parts=cell.parts[:n]), Cell(parts=cell.parts[n:])
 
 
 def _draw_shapes(canvas, cell: Cell, x: float, y: float, width: float, height: float) -> None:
