@@ -30,7 +30,6 @@ from django.db import OperationalError as DBOperationalError
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
 from maps.operations import (
     OperationError,
-    applied_event,
     group_name,
     one_or_none,
     publishing_on,
@@ -43,20 +42,13 @@ from . import (
     facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
     fanout,
 )
-from .access import (
-    count_code_miss,
-    find_participant,
-    find_workshop,
-    guessing_codes,
-    load_member,
-)
+from .access import count_code_miss, find_participant, find_workshop, guessing_codes
 from .facilitation import hello_state
 from .handlers import (
     HANDLERS,
     Context,
     Handler,
-    check_allowed,
-    event_ack,
+    admit,
     participant_group,
     workshop_group,
 )
@@ -463,24 +455,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     @in_db_thread
     def _gate(self, entry: Handler, data: dict[str, Any]) -> Context | dict[str, Any]:
-        """Who sends this, and may they now? A fresh look per message: the phase, the lock or
-        the role may have changed since the last one."""
-        participant = load_member(self.participant_id)
-        if participant is None:
-            raise OperationError("forbidden", "You are no longer in this workshop.")
-        workshop = participant.workshop
-        ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
-        try:
-            check_allowed(entry, ctx)
-        except OperationError:
-            # A resend of an operation already applied is acknowledged again, whatever the
-            # gates say now: it happened before the board was locked, and the client must
-            # stop resending it. (Allowed resends are recognised by the handler's run_once.)
-            done = applied_event(workshop.map_id, data["op_id"])
-            if done is None:
-                raise
-            return event_ack(done, duplicate=True)
-        return ctx
+        return admit(entry, self.participant_id, data["op_id"])
 
     def _apply(self, entry: Handler, ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
         with publishing_on(self.loop):

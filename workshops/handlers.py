@@ -17,8 +17,9 @@ from typing import Any
 from django.db import transaction
 
 from maps.models import JourneyMap, MapEvent
-from maps.operations import Actor, OperationError, broadcast_to_group
+from maps.operations import Actor, OperationError, applied_event, broadcast_to_group
 
+from .access import load_member
 from .models import Participant, Phase, Workshop
 
 FACILITATOR = Participant.Role.FACILITATOR
@@ -102,6 +103,28 @@ def check_allowed(entry: Handler, ctx: Context) -> None:
     if entry.phases is not None and ctx.workshop.phase not in entry.phases:
         phase = Phase(ctx.workshop.phase).label
         raise OperationError("wrong_phase", f"That is not possible in the {phase} phase.")
+
+
+def admit(entry: Handler, participant_id: int, op_id: str) -> Context | dict[str, Any]:
+    """Who sends operation `op_id`, and may they now? A fresh look per message: the phase, the
+    lock or the role may have changed since the last one. The context to run the handler in,
+    or the ack of an operation applied before (a resend); raises OperationError to refuse."""
+    participant = load_member(participant_id)
+    if participant is None:
+        raise OperationError("forbidden", "You are no longer in this workshop.")
+    workshop = participant.workshop
+    ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
+    try:
+        check_allowed(entry, ctx)
+    except OperationError:
+        # A resend of an operation already applied is acknowledged again, whatever the gates
+        # say now: it happened before the board was locked, and the client must stop
+        # resending it. (Allowed resends are recognised by the handler's run_once.)
+        done = applied_event(workshop.map_id, op_id)
+        if done is None:
+            raise
+        return event_ack(done, duplicate=True)
+    return ctx
 
 
 # --- messages that are not map events -------------------------------------------------------
