@@ -77,7 +77,9 @@ def build(stages: int, notes: int):
 
     user = get_user_model().objects.create_user(f"bench{stages}x{notes}")
     actor = ops.Actor.for_user(user)
-    persona = ops.create_persona(user, name="Sarah Mitchell", quote="A safe car we can afford.")
+    persona = ops.create_persona(
+        ops.Actor.for_user(user), name="Sarah Mitchell", quote="A safe car we can afford."
+    )
     journey_map = ops.create_map(
         actor,
         title=f"{stages}x{notes}",

@@ -69,14 +69,13 @@ def measure(runs: int) -> list[dict]:
     from django.contrib.auth import get_user_model
 
     from maps import operations as ops
-    from maps.operations import one_or_none
-    from workshops import board_handlers  # noqa: F401 (registers touchpoint.move)
+    from maps.operations import OPERATIONS, log, one_or_none
     from workshops.access import load_member
-    from workshops.handlers import HANDLERS, Context
+    from workshops.gate import Context, run
     from workshops.models import Participant
     from workshops.operations import join_workshop, open_workshop
 
-    ops.broadcast = lambda map_id, message: None  # see the module docstring
+    log.publish_on_commit = lambda map_id, message: None  # see the module docstring
     user = get_user_model().objects.create_user("bench-operation-cost")
     actor = ops.Actor.for_user(user)
     journey_map = ops.create_map(
@@ -116,7 +115,7 @@ def measure(runs: int) -> list[dict]:
             "stage": rng.choice(stages),
             "index": rng.randrange(NOTES_PER_STAGE),
         }
-        HANDLERS["touchpoint.move"].fn(ctx, data)
+        run(OPERATIONS["touchpoint.move"], ctx, data)
 
     steps = [
         ("gate (ORM)", orm_gate),

@@ -40,11 +40,11 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from bench._stats import percentile  # noqa: E402
-from maps.export import layout  # noqa: E402
-from maps.export.fonts import register_fonts  # noqa: E402
-from maps.export.pdf import render_pdf  # noqa: E402
-from maps.export.report import build_report  # noqa: E402
-from tests.maps.export_helpers import build_map  # noqa: E402
+from reports.export import layout  # noqa: E402
+from reports.export.fonts import register_fonts  # noqa: E402
+from reports.export.pdf import render_pdf  # noqa: E402
+from reports.export.report import build_report  # noqa: E402
+from tests.reports.export_helpers import build_map  # noqa: E402
 
 SIZES = [(5, 10), (10, 100), (20, 200)]
 

@@ -63,8 +63,8 @@ def measure(stages: int, notes: int, runs: int) -> dict:
 
     from maps import operations as ops
     from maps import positions
-    from maps.heat import analyse
     from maps.models import Touchpoint
+    from reports.analysis import analyse
     from workshops.facilitation import revealed_heat, set_phase, set_vote
     from workshops.models import Participant, Vote
     from workshops.operations import open_workshop

@@ -3,8 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("maps.urls")),
-    path("", include("maps.analysis_urls")),
-    path("", include("maps.export_urls")),
+    path("", include("reports.urls")),
     path("", include("workshops.urls")),
     path("accounts/", include("journeymap.accounts")),
     path("admin/", admin.site.urls),

@@ -16,7 +16,7 @@ from .models import Channel, JourneyMap, Stage, Touchpoint, ValuePoint
 # The curve's SVG is drawn in a viewBox of STAGE_WIDTH units per stage and CURVE_HEIGHT units
 # high, stretched (preserveAspectRatio="none") across the stage grid: the grid's columns are
 # equal and gapless, so stage i's centre is at (i + 0.5) * STAGE_WIDTH whatever the screen size.
-# static/js/board.js redraws it with the same numbers (data-stage-width, data-height).
+# The live page never redraws it in the browser: a stage event makes it re-fetch the board.
 STAGE_WIDTH = 100
 CURVE_HEIGHT = 100
 CURVE_MARGIN = 10
@@ -106,7 +106,7 @@ def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
         "role": role,
         "can_edit": role in ("owner", "editor"),
         # The htmx edit controls (board page). The live page sets can_edit for participants
-        # but edits through board.js, and marks itself with live=True.
+        # but edits through its websocket (static/js/live/), and marks itself with live=True.
         "htmx_edit": role in ("owner", "editor"),
         "is_owner": role == "owner",
         "columns": list(columns.values()),

@@ -5,8 +5,8 @@ per note, a variable lookup per field) a note cost about 0.3 ms, and the page mi
 target (bench/board_page.py, docs/benchmarks.md). A format string per note costs a tenth of that.
 Every value goes through format_html, so user text is escaped exactly as a template would.
 
-The markup is the contract of docs/design.md, "Board markup": static/js/board.js builds the same
-li and paragraphs for notes added live, static/js/facilitation.js the same heat box on reveal.
+The markup is the contract of docs/design.md, "Board markup": static/js/live/markup.js builds the
+same li and paragraphs for notes added live, and the same heat box on reveal.
 """
 
 from __future__ import annotations

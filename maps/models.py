@@ -349,6 +349,10 @@ class MapEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor_name = models.CharField(max_length=NAME_MAX, blank=True)
+    # The workshop participant who made the change, if one did (workshops.Participant's id: the
+    # map domain does not depend on the workshop app, so no foreign key). An op_id is only ever
+    # the answer to the participant who sent it.
+    actor_participant = models.PositiveBigIntegerField(null=True, blank=True)
     # The client-generated id of the operation that caused this event: resends are idempotent.
     op_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique when set)
     created_at = models.DateTimeField(auto_now_add=True)

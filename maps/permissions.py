@@ -1,14 +1,24 @@
-"""Who may do what to a map. Every view and every websocket message asks here.
+"""Who may do what: the one place that decides, for map pages, the live workshop and the
+operations themselves.
 
-Roles: owner (everything, including members and delete), editor (change the map), viewer
-(read, download). Anyone else is told the map does not exist (404), never that it is private.
+On a map, roles are owner (everything, including members and delete), editor (change the map)
+and viewer (read, download). Anyone else is told the map does not exist (404), never that it is
+private.
+
+In a live workshop, roles are facilitator, participant and observer, and the workshop's phase
+and lock decide when. Each operation declares who may ask for it (`Who`) and when (`When`)
+(maps.operations.registry); `check_workshop` applies those declarations to a workshop member,
+`need_on_map` to an account on the map's own pages.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
+from .errors import OperationError
 from .models import JourneyMap, MapMembership
 
 Role = MapMembership.Role
@@ -16,6 +26,79 @@ Role = MapMembership.Role
 # What each role may do; each role includes the ones after it.
 _RANK = {Role.OWNER: 3, Role.EDITOR: 2, Role.VIEWER: 1}
 NEEDS = {"view": 1, "edit": 2, "own": 3}
+
+
+class Who(StrEnum):
+    """Who may ask for an operation."""
+
+    EDITORS = "editors"  # map editors and owners; in a workshop, facilitator and participants
+    FACILITATOR = "facilitator"  # the spine's structure, running the workshop
+    VOTERS = "voters"  # in a workshop: facilitator and participants (observers do not vote)
+    EVERYONE = "everyone"  # anyone who may see the map or is in the workshop
+
+
+class When(StrEnum):
+    """When, in a workshop, an operation may be asked for. The facilitator passes the phase
+    and lock gates of EDITING and ANYTIME; voting is the vote phase's, for everyone."""
+
+    EDITING = "editing"  # the editing phases, while the board is not locked
+    VOTING = "voting"  # the vote phase, while the board is not locked
+    ANYTIME = "anytime"  # any open phase, while the board is not locked
+    ALWAYS = "always"  # any open phase, locked or not
+
+
+# Workshop roles and phases as workshops.models stores them (tests/test_permissions.py checks
+# they agree): the map domain does not import the workshop app.
+FACILITATOR, PARTICIPANT, OBSERVER = "facilitator", "participant", "observer"
+EDIT_PHASES = frozenset({"gather", "group", "discuss"})
+VOTE_PHASES = frozenset({"vote"})
+CLOSED = "closed"
+
+_WORKSHOP_ROLES: dict[Who, frozenset[str]] = {
+    Who.EDITORS: frozenset({FACILITATOR, PARTICIPANT}),
+    Who.FACILITATOR: frozenset({FACILITATOR}),
+    Who.VOTERS: frozenset({FACILITATOR, PARTICIPANT}),
+    Who.EVERYONE: frozenset({FACILITATOR, PARTICIPANT, OBSERVER}),
+}
+_MAP_NEEDS: dict[Who, str] = {
+    Who.EDITORS: "edit",
+    Who.FACILITATOR: "edit",
+    Who.VOTERS: "edit",
+    Who.EVERYONE: "view",
+}
+_PHASE_LABELS = {
+    "gather": "Gather",
+    "group": "Group",
+    "vote": "Vote",
+    "reveal": "Reveal",
+    "discuss": "Discuss",
+    "closed": "Closed",
+}
+
+
+def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) -> None:
+    """Refuse (OperationError) what a workshop member may not do now."""
+    if role not in _WORKSHOP_ROLES[who]:
+        if role == OBSERVER and who == Who.VOTERS:
+            raise OperationError("forbidden", "Observers do not vote.")
+        raise OperationError("forbidden", "Your role in this workshop does not allow that.")
+    if phase == CLOSED:
+        raise OperationError("closed", "This workshop has ended; the board is read-only.")
+    if when == When.VOTING and phase not in VOTE_PHASES:
+        label = _PHASE_LABELS.get(phase, phase)
+        raise OperationError("wrong_phase", f"Voting is closed in the {label} phase.")
+    if role == FACILITATOR or when == When.ALWAYS:
+        return
+    if locked:
+        raise OperationError("locked", "The facilitator has locked the board.")
+    if when == When.EDITING and phase not in EDIT_PHASES:
+        label = _PHASE_LABELS.get(phase, phase)
+        raise OperationError("wrong_phase", f"That is not possible in the {label} phase.")
+
+
+def need_on_map(who: Who) -> str:
+    """What an account needs on a map to ask for an operation from the map's own pages."""
+    return _MAP_NEEDS[who]
 
 
 def role_for(user, journey_map: JourneyMap) -> str | None:

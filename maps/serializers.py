@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from journeymap.realtime import to_wire  # noqa: F401 (the wire format, for callers)
 
 from .models import JourneyMap, Persona, Stage, Touchpoint, TouchpointGroup
 
@@ -19,12 +20,6 @@ STAGE_LANES = (
     "conversion_pct",
     "time_in_stage",
 )
-
-
-def to_wire(message: dict[str, Any]) -> str:
-    """A message as the websocket carries it: compact JSON, encoded once however many
-    connections receive it."""
-    return json.dumps(message, separators=(",", ":"))
 
 
 TOUCHPOINT_FIELDS = ("text", "channel", "department", "critical", "internal")

@@ -13,7 +13,6 @@ urlpatterns = [
     path("maps/<int:map_id>/settings/", views.map_settings, name="map_settings"),
     path("maps/<int:map_id>/duplicate/", views.map_duplicate, name="map_duplicate"),
     path("maps/<int:map_id>/future/", views.map_future, name="map_future"),
-    path("maps/<int:map_id>/compare/", views.map_compare, name="map_compare"),
     path("maps/<int:map_id>/delete/", views.map_delete, name="map_delete"),
     path("maps/<int:map_id>/members/", views.map_members, name="map_members"),
     # Board edits (htmx): ids travel in the form, so the board reverses each URL once.

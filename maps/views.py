@@ -18,7 +18,6 @@ from django_htmx.http import reswap, retarget
 
 from . import operations as ops
 from .board import board_context, editor_urls
-from .compare import compare_maps
 from .forms import (
     MapCreateForm,
     MapSettingsForm,
@@ -29,8 +28,8 @@ from .forms import (
     StageForm,
 )
 from .models import JourneyMap, Persona, Stage, Touchpoint
-from .operations import OperationError
-from .permissions import get_map_for_user
+from .operations import OperationError, registry
+from .permissions import get_map_for_user, need_on_map
 from .serializers import PERSONA_FIELDS, STAGE_LANES
 
 # --- helpers --------------------------------------------------------------------------------
@@ -90,16 +89,48 @@ def _refused(request: HttpRequest, map_id: int, message: str) -> HttpResponse:
 def _edit(
     request: HttpRequest,
     map_id: int,
+    operation: str,
     change: Callable[[ops.Actor, JourneyMap], Any],
     **focus: int | None,
 ) -> HttpResponse:
-    """Run one board edit for an owner or editor and answer with the board (or the refusal)."""
-    journey_map, role = get_map_for_user(request.user, map_id, "edit")
+    """Run one board edit (the declared `operation`, for whoever it declares may) and answer
+    with the board, or the refusal."""
+    need = need_on_map(ops.OPERATIONS[operation].who)
+    journey_map, role = get_map_for_user(request.user, map_id, need)
     try:
         change(_actor(request), journey_map)
     except OperationError as error:
         return _refused(request, journey_map.pk, error.message)
     return _board_response(request, journey_map.pk, role, **focus)
+
+
+# How a posted form value becomes the operation's field, by the field's kind: ids and numbers
+# from digits (anything else stays text, for the operation to refuse), check boxes present or
+# not, the rest as typed.
+def _posted_value(kind: registry.Kind, value: str | None) -> Any:
+    if kind in (registry.ID, registry.INDEX, registry.NUMBER):
+        return int(value) if value and value.isdigit() else value
+    if kind is registry.OPTIONAL_ID:
+        return int(value) if value and value.isdigit() else None
+    if kind is registry.BOOL:
+        return value in ("1", "true", "on")
+    return value
+
+
+def _operate(request: HttpRequest, map_id: int, operation: str, **focus: int | None):
+    """A board edit whose form maps one-to-one onto a declared operation's fields."""
+    declared = ops.OPERATIONS[operation]
+
+    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
+        fields = {
+            field.name: _posted_value(field.kind, request.POST.get(field.name))
+            for field in declared.fields
+            if field.name in request.POST
+        }
+        declared.clean(fields)
+        declared.fn(actor, journey_map, **fields)
+
+    return _edit(request, map_id, operation, change, **focus)
 
 
 # --- home and personas ----------------------------------------------------------------------
@@ -137,7 +168,7 @@ def persona_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                persona = ops.create_persona(request.user, **form.cleaned_data)
+                persona = ops.create_persona(_actor(request), **form.cleaned_data)
             except OperationError as error:
                 form.add_error(error.details.get("field"), error.message)
             else:
@@ -172,7 +203,7 @@ def persona_delete(request: HttpRequest, persona_id: int) -> HttpResponse:
     context: dict[str, Any] = {"persona": persona}
     if request.method == "POST":
         try:
-            ops.delete_persona(persona)
+            ops.delete_persona(_actor(request), persona)
         except OperationError as error:
             context["error"] = error.message
             return render(request, "personas/delete.html", context, status=409)
@@ -257,17 +288,6 @@ def map_future(request: HttpRequest, map_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
-def map_compare(request: HttpRequest, map_id: int) -> HttpResponse:
-    future, _ = get_map_for_user(request.user, map_id, "view")
-    if future.source_map_id is None:
-        raise Http404("This map was not made from a current-state map.")
-    current, _ = get_map_for_user(request.user, future.source_map_id, "view")
-    context = {"map": future, "current": current, "rows": compare_maps(current, future)}
-    return render(request, "maps/compare.html", context)
-
-
-@login_required
 def map_delete(request: HttpRequest, map_id: int) -> HttpResponse:
     journey_map, _ = get_map_for_user(request.user, map_id, "own")
     if request.method == "POST":
@@ -327,10 +347,7 @@ def _change_members(request: HttpRequest, journey_map: JourneyMap, form: MemberF
 @login_required
 @require_POST
 def stage_add(request: HttpRequest, map_id: int) -> HttpResponse:
-    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        ops.add_stage(actor, journey_map, name=request.POST.get("name", ""))
-
-    return _edit(request, map_id, change)
+    return _operate(request, map_id, "stage.add")
 
 
 def _stage(journey_map: JourneyMap, request: HttpRequest) -> Stage:
@@ -365,7 +382,7 @@ def stage_update(request: HttpRequest, map_id: int) -> HttpResponse:
         form = StageForm(request.POST, stage_id=stage.pk, earlier=_earlier_stages(stage))
         ops.update_stage(actor, journey_map, stage.pk, **_valid(form))
 
-    return _edit(request, map_id, change, focus_stage=stage_id)
+    return _edit(request, map_id, "stage.update", change, focus_stage=stage_id)
 
 
 def _earlier_stages(stage: Stage) -> list[tuple[int, str]]:
@@ -382,14 +399,8 @@ def _posted_id_or_none(request: HttpRequest, name: str) -> int | None:
 @login_required
 @require_POST
 def stage_move(request: HttpRequest, map_id: int) -> HttpResponse:
-    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        stage_id = _posted_id(request, "stage")
-        if "index" in request.POST:
-            ops.move_stage(actor, journey_map, stage_id, index=_posted_id(request, "index"))
-        else:
-            ops.step_stage(actor, journey_map, stage_id, request.POST.get("to", ""))
-
-    return _edit(request, map_id, change)
+    """To an index, or one step (`to`: previous, next: the keyboard's moves)."""
+    return _operate(request, map_id, "stage.move" if "index" in request.POST else "stage.step")
 
 
 @login_required
@@ -423,7 +434,7 @@ def stage_delete(request: HttpRequest, map_id: int) -> HttpResponse:
             delete_notes=notes == "delete",
         )
 
-    return _edit(request, map_id, change)
+    return _edit(request, map_id, "stage.delete", change)
 
 
 # --- board edits: touchpoints ---------------------------------------------------------------
@@ -444,7 +455,7 @@ def note_add(request: HttpRequest, map_id: int) -> HttpResponse:
             channel=data["channel"] or Touchpoint._meta.get_field("channel").default,
         )
 
-    return _edit(request, map_id, change, focus_add=stage_id)
+    return _edit(request, map_id, "touchpoint.add", change, focus_add=stage_id)
 
 
 @login_required
@@ -483,23 +494,16 @@ def note_update(request: HttpRequest, map_id: int) -> HttpResponse:
         base_version = data.pop("base_version")
         ops.update_touchpoint(actor, journey_map, note_id, base_version=base_version, **data)
 
-    return _edit(request, map_id, change, focus_note=note_id)
+    return _edit(request, map_id, "touchpoint.update", change, focus_note=note_id)
 
 
 @login_required
 @require_POST
 def note_move(request: HttpRequest, map_id: int) -> HttpResponse:
     """One step (`to`: up, down, previous, next: the keyboard's moves) or to a stage and index."""
+    operation = "touchpoint.move" if "index" in request.POST else "touchpoint.step"
     note_id = _posted_id_or_none(request, "touchpoint")
-
-    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        if "index" in request.POST:
-            stage_id, index = _posted_id(request, "stage"), _posted_id(request, "index")
-            ops.move_touchpoint(actor, journey_map, note_id, stage=stage_id, index=index)
-        else:
-            ops.step_touchpoint(actor, journey_map, note_id, request.POST.get("to", ""))
-
-    return _edit(request, map_id, change, focus_note=note_id)
+    return _operate(request, map_id, operation, focus_note=note_id)
 
 
 @login_required
@@ -507,26 +511,15 @@ def note_move(request: HttpRequest, map_id: int) -> HttpResponse:
 def note_group(request: HttpRequest, map_id: int) -> HttpResponse:
     """Put a note in a group by name (made if new), or take it out of its group."""
     note_id = _posted_id_or_none(request, "touchpoint")
+    name = "" if request.POST.get("ungroup") else request.POST.get("group", "")
 
     def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        note = ops.get_touchpoint(journey_map, note_id)
-        name = request.POST.get("group", "").strip()
-        if request.POST.get("ungroup") or not name:
-            ops.update_touchpoint(actor, journey_map, note.pk, group=None)
-            return
-        group = journey_map.groups.filter(name=name).first()
-        if group is None:
-            ops.add_group(actor, journey_map, name=name, touchpoints=[note.pk])
-        else:
-            ops.update_touchpoint(actor, journey_map, note.pk, group=group.pk)
+        ops.group_touchpoint(actor, journey_map, note_id, name=name)
 
-    return _edit(request, map_id, change, focus_note=note_id)
+    return _edit(request, map_id, "touchpoint.group", change, focus_note=note_id)
 
 
 @login_required
 @require_POST
 def note_delete(request: HttpRequest, map_id: int) -> HttpResponse:
-    def change(actor: ops.Actor, journey_map: JourneyMap) -> None:
-        ops.delete_touchpoint(actor, journey_map, _posted_id(request, "touchpoint"))
-
-    return _edit(request, map_id, change)
+    return _operate(request, map_id, "touchpoint.delete")

@@ -49,7 +49,7 @@ def mine(owner, journey_map, actor) -> dict:
     """The owner's own things: map (with a note and a group), persona, workshop."""
     stage = journey_map.stages.order_by("position").first()
     note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="Mine")
-    persona = ops.create_persona(owner, name="Pat")
+    persona = ops.create_persona(ops.Actor.for_user(owner), name="Pat")
     workshop = open_workshop(owner, journey_map, title="Mine")
     return {
         "map_id": journey_map.pk,
@@ -68,7 +68,7 @@ def theirs(outsider) -> dict:
     stages = list(journey_map.stages.order_by("position").values_list("pk", flat=True))
     note = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Their note")
     ops.add_group(actor, journey_map, name="Their group")
-    persona = ops.create_persona(outsider, name="Their persona")
+    persona = ops.create_persona(ops.Actor.for_user(outsider), name="Their persona")
     workshop = open_workshop(outsider, journey_map, title="Theirs")
     guest = join_workshop(workshop, display_name="Their guest")
     return {

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from maps import operations as ops
-from maps.feedback import import_feedback
 from maps.models import JourneyMap
+from reports.feedback import import_feedback
 from workshops.access import cookie_name
 from workshops.operations import join_workshop, open_workshop
 
@@ -40,7 +40,7 @@ def hostile(n: int) -> str:
 def hostile_map(owner, make_user) -> dict:
     actor = ops.Actor.for_user(owner)
     persona = ops.create_persona(
-        owner,
+        ops.Actor.for_user(owner),
         name=hostile(0),
         role=hostile(1),
         quote=hostile(2),

@@ -16,8 +16,8 @@ from asgiref.sync import sync_to_async
 
 from maps import operations as ops
 from maps.models import JourneyMap, Touchpoint
+from maps.operations import OPERATIONS as HANDLERS
 from tests.workshops.live_client import LiveClient, communicator, fresh_state, new_op_id
-from workshops.handlers import HANDLERS
 from workshops.models import Workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,10 +30,13 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "touchpoint.update": {"touchpoint": "N", "text": "y"},
     "touchpoint.move": {"touchpoint": "N", "stage": "S", "index": 0},
     "touchpoint.delete": {"touchpoint": "N"},
+    "touchpoint.step": {"touchpoint": "N", "to": "next"},
+    "touchpoint.group": {"touchpoint": "N", "name": "Ads"},
     "stage.add": {"name": "New"},
     "stage.update": {"stage": "S", "name": "Renamed"},
     "stage.move": {"stage": "S", "index": 1},
     "stage.delete": {"stage": "S", "move_notes_to": "S2"},
+    "stage.step": {"stage": "S", "to": "next"},
     "group.add": {"name": "G", "touchpoints": ["N"]},
     "group.rename": {"group": "G", "name": "H"},
     "group.delete": {"group": "G"},

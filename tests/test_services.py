@@ -50,7 +50,7 @@ async def test_map_events_cross_redis_pub_sub():
     require_redis()
     from channels_redis.pubsub import RedisPubSubChannelLayer
 
-    from maps.operations import ROOMS, room_layer
+    from journeymap.realtime import ROOMS, room_layer
 
     assert isinstance(room_layer(), RedisPubSubChannelLayer)
     config = settings.CHANNEL_LAYERS[ROOMS]["CONFIG"]

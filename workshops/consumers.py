@@ -27,32 +27,26 @@ from django.conf import settings
 from django.db import InterfaceError, close_old_connections, connections
 from django.db import OperationalError as DBOperationalError
 
+from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, MapEvent, Stage, Touchpoint
-from maps.operations import (
-    OperationError,
-    group_name,
-    one_or_none,
-    publishing_on,
-    room_layer,
-)
-from maps.serializers import map_snapshot, to_wire
+from maps.operations import Operation, OperationError, group_name, one_or_none
+from maps.serializers import map_snapshot
 
 from . import (
-    board_handlers,  # noqa: F401  (registers the map-editing handlers)
-    facilitation_handlers,  # noqa: F401  (registers phase, timer, vote handlers)
+    facilitation,  # noqa: F401  (declares the facilitation and vote operations)
     fanout,
+    gate,
 )
-from .access import count_code_miss, find_participant, find_workshop, guessing_codes
+from .access import (
+    count_code_miss,
+    find_participant,
+    find_workshop,
+    guessing_codes,
+)
 from .facilitation import hello_state
-from .handlers import (
-    HANDLERS,
-    Context,
-    Handler,
-    admit,
-    participant_group,
-    workshop_group,
-)
+from .gate import Context
 from .models import Participant
+from .notify import participant_group, workshop_group
 
 logger = logging.getLogger(__name__)
 
@@ -257,18 +251,20 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "pong", "revision": await self._revision()})
         elif kind == "sync":
             await self._send_events_since(data)
+        elif kind == "snapshot":
+            await self.send_json(await self._snapshot())
         elif kind == "drag":
             await self._drag(data)
         elif kind == "focus":
             await self._focus(data)
-        elif kind in HANDLERS:
-            await self._operation(kind, data)
+        elif (operation := gate.find(kind)) is not None:
+            await self._operation(operation, data)
         else:
             await self.send_json(
                 error("unknown_type", "Unknown message type.", _op_id(data), message_type=kind[:40])
             )
 
-    async def _operation(self, kind: str, data: dict[str, Any]) -> None:
+    async def _operation(self, operation: Operation, data: dict[str, Any]) -> None:
         op_id = data.get("op_id")
         if not isinstance(op_id, str) or not OP_ID.match(op_id):
             await self.send_json(
@@ -277,17 +273,17 @@ class BoardConsumer(AsyncWebsocketConsumer):
             return
         try:
             try:
-                extra = await self._run_handler(kind, data)
+                extra = await self._run(operation, data)
             except (DBOperationalError, InterfaceError):
                 # The database connection died under us (a restarted or failed-over server):
                 # the transaction rolled back, and the op_id check makes a second try safe
                 # even if the commit had gone through. The retry opens a fresh connection.
-                extra = await self._run_handler(kind, data)
+                extra = await self._run(operation, data)
         except OperationError as refused:
             await self.send_json(error(refused.code, refused.message, op_id, **refused.details))
             return
         except Exception:
-            logger.exception("Handler %s failed", kind)
+            logger.exception("Operation %s failed", operation.name)
             await self.send_json(
                 error("server_error", "Something went wrong; nothing changed.", op_id)
             )
@@ -441,9 +437,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "facilitation": hello_state(workshop, participant),
         }
 
-    async def _run_handler(self, kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
-        entry = HANDLERS[kind]
-        allowed = await self._gate(entry, data)
+    async def _run(self, operation: Operation, data: dict[str, Any]) -> dict[str, Any]:
+        allowed = await self._gate(operation, data)
         if not isinstance(allowed, Context):
             return allowed  # the ack of an operation applied before
         # Only the operation itself waits its turn on the map's thread (operation_thread): the
@@ -451,15 +446,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
         apply = OrmThread(
             self._apply, thread_sensitive=False, executor=operation_thread(self.map_id)
         )
-        return await apply(entry, allowed, data)
+        return await apply(operation, allowed, data)
 
     @in_db_thread
-    def _gate(self, entry: Handler, data: dict[str, Any]) -> Context | dict[str, Any]:
-        return admit(entry, self.participant_id, data["op_id"])
+    def _gate(self, operation: Operation, data: dict[str, Any]) -> Context | dict[str, Any]:
+        return gate.admit(operation, self.participant_id, data["op_id"])
 
-    def _apply(self, entry: Handler, ctx: Context, data: dict[str, Any]) -> dict[str, Any] | None:
+    def _apply(self, operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         with publishing_on(self.loop):
-            return entry.fn(ctx, data)
+            return gate.run(operation, ctx, data)
 
     @in_db_thread
     def _revision(self) -> int | None:
@@ -468,6 +463,15 @@ class BoardConsumer(AsyncWebsocketConsumer):
         return one_or_none(
             JourneyMap.objects.filter(pk=self.map_id).values_list("revision", flat=True)
         )
+
+    @in_db_thread
+    def _snapshot(self) -> dict[str, Any]:
+        """The whole board now: how a new client loads it (a map made from a template has
+        stages the event log never saw, so replaying `sync` from 0 does not rebuild it)."""
+        return {
+            "type": "snapshot",
+            "snapshot": map_snapshot(JourneyMap.objects.get(pk=self.map_id)),
+        }
 
     @in_db_thread
     def _events_since(self, since: int) -> dict[str, Any]:
@@ -522,7 +526,7 @@ def _is_id(value: Any) -> bool:
 
 
 def _is_index(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _op_id(data: dict[str, Any]) -> str | None:

@@ -2,12 +2,13 @@
 
 These are workshop state, not map changes: nothing here writes the map's event log. Each
 operation validates its input, writes in one transaction with the workshop row locked, and
-tells the room after commit (workshops.handlers.notify_workshop). Votes are the exception to
+tells the room after commit (workshops.notify). Votes are the exception to
 "tell the room": until the reveal, a participant's votes and remaining budget go only to that
 participant's own connections (notify_participant), and no message to anyone carries counts.
 
-Operations trust their caller on *who* (workshops.handlers checks roles, phase and lock for
-websocket messages) but never the input.
+Each operation a client may ask for is declared here, on its function (maps.operations.
+registry): its name on the wire, its fields, who may and when. workshops.gate applies the
+declaration to the member who asks; the operations never trust the input.
 """
 
 from __future__ import annotations
@@ -19,12 +20,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from maps.heat import REVEALED_PHASES, TAGS, heat_for_map
+from maps.heat import TAGS
 from maps.models import Tag, Touchpoint
-from maps.operations import OperationError, clean_bool, clean_choice
+from maps.operations import OperationError, clean_bool, clean_choice, get_touchpoint, operation
+from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, Field
+from maps.permissions import When, Who, check_workshop
 
-from .handlers import notify_participant, notify_workshop
 from .models import Participant, Phase, Vote, Workshop
+from .notify import notify_participant, notify_workshop
+from .tally import REVEALED_PHASES, heat_for_map
 
 TIMER_MAX_SECONDS = 2 * 60 * 60
 BUDGET_MIN, BUDGET_MAX = 1, 100
@@ -136,9 +140,37 @@ def hello_state(workshop: Workshop, participant: Participant) -> dict[str, Any]:
     }
 
 
+# --- what each operation answers its sender -------------------------------------------------
+
+
+def state_ack(workshop: Workshop, _participant: Participant) -> dict[str, Any]:
+    return {"workshop": workshop_state(workshop)}
+
+
+def vote_ack(on: bool, participant: Participant) -> dict[str, Any]:
+    """Only the sender's own state; the other tabs of the same person get `votes.mine`."""
+    mine = my_votes(participant, participant.workshop)
+    return {"on": on, "remaining": mine["remaining"], "used": mine["used"]}
+
+
+def as_is(result: dict[str, Any], _participant: Participant) -> dict[str, Any]:
+    return result
+
+
+def facilitation(name: str, *fields: Field, when: When = When.ANYTIME):
+    """Declare a facilitator's control: acts on the workshop, answered with its state."""
+    return operation(
+        name, *fields, who=Who.FACILITATOR, when=when, target="workshop", ack=state_ack
+    )
+
+
 # --- phases and the lock --------------------------------------------------------------------
 
 
+@facilitation(
+    "phase.set",
+    Field("phase", CHOICE, required=True, note="gather, group, vote, reveal, discuss, closed"),
+)
 def set_phase(workshop: Workshop, phase: Any) -> Workshop:
     """Move the workshop to `phase`. Entering reveal, discuss or closed from an earlier phase
     reveals the votes to everyone; going back to vote (or before) hides them again."""
@@ -164,14 +196,16 @@ def set_phase(workshop: Workshop, phase: Any) -> Workshop:
     return workshop
 
 
+@facilitation("votes.reveal")
 def reveal(workshop: Workshop) -> Workshop:
     """Show every screen the counts: the facilitator's reveal button."""
     return set_phase(workshop, Phase.REVEAL)
 
 
-def set_locked(workshop: Workshop, locked_value: Any) -> Workshop:
+@facilitation("board.lock", Field("locked", BOOL, required=True))
+def set_locked(workshop: Workshop, locked: Any) -> Workshop:
     """Lock or unlock the board: while locked only the facilitator changes anything."""
-    locked_value = clean_bool(locked_value, "locked")
+    locked_value = clean_bool(locked, "locked")
     with transaction.atomic():
         locked = lock_workshop(workshop.pk)
         locked.locked = locked_value
@@ -181,6 +215,7 @@ def set_locked(workshop: Workshop, locked_value: Any) -> Workshop:
     return workshop
 
 
+@facilitation("votes.budget", Field("budget", NUMBER, required=True, note="1–100"))
 def set_vote_budget(workshop: Workshop, budget: Any) -> Workshop:
     """Votes per participant. Lowering it below what someone has cast keeps their votes but
     allows no new ones until they take some back."""
@@ -222,6 +257,7 @@ def _timer_change(workshop: Workshop, change) -> Workshop:
     return workshop
 
 
+@facilitation("timer.start", Field("seconds", NUMBER, required=True, note="1–7200"))
 def start_timer(workshop: Workshop, seconds: Any) -> Workshop:
     """Start (or restart) a countdown of `seconds` from now."""
     seconds = clean_seconds(seconds)
@@ -233,6 +269,7 @@ def start_timer(workshop: Workshop, seconds: Any) -> Workshop:
     return _timer_change(workshop, change)
 
 
+@facilitation("timer.extend", Field("seconds", NUMBER, required=True, note="1–7200"))
 def extend_timer(workshop: Workshop, seconds: Any) -> Workshop:
     """Add time: to a running timer's end, to a paused timer's rest; a stopped or expired timer
     starts again with `seconds`."""
@@ -259,6 +296,7 @@ def extend_timer(workshop: Workshop, seconds: Any) -> Workshop:
     return _timer_change(workshop, change)
 
 
+@facilitation("timer.pause")
 def pause_timer(workshop: Workshop) -> Workshop:
     """Freeze a running timer: its remaining seconds are kept until it resumes."""
 
@@ -271,6 +309,7 @@ def pause_timer(workshop: Workshop) -> Workshop:
     return _timer_change(workshop, change)
 
 
+@facilitation("timer.resume")
 def resume_timer(workshop: Workshop) -> Workshop:
     def change(w: Workshop, now: datetime) -> None:
         if w.timer_paused_remaining is None:
@@ -281,6 +320,7 @@ def resume_timer(workshop: Workshop) -> Workshop:
     return _timer_change(workshop, change)
 
 
+@facilitation("timer.stop")
 def stop_timer(workshop: Workshop) -> Workshop:
     def change(w: Workshop, now: datetime) -> None:
         w.timer_ends_at = None
@@ -299,29 +339,38 @@ def toggle_vote(participant: Participant, touchpoint: Touchpoint, tag: str) -> b
     return set_vote(participant, touchpoint, tag, on)
 
 
-def set_vote(participant: Participant, touchpoint: Touchpoint, tag: Any, on: Any) -> bool:
+@operation(
+    "vote.set",
+    Field("touchpoint", ID, required=True),
+    Field("tag", CHOICE, required=True, note='"pain", "delight" or "truth"'),
+    Field("on", BOOL, required=True, note="false takes the tag back"),
+    who=Who.VOTERS,
+    when=When.VOTING,
+    target="participant",
+    ack=vote_ack,
+)
+def set_vote(participant: Participant, touchpoint: Touchpoint | int, tag: Any, on: Any) -> bool:
     """Put the participant's `tag` on the note (`on`) or take it off. Returns whether it is on.
 
     Setting a state rather than toggling makes a resent message harmless. Only in the vote
-    phase, whoever asks (after the reveal the counts are final). The budget is checked with the
-    workshop and the participant's rows locked, so two tabs voting at once cannot both spend
-    the last vote (on SQLite the IMMEDIATE transaction serialises them). The result goes to the
-    voter's own connections only.
+    phase, whoever asks, the facilitator too (after the reveal the counts are final): the rules
+    are checked again here, with the workshop row locked, so no vote slips in after the phase
+    changed. The budget is checked with the workshop and the participant's rows locked, so two
+    tabs voting at once cannot both spend the last vote (on SQLite the IMMEDIATE transaction
+    serialises them). The result goes to the voter's own connections only.
     """
     tag = clean_choice(tag, "tag", Tag.values)
     on = clean_bool(on, "on")
     with transaction.atomic():
         workshop = lock_workshop(participant.workshop_id)
         voter = Participant.objects.select_for_update().get(pk=participant.pk)
+        if not isinstance(touchpoint, Touchpoint):
+            touchpoint = get_touchpoint(workshop.map, touchpoint)
         if touchpoint.map_id != workshop.map_id:
             raise OperationError("not_found", "That note is not on this workshop's map.")
-        if workshop.phase != Phase.VOTE:
-            phase = Phase(workshop.phase).label
-            raise OperationError("wrong_phase", f"Voting is closed in the {phase} phase.")
+        check_workshop(Who.VOTERS, When.VOTING, voter.role, workshop.phase, workshop.locked)
         if touchpoint.internal:
             raise OperationError("invalid", "Internal notes are not voted on.")
-        if voter.role == Participant.Role.OBSERVER:
-            raise OperationError("forbidden", "Observers do not vote.")
         existing = Vote.objects.filter(participant=voter, touchpoint=touchpoint, tag=tag)
         if not on:
             existing.delete()
@@ -333,6 +382,18 @@ def set_vote(participant: Participant, touchpoint: Touchpoint, tag: Any, on: Any
             )
         notify_participant(voter.pk, my_votes(voter, workshop))
         return on
+
+
+@operation(
+    "workshop.state",
+    who=Who.EVERYONE,
+    when=When.ALWAYS,
+    target="participant",
+    ack=as_is,
+)
+def current_state(participant: Participant) -> dict[str, Any]:
+    """Ask again for the workshop state, one's own votes and the revealed heat (if any)."""
+    return hello_state(participant.workshop, participant)
 
 
 def _refresh(target: Workshop, source: Workshop) -> None:

@@ -1,22 +1,26 @@
 // Facilitation on the live board: the phase banner, the shared countdown, dot votes with the
 // remaining budget, the facilitator's controls, and the heat map once the votes are revealed.
-// It rides on board.js's websocket: messages arrive as "journeymap:message" events on
-// document, and operations go out through window.journeymapLive.operate(type, fields) (kept in
-// its outbox and resent after a reconnect; every message here is safe to resend).
-// The protocol is docs/protocol.md; user text only ever goes in through textContent.
+// It rides on the page's live connection (live/session.js): it hears every message, and its
+// operations go through the connection's outbox (resent after a reconnect; every message here
+// is safe to resend). The protocol is docs/protocol.md and docs/voting.md.
+
+import { clockOffset, remainingSeconds } from "./live/clock.js";
+import { buildHeat, buildVoteButtons } from "./live/markup.js";
+import { say } from "./live/notice.js";
+import { live } from "./live/session.js";
 
 const panel = document.getElementById("facilitation");
 
-const TAGS = [
-  { tag: "pain", label: "Pain point", short: "Pain" },
-  { tag: "delight", label: "Moment of delight", short: "Delight" },
-  { tag: "truth", label: "Moment of truth", short: "Truth" },
-];
 const TICK_MS = 250;
 
 class Facilitation {
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root #facilitation
+   * @param {import("./live/connection.js").Connection} connection
+   */
+  constructor(root, connection) {
     this.root = root;
+    this.connection = connection;
     const initial = readJson("facilitation-state") || {};
     this.workshop = initial.workshop || null;
     this.heat = initial.heat || null;
@@ -28,7 +32,7 @@ class Facilitation {
   }
 
   start() {
-    document.addEventListener("journeymap:message", (e) => this.onMessage(e.detail));
+    this.connection.onMessage((message) => this.onMessage(message));
     this.bindControls();
     // The board is re-rendered from the server after structural changes: decorate it again.
     const container = document.getElementById("board-container") || document.body;
@@ -46,19 +50,8 @@ class Facilitation {
     setInterval(() => this.tick(), TICK_MS);
   }
 
-  live() {
-    return window.journeymapLive;
-  }
-
   send(type, fields = {}) {
-    const board = this.live();
-    if (!board) return;
-    board.operate(type, fields);
-  }
-
-  say(text, role = "alert") {
-    const board = this.live();
-    if (board && board.say) board.say(text, role);
+    this.connection.operate(type, fields);
   }
 
   // --- incoming ------------------------------------------------------------------------------
@@ -110,12 +103,12 @@ class Facilitation {
       this.mine.budget = state.vote_budget;
       this.mine.remaining = Math.max(0, state.vote_budget - this.mine.used);
     }
-    if (before && before.phase !== state.phase) this.say(`Phase: ${state.phase_label}. ${state.phase_hint}`, "status");
+    if (before && before.phase !== state.phase) say(`Phase: ${state.phase_label}. ${state.phase_hint}`, "status");
     this.render();
   }
 
   setClock(timer) {
-    if (timer && timer.now) this.clockOffset = Date.parse(timer.now) - Date.now();
+    if (timer && timer.now) this.clockOffset = clockOffset(timer.now, Date.now());
     if (timer && timer.state === "running") this.timeUpShown = false;
   }
 
@@ -150,21 +143,12 @@ class Facilitation {
     if (el) el.textContent = value;
   }
 
-  remainingSeconds() {
-    const timer = this.workshop && this.workshop.timer;
-    if (!timer) return null;
-    if (timer.state === "paused") return timer.remaining;
-    if (!timer.ends_at) return null;
-    const now = Date.now() + this.clockOffset;
-    return Math.max(0, Math.ceil((Date.parse(timer.ends_at) - now) / 1000));
-  }
-
   // Every screen counts down to the same server end time, so time is up everywhere at once.
   tick() {
     const display = this.root.querySelector("[data-timer-display]");
     const up = this.root.querySelector("[data-time-up]");
     const timer = this.workshop && this.workshop.timer;
-    const seconds = this.remainingSeconds();
+    const seconds = remainingSeconds(timer, Date.now(), this.clockOffset);
     const box = this.root.querySelector(".timer-box");
     if (!timer || timer.state === "stopped" || seconds === null) {
       display.textContent = "No timer";
@@ -212,7 +196,7 @@ class Facilitation {
         if (group) group.remove();
         continue;
       }
-      if (!group) group = this.buildVoteButtons(li);
+      if (!group) group = buildVoteButtons(li, (tag, button) => this.vote(li, tag, button));
       for (const button of group.querySelectorAll("button[data-vote-tag]")) {
         const key = `${li.dataset.touchpoint}:${button.dataset.voteTag}`;
         const pressed = mine.has(key);
@@ -223,31 +207,10 @@ class Facilitation {
     }
   }
 
-  buildVoteButtons(li) {
-    const group = document.createElement("div");
-    group.className = "vote-buttons";
-    group.setAttribute("role", "group");
-    const text = li.querySelector('[data-field="text"]');
-    group.setAttribute("aria-label", `Your tags for: ${text ? text.textContent : "this note"}`);
-    for (const { tag, label, short } of TAGS) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "vote-button";
-      button.dataset.voteTag = tag;
-      button.title = label;
-      button.setAttribute("aria-pressed", "false");
-      button.textContent = short;
-      button.addEventListener("click", () => this.vote(li, tag, button));
-      group.append(button);
-    }
-    li.append(group);
-    return group;
-  }
-
   vote(li, tag, button) {
     const on = button.getAttribute("aria-pressed") !== "true";
     if (on && this.mine && this.mine.remaining <= 0) {
-      this.say("You have used all your votes: take one back to vote elsewhere.");
+      say("You have used all your votes: take one back to vote elsewhere.");
       return;
     }
     const touchpoint = Number(li.dataset.touchpoint);
@@ -256,7 +219,6 @@ class Facilitation {
     this.send("vote.set", { touchpoint, tag, on });
   }
 
-  // The same markup as maps/markup.py heat_box, built with textContent.
   renderHeat() {
     const legend = document.getElementById("heat-legend");
     const entries = this.heat ? this.heat.heat : null;
@@ -298,7 +260,7 @@ class Facilitation {
     const minutes = () => {
       const value = Math.round(Number(control("minutes").value));
       if (!Number.isFinite(value) || value < 1 || value > 120) {
-        this.say("The timer runs from 1 to 120 minutes.");
+        say("The timer runs from 1 to 120 minutes.");
         return null;
       }
       return value;
@@ -317,54 +279,12 @@ class Facilitation {
     on("budget-set", () => {
       const value = Math.round(Number(control("budget").value));
       if (!Number.isFinite(value) || value < 1 || value > 100) {
-        this.say("The vote budget is from 1 to 100.");
+        say("The vote budget is from 1 to 100.");
         return;
       }
       this.send("votes.budget", { budget: value });
     });
   }
-}
-
-function buildHeat(entry, voters) {
-  const box = document.createElement("div");
-  box.className = "heat";
-  box.dataset.heat = "";
-  box.dataset.top = entry.top || "";
-  box.dataset.level = String(entry.top ? entry.levels[entry.top] : 0);
-  for (const { tag } of TAGS) box.dataset[tag] = String(entry.levels[tag]);
-  if (entry.inconsistent) box.dataset.inconsistent = "";
-  const list = document.createElement("ul");
-  list.className = "heat-counts";
-  list.setAttribute("aria-label", `Votes from ${voters} voter${voters === 1 ? "" : "s"}`);
-  for (const { tag, label, short } of TAGS) {
-    const item = document.createElement("li");
-    item.className = "heat-count";
-    item.dataset.tag = tag;
-    const name = document.createElement("span");
-    name.className = "heat-label";
-    const visible = document.createElement("span");
-    visible.setAttribute("aria-hidden", "true");
-    visible.textContent = short;
-    const spoken = document.createElement("span");
-    spoken.className = "visually-hidden";
-    spoken.textContent = label;
-    name.append(visible, spoken);
-    const count = document.createElement("strong");
-    count.textContent = String(entry.counts[tag]);
-    const share = document.createElement("span");
-    share.className = "visually-hidden";
-    share.textContent = ` (${Math.round((entry.counts[tag] / voters) * 100)}%)`;
-    item.append(name, " ", count, share);
-    list.append(item);
-  }
-  box.append(list);
-  if (entry.inconsistent) {
-    const flag = document.createElement("p");
-    flag.className = "heat-flag";
-    flag.textContent = "Inconsistent: painful and delightful to many";
-    box.append(flag);
-  }
-  return box;
 }
 
 function readJson(id) {
@@ -377,8 +297,4 @@ function readJson(id) {
   }
 }
 
-if (panel) {
-  const facilitation = new Facilitation(panel);
-  facilitation.start();
-  window.journeymapFacilitation = facilitation; // for tests
-}
+if (panel && live) new Facilitation(panel, live.connection).start();

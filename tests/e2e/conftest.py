@@ -128,18 +128,32 @@ def browser():
 
 @pytest.fixture
 def new_page(browser) -> Iterator[Callable]:
-    """new_page() -> a Page in its own context (its own person)."""
+    """new_page() -> a Page in its own context (its own person).
+
+    An uncaught error in any page's JavaScript fails the test that saw it, listed at teardown
+    (a console message about a failed request does not: tests refuse requests on purpose)."""
     contexts = []
+    page_errors: list[str] = []
 
     def make(viewport: dict | None = None):
         context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900})
         context.set_default_timeout(10_000)
+        context.on("weberror", lambda web_error: page_errors.append(describe(web_error)))
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    if page_errors:
+        pytest.fail("Uncaught errors in the page:\n" + "\n\n".join(page_errors), pytrace=False)
+
+
+def describe(web_error) -> str:
+    """A page error for the test report: where, and the browser's message and stack."""
+    error = web_error.error
+    where = web_error.page.url if web_error.page else "a page"
+    return f"{where}: {error.stack or error.message}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -54,7 +54,9 @@ async (messages) => {
 def room(make_user):
     facilitator = make_user("fran")
     actor = ops.Actor.for_user(facilitator)
-    persona = ops.create_persona(facilitator, name=f"P {SVG}"[:60], quote=ALL, goals=ALL)
+    persona = ops.create_persona(
+        ops.Actor.for_user(facilitator), name=f"P {SVG}"[:60], quote=ALL, goals=ALL
+    )
     journey_map = ops.create_map(
         actor, title=f"M {SCRIPT}", persona=persona, scope=ALL, stage_names=[f"S {IMG}"[:60]]
     )

@@ -463,7 +463,7 @@ BAD_INPUTS = {
     "touchpoint id not a number": (
         "note_delete",
         lambda s, n, o: {"touchpoint": "1 OR 1=1"},
-        "names no touchpoint",
+        "touchpoint must be an id",
     ),
 }
 

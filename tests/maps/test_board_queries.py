@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def build(owner, stages: int, notes_per_stage: int) -> JourneyMap:
     actor = ops.Actor.for_user(owner)
-    persona = ops.create_persona(owner, name="Sarah", quote="Safe and affordable")
+    persona = ops.create_persona(
+        ops.Actor.for_user(owner), name="Sarah", quote="Safe and affordable"
+    )
     journey_map = ops.create_map(
         actor,
         title=f"{stages}x{notes_per_stage}",

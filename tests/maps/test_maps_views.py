@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from journeymap import realtime
 from maps import operations as ops
 from maps.forms import MAP_TEMPLATES
 from maps.models import JourneyMap, MapEvent, MapMembership, Persona, Stage
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def persona(owner) -> Persona:
-    return ops.create_persona(owner, name="Sarah")
+    return ops.create_persona(ops.Actor.for_user(owner), name="Sarah")
 
 
 @pytest.mark.parametrize("template", list(MAP_TEMPLATES))
@@ -77,7 +78,7 @@ def test_bad_map_input_is_a_form_error(client, owner, data, message):
 
 
 def test_someone_elses_persona_cannot_be_picked(client, owner, outsider):
-    theirs = ops.create_persona(outsider, name="Not yours")
+    theirs = ops.create_persona(ops.Actor.for_user(outsider), name="Not yours")
     client.force_login(owner)
     data = {"title": "Map", "template": "blank", "state": "current", "persona": theirs.pk}
     response = client.post(reverse("map_create"), data)
@@ -183,7 +184,9 @@ def test_owner_deletes_a_confirmed_map(
     client, journey_map, owner, monkeypatch, django_capture_on_commit_callbacks
 ):
     sent = []
-    monkeypatch.setattr(ops, "broadcast", lambda map_id, message: sent.append((map_id, message)))
+    monkeypatch.setattr(
+        realtime, "publish", lambda group, message, *args, **kwargs: sent.append((group, message))
+    )
     client.force_login(owner)
     map_id = journey_map.pk
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,7 +197,7 @@ def test_owner_deletes_a_confirmed_map(
     assert not JourneyMap.objects.filter(pk=map_id).exists()
     assert not Stage.objects.filter(map_id=map_id).exists()
     assert len(sent) == 1
-    assert sent[0][0] == map_id
+    assert sent[0][0] == f"map.{map_id}"
     assert (sent[0][1]["event"], sent[0][1]["payload"]) == ("map.deleted", {"id": map_id})
 
 

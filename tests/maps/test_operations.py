@@ -9,6 +9,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import transaction
 
+from journeymap import realtime
 from maps import operations as ops
 from maps.models import MapEvent, Touchpoint
 
@@ -53,7 +54,7 @@ def test_the_event_is_broadcast_after_commit(
     # In memory: each async_to_sync call below runs its own event loop, and Redis pub/sub
     # subscriptions belong to one loop (the consumer tests cover the Redis layer).
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    layer = ops.room_layer()
+    layer = realtime.room_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(ops.group_name(journey_map.pk), channel)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -208,13 +209,13 @@ def test_a_resend_that_no_longer_applies_is_the_operation_applied_before(journey
     def delete():
         return ops.delete_touchpoint(actor, journey_map, note["id"], op_id="tab-1:7")
 
-    first, created = ops.run_once(journey_map.pk, "tab-1:7", delete)
+    first, created = ops.run_once(journey_map.pk, "tab-1:7", delete, actor)
     # Applied again, the delete finds no note; the answer is still the first delete.
-    again, created_again = ops.run_once(journey_map.pk, "tab-1:7", delete)
+    again, created_again = ops.run_once(journey_map.pk, "tab-1:7", delete, actor)
     assert created and not created_again and again.pk == first.pk
     # An operation that was never applied is refused as before.
     with pytest.raises(ops.OperationError):
-        ops.run_once(journey_map.pk, "tab-1:8", delete)
+        ops.run_once(journey_map.pk, "tab-1:8", delete, actor)
 
 
 def test_a_resent_text_edit_is_not_a_conflict_with_itself(journey_map, actor):
@@ -227,8 +228,8 @@ def test_a_resent_text_edit_is_not_a_conflict_with_itself(journey_map, actor):
             actor, journey_map, note["id"], base_version=1, text="v2", op_id="tab-1:9"
         )
 
-    first, _ = ops.run_once(journey_map.pk, "tab-1:9", edit)
-    again, created_again = ops.run_once(journey_map.pk, "tab-1:9", edit)
+    first, _ = ops.run_once(journey_map.pk, "tab-1:9", edit, actor)
+    again, created_again = ops.run_once(journey_map.pk, "tab-1:9", edit, actor)
     assert not created_again and again.pk == first.pk
     assert Touchpoint.objects.get().version == 2
 
@@ -282,8 +283,26 @@ def test_resending_an_operation_id_applies_it_once(journey_map, actor):
             actor, journey_map, stage=stage.pk, text="once", op_id="client-1:42"
         )
 
-    first, created = ops.run_once(journey_map.pk, "client-1:42", add)
-    again, created_again = ops.run_once(journey_map.pk, "client-1:42", add)
+    first, created = ops.run_once(journey_map.pk, "client-1:42", add, actor)
+    again, created_again = ops.run_once(journey_map.pk, "client-1:42", add, actor)
     assert created and not created_again
     assert again.pk == first.pk
     assert Touchpoint.objects.count() == 1
+
+
+def test_an_op_id_is_only_the_answer_to_the_participant_who_sent_it(journey_map, actor):
+    """Someone resending another person's op_id is refused, not acked with their event."""
+    stage = first_stage(journey_map)
+    ann = ops.Actor(name="Ann", participant_id=1)
+    bob = ops.Actor(name="Bob", participant_id=2)
+
+    def add(who):
+        return lambda: ops.add_touchpoint(who, journey_map, stage=stage.pk, text="t", op_id="w-1")
+
+    first, _ = ops.run_once(journey_map.pk, "w-1", add(ann), ann)
+    with pytest.raises(ops.OperationError) as refused:
+        ops.run_once(journey_map.pk, "w-1", add(bob), bob)
+    assert (refused.value.code, refused.value.details) == ("invalid", {"field": "op_id"})
+    again, created = ops.run_once(journey_map.pk, "w-1", add(ann), ann)
+    assert not created and again.pk == first.pk
+    assert Touchpoint.objects.filter(map=journey_map).count() == 1

@@ -28,7 +28,9 @@ FULL = {
 
 @pytest.fixture
 def persona(owner) -> Persona:
-    return ops.create_persona(owner, name="Sam Doe", role="Student", quote="Cheap and fast")
+    return ops.create_persona(
+        ops.Actor.for_user(owner), name="Sam Doe", role="Student", quote="Cheap and fast"
+    )
 
 
 def test_creating_a_persona_with_every_field(client, owner):
@@ -123,12 +125,12 @@ def test_delete_persona_operation_refuses_while_in_use(persona, actor):
     ops.create_map(actor, title="A", persona=persona)
     ops.create_map(actor, title="B", persona=persona)
     with pytest.raises(ops.OperationError) as refused:
-        ops.delete_persona(persona)
+        ops.delete_persona(ops.Actor.for_user(persona.owner), persona)
     assert refused.value.code == "in_use" and "2 maps" in refused.value.message
 
 
 def test_persona_text_is_escaped(client, owner):
-    ops.create_persona(owner, name="<script>x</script>", quote="<i>hi</i>")
+    ops.create_persona(ops.Actor.for_user(owner), name="<script>x</script>", quote="<i>hi</i>")
     client.force_login(owner)
     html = client.get(reverse("persona_list")).content.decode()
     assert "<script>x</script>" not in html and "&lt;i&gt;hi&lt;/i&gt;" in html

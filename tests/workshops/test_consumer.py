@@ -10,8 +10,11 @@ from asgiref.sync import sync_to_async
 
 from maps import operations as ops
 from maps.models import MapEvent, Touchpoint
+from maps.operations import OPERATIONS as DECLARED
+from maps.operations import Operation
+from maps.permissions import When, Who
 from tests.workshops.live_client import LiveClient, communicator, fresh_state, new_op_id
-from workshops import handlers
+from workshops import notify
 from workshops.consumers import MAX_MESSAGE_CHARS
 from workshops.operations import join_workshop, open_workshop
 
@@ -174,7 +177,7 @@ async def test_a_workshop_message_is_forwarded_as_it_is(ann, workshop):
         from django.db import transaction
 
         with transaction.atomic():
-            handlers.notify_workshop(workshop.pk, {"type": "phase", "phase": "group"})
+            notify.notify_workshop(workshop.pk, {"type": "phase", "phase": "group"})
 
     await sync_to_async(announce)()
     message = await client.receive_until(lambda m: m["type"] == "phase")
@@ -438,13 +441,15 @@ async def test_a_flood_is_answered_with_rate_limited_not_a_crash(ann, workshop):
 
 
 async def test_a_failing_handler_answers_server_error_and_keeps_the_connection(ann, monkeypatch):
-    def broken(ctx, data):
+    def broken(participant):
         raise RuntimeError("boom")
 
     monkeypatch.setitem(
-        handlers.HANDLERS,
+        DECLARED,
         "test.broken",
-        handlers.Handler(broken, frozenset({"participant"}), None, True),
+        Operation(
+            "test.broken", broken, (), Who.EVERYONE, When.ALWAYS, "participant", lambda r, p: r
+        ),
     )
     client = await connected(ann)
     reply = await send_raw(client, json.dumps({"type": "test.broken", "op_id": "b1"}))

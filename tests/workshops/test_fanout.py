@@ -11,7 +11,7 @@ import json
 import pytest
 from channels.layers import channel_layers
 
-from maps.operations import broadcast_to_group
+from journeymap.realtime import publish
 from workshops import fanout
 from workshops.layers import RoomChannelLayer
 
@@ -199,7 +199,7 @@ async def test_a_broadcast_from_the_operations_layer_reaches_the_room(monkeypatc
     monkeypatch.setitem(channel_layers.backends, "default", layer)
     screen = Screen()
     room = await fanout.join(layer, GROUP, screen)
-    broadcast_to_group(GROUP, {"type": "event", "revision": 12}, envelope_type="map.event")
+    publish(GROUP, {"type": "event", "revision": 12}, "map.event")
     await settle()
     assert screen.events() == [12]
     await fanout.leave(room, screen)

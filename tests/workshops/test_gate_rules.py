@@ -1,70 +1,76 @@
-"""The gate (workshops.handlers.admit): who sends an operation, may they now, and what a resend
-of an operation applied before is answered; and the handler registry's defaults."""
+"""The gate (workshops.gate.admit): who sends an operation, may they now, and what a resend of
+an operation applied before is answered."""
 
 from __future__ import annotations
 
 import pytest
 
 from maps import operations as ops
-from maps.operations import OperationError
-from workshops import board_handlers  # noqa: F401  (registers the map operations)
+from maps.models import JourneyMap
+from maps.operations import OPERATIONS, OperationError
 from workshops.facilitation import set_locked, set_phase
-from workshops.handlers import HANDLERS, Context, admit, event_ack, handler
-from workshops.models import Participant, Phase
+from workshops.gate import Context, admit, event_ack
+from workshops.models import Phase
 
 pytest_plugins = ["tests.workshops.conftest_live"]
 pytestmark = pytest.mark.django_db
 
-MOVE = HANDLERS["touchpoint.move"]
 
-
-def refusal(entry, participant_id: int, op_id: str = "op-1") -> str:
+def refusal(name: str, participant_id: int, op_id: str = "op-1") -> str:
     with pytest.raises(OperationError) as refused:
-        admit(entry, participant_id, op_id)
+        admit(OPERATIONS[name], participant_id, op_id)
     return refused.value.code
 
 
+def actor_of(workshop, participant) -> ops.Actor:
+    return Context(workshop=workshop, participant=participant, journey_map=workshop.map).actor
+
+
 def test_an_allowed_sender_gets_a_fresh_context(workshop, ann, journey_map):
-    ctx = admit(MOVE, ann.pk, "op-1")
+    ctx = admit(OPERATIONS["touchpoint.move"], ann.pk, "op-1")
     assert isinstance(ctx, Context)
     assert (ctx.participant.pk, ctx.workshop.pk, ctx.journey_map.pk) == (
         ann.pk,
         workshop.pk,
         journey_map.pk,
     )
-    assert ctx.workshop.phase == Phase.GATHER and not ctx.is_facilitator
+    assert ctx.workshop.phase == Phase.GATHER
 
 
 def test_someone_no_longer_in_the_workshop_is_refused(workshop, ann):
     ann.delete()
-    assert refusal(MOVE, ann.pk) == "forbidden"
+    assert refusal("touchpoint.move", ann.pk) == "forbidden"
 
 
 def test_each_message_sees_the_state_of_now_not_of_the_connection(workshop, ann):
-    assert isinstance(admit(MOVE, ann.pk, "op-1"), Context)
+    assert isinstance(admit(OPERATIONS["touchpoint.move"], ann.pk, "op-1"), Context)
     set_locked(workshop, True)
-    assert refusal(MOVE, ann.pk) == "locked"
+    assert refusal("touchpoint.move", ann.pk) == "locked"
     set_locked(workshop, False)
     set_phase(workshop, Phase.VOTE)
-    assert refusal(MOVE, ann.pk) == "wrong_phase"
+    assert refusal("touchpoint.move", ann.pk) == "wrong_phase"
 
 
 def test_a_resend_of_an_operation_applied_before_the_lock_is_acked_as_a_duplicate(
-    workshop, ann, journey_map, actor, stages
+    workshop, ann, journey_map, stages
 ):
-    event = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Hi", op_id="op-7")
+    event = ops.add_touchpoint(
+        actor_of(workshop, ann), journey_map, stage=stages[0], text="Hi", op_id="op-7"
+    )
     set_locked(workshop, True)
-    answer = admit(HANDLERS["touchpoint.add"], ann.pk, "op-7")
+    answer = admit(OPERATIONS["touchpoint.add"], ann.pk, "op-7")
     assert answer == {"revision": event.revision, "event": event.as_message(), "duplicate": True}
     # Any other operation is still refused by the lock.
-    assert refusal(HANDLERS["touchpoint.add"], ann.pk, "op-8") == "locked"
+    assert refusal("touchpoint.add", ann.pk, "op-8") == "locked"
 
 
-def test_an_op_id_applied_on_another_map_does_not_pass_the_lock(workshop, ann, actor, other_map):
-    other = ops.JourneyMap.objects.get(stages__pk=other_map["stage"])
-    ops.add_touchpoint(actor, other, stage=other_map["stage"], text="Elsewhere", op_id="op-9")
+def test_an_op_id_applied_on_another_map_does_not_pass_the_lock(workshop, ann, other_map):
+    other = JourneyMap.objects.get(stages__pk=other_map["stage"])
+    ops.add_touchpoint(
+        actor_of(workshop, ann), other, stage=other_map["stage"], text="Elsewhere", op_id="op-9"
+    )
     set_locked(workshop, True)
-    assert refusal(HANDLERS["touchpoint.add"], ann.pk, "op-9") == "locked"
+    assert refusal("touchpoint.add", ann.pk, "op-9") == "locked"
 
 
 def test_the_ack_of_an_operation_carries_its_revision_event_and_whether_it_was_a_resend(
@@ -80,34 +86,11 @@ def test_the_ack_of_an_operation_carries_its_revision_event_and_whether_it_was_a
 
 
 def test_the_actor_of_a_message_is_the_participant_with_its_account(workshop, facilitator, ann):
-    ctx = Context(workshop=workshop, participant=facilitator, journey_map=workshop.map)
-    assert ctx.is_facilitator
-    assert (ctx.actor.user, ctx.actor.name, ctx.actor.participant_id) == (
+    actor = actor_of(workshop, facilitator)
+    assert (actor.user, actor.name, actor.participant_id) == (
         facilitator.user,
         facilitator.display_name,
         facilitator.pk,
     )
-    guest = Context(workshop=workshop, participant=ann, journey_map=workshop.map).actor
+    guest = actor_of(workshop, ann)
     assert (guest.user, guest.name, guest.participant_id) == (None, "Ann", ann.pk)
-
-
-def test_a_handler_by_default_is_for_facilitator_and_participants_in_any_open_phase_unlocked():
-    try:
-
-        @handler("test.default")
-        def default(ctx, data):
-            return None
-
-        entry = HANDLERS["test.default"]
-        assert entry.fn is default
-        assert entry.roles == {Participant.Role.FACILITATOR, Participant.Role.PARTICIPANT}
-        assert entry.phases is None
-        assert entry.allowed_when_locked is False
-    finally:
-        HANDLERS.pop("test.default", None)
-
-
-def test_a_message_type_has_one_handler():
-    with pytest.raises(RuntimeError, match=r"touchpoint\.move"):
-        handler("touchpoint.move")(lambda ctx, data: None)
-    assert HANDLERS["touchpoint.move"] is MOVE

@@ -1,5 +1,5 @@
 """Operations run in worker threads hand their broadcasts to the event loop without waiting
-for it (maps.operations.publishing_on), in commit order; each map's operations run on one
+for it (journeymap.realtime.publishing_on), in commit order; each map's operations run on one
 thread of the process (workshops.consumers.operation_thread)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import threading
 import pytest
 from channels.layers import channel_layers
 
-from maps.operations import broadcast_to_group, publishing_on
+from journeymap import realtime
+from journeymap.realtime import publish, publishing_on
 from workshops.consumers import operation_thread
 from workshops.layers import RoomChannelLayer
 
@@ -29,7 +30,7 @@ async def test_broadcasts_from_a_worker_thread_are_handed_over_in_order_without_
     def operations_in_a_thread() -> None:
         with publishing_on(loop):
             for revision in range(1, 21):
-                broadcast_to_group("map.9", {"revision": revision}, envelope_type="map.event")
+                publish("map.9", {"revision": revision}, "map.event")
         returned.set()
 
     worker = threading.Thread(target=operations_in_a_thread)
@@ -46,9 +47,7 @@ def test_publishing_on_is_undone_after_the_block():
     try:
         with publishing_on(loop):
             pass
-        from maps import operations
-
-        assert getattr(operations._publisher, "loop", None) is None
+        assert getattr(realtime._publisher, "loop", None) is None
     finally:
         loop.close()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from maps.heat import heat_for_map, latest_voted_workshop
 from tests.workshops.voting_room import Room
 from workshops.access import cookie_name
 from workshops.facilitation import hello_state, set_phase
 from workshops.models import Vote
+from workshops.tally import heat_for_map, latest_voted_workshop
 
 pytestmark = pytest.mark.django_db
 

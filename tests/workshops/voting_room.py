@@ -1,6 +1,6 @@
 """A voting room for tests: a facilitator and three participants, each listening on the
 channel-layer groups a board connection joins (map.<id>, workshop.<id>, participant.<id>), and
-sending messages through the registered handlers behind the same role / phase / lock gate as
+sending messages through the declared operations behind the same role / phase / lock gate as
 the consumer. Every message each person receives is recorded."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from channels.layers import get_channel_layer
 
 from maps import operations as ops
 from maps.operations import group_name
-from workshops import facilitation_handlers  # noqa: F401  (registers the handlers)
 from workshops.facilitation import set_phase
-from workshops.handlers import HANDLERS, Context, check_allowed, participant_group, workshop_group
+from workshops.gate import Context, check, find, run
 from workshops.models import Participant, Workshop
+from workshops.notify import participant_group, workshop_group
 from workshops.operations import join_workshop, open_workshop
 
 
@@ -82,10 +82,10 @@ class Room:
         )
         workshop = Workshop.objects.get(pk=participant.workshop_id)
         ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map)
-        entry = HANDLERS[message_type]
+        operation = find(message_type)
         with self.capture(execute=True):
-            check_allowed(entry, ctx)
-            ack = entry.fn(ctx, {"type": message_type, "op_id": "x", **fields}) or {}
+            check(operation, ctx)
+            ack = run(operation, ctx, {"type": message_type, "op_id": "x", **fields})
         person.acks.append(ack)
         return ack
 

@@ -1,0 +1,146 @@
+"""The one path for every change to a map.
+
+Every operation, whether it comes from an htmx form, a websocket message, an import, the admin
+or a management command: validates its input → writes in one transaction with the map row
+locked → bumps the map's revision → appends a MapEvent → publishes the event to the map's group
+after commit (never on rollback). Callers stay thin and get back the MapEvent.
+
+Who may is decided before an operation runs (maps.permissions, from each operation's
+declaration in the registry): an operation trusts its actor but never its input.
+
+One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
+(the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
+`personas`, `members`, `imports` (CSV). The names below are the public ones.
+"""
+
+from __future__ import annotations
+
+from ..errors import SYSTEM, Actor, OperationError
+from .clean import (
+    clean_bool,
+    clean_choice,
+    clean_id,
+    clean_index,
+    clean_percent,
+    clean_score,
+    clean_text,
+)
+from .imports import import_touchpoints
+from .journey_maps import (
+    create_future_state,
+    create_map,
+    delete_map,
+    duplicate_map,
+    update_map,
+)
+from .log import (
+    MAP_NOT_FOUND,
+    append_event,
+    applied_event,
+    claim_revision,
+    group_name,
+    lock_map,
+    one_or_none,
+    publish_on_commit,
+    record,
+    run_once,
+)
+from .members import MEMBER_ROLES, add_member, change_member_role, remove_member
+from .notes import (
+    NOTE_NOT_FOUND,
+    add_group,
+    add_touchpoint,
+    clean_touchpoint_fields,
+    delete_group,
+    delete_touchpoint,
+    get_group,
+    get_touchpoint,
+    group_touchpoint,
+    move_touchpoint,
+    rename_group,
+    stage_keys,
+    step_touchpoint,
+    update_touchpoint,
+)
+from .personas import (
+    PERSONA_LIMITS,
+    clean_persona_fields,
+    create_persona,
+    delete_persona,
+    update_persona,
+)
+from .registry import OPERATIONS, Field, Operation, operation
+from .stages import (
+    STAGE_NOT_FOUND,
+    add_stage,
+    clean_stage_fields,
+    delete_stage,
+    get_stage,
+    move_stage,
+    step_stage,
+    update_stage,
+)
+
+__all__ = [
+    "MAP_NOT_FOUND",
+    "MEMBER_ROLES",
+    "NOTE_NOT_FOUND",
+    "OPERATIONS",
+    "PERSONA_LIMITS",
+    "STAGE_NOT_FOUND",
+    "SYSTEM",
+    "Actor",
+    "Field",
+    "Operation",
+    "OperationError",
+    "add_group",
+    "add_member",
+    "add_stage",
+    "add_touchpoint",
+    "append_event",
+    "applied_event",
+    "change_member_role",
+    "claim_revision",
+    "clean_bool",
+    "clean_choice",
+    "clean_id",
+    "clean_index",
+    "clean_percent",
+    "clean_persona_fields",
+    "clean_score",
+    "clean_stage_fields",
+    "clean_text",
+    "clean_touchpoint_fields",
+    "create_future_state",
+    "create_map",
+    "create_persona",
+    "delete_group",
+    "delete_map",
+    "delete_persona",
+    "delete_stage",
+    "delete_touchpoint",
+    "duplicate_map",
+    "get_group",
+    "get_stage",
+    "get_touchpoint",
+    "group_name",
+    "group_touchpoint",
+    "import_touchpoints",
+    "lock_map",
+    "move_stage",
+    "move_touchpoint",
+    "one_or_none",
+    "operation",
+    "publish_on_commit",
+    "record",
+    "remove_member",
+    "rename_group",
+    "run_once",
+    "stage_keys",
+    "step_stage",
+    "step_touchpoint",
+    "update_map",
+    "update_persona",
+    "update_stage",
+    "update_touchpoint",
+]

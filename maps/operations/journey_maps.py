@@ -1,0 +1,180 @@
+"""Maps as a whole: create (blank, from template stages, as a copy or a future state), change
+the title, scope or persona, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from .. import positions
+from ..errors import Actor, OperationError
+from ..models import (
+    NAME_MAX,
+    SHORT_MAX,
+    JourneyMap,
+    MapEvent,
+    MapMembership,
+    Persona,
+    Stage,
+    Touchpoint,
+    TouchpointGroup,
+)
+from ..serializers import STAGE_LANES, map_fields
+from .clean import clean_choice, clean_text
+from .log import lock_map, publish_on_commit, record
+
+
+def create_map(
+    actor: Actor,
+    *,
+    title: str,
+    persona: Persona | None = None,
+    scope: str = "",
+    state: str = JourneyMap.State.CURRENT,
+    stage_names: Iterable[str] = (),
+    source_map: JourneyMap | None = None,
+) -> JourneyMap:
+    """A new map owned by the actor, with its first stages; its first event is map.created."""
+    title = clean_text(title, "title", NAME_MAX, required=True)
+    scope = clean_text(scope, "scope", SHORT_MAX)
+    state = clean_choice(state, "state", JourneyMap.State.values)
+    names = [clean_text(name, "stage name", NAME_MAX, required=True) for name in stage_names]
+    with transaction.atomic():
+        journey_map = JourneyMap.objects.create(
+            title=title,
+            persona=persona,
+            scope=scope,
+            state=state,
+            source_map=source_map,
+            created_by=actor.user,
+        )
+        if actor.user is not None:
+            MapMembership.objects.create(
+                map=journey_map, user=actor.user, role=MapMembership.Role.OWNER
+            )
+        keys = positions.keys_after(None, len(names))
+        Stage.objects.bulk_create(
+            Stage(map=journey_map, name=name, position=key)
+            for name, key in zip(names, keys, strict=True)
+        )
+        record(journey_map, actor, "map.created", map_fields(journey_map))
+    return journey_map
+
+
+def update_map(
+    actor: Actor, journey_map: JourneyMap, *, op_id: str | None = None, **fields: Any
+) -> MapEvent:
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "title":
+            cleaned[field] = clean_text(value, "title", NAME_MAX, required=True)
+        elif field == "scope":
+            cleaned[field] = clean_text(value, "scope", SHORT_MAX)
+        elif field == "persona":
+            cleaned[field] = value if value is None or isinstance(value, Persona) else None
+        else:
+            raise OperationError("invalid", f"Unknown map field {field!r}.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        for name, value in cleaned.items():
+            setattr(locked, name, value)
+        locked.save()
+        return record(locked, actor, "map.updated", map_fields(locked), op_id)
+
+
+def _copy_board(source: JourneyMap, target: JourneyMap) -> None:
+    """Copy stages (with lanes and loops), groups and touchpoints of `source` into `target`."""
+    stages = list(source.stages.order_by("position", "id"))
+    copies = Stage.objects.bulk_create(
+        Stage(
+            map=target,
+            position=stage.position,
+            name=stage.name,
+            **{lane: getattr(stage, lane) for lane in STAGE_LANES},
+        )
+        for stage in stages
+    )
+    stage_ids = {old.pk: new.pk for old, new in zip(stages, copies, strict=True)}
+    looping = [
+        Stage(pk=stage_ids[s.pk], loops_back_to_id=stage_ids[s.loops_back_to_id])
+        for s in stages
+        if s.loops_back_to_id in stage_ids
+    ]
+    Stage.objects.bulk_update(looping, ["loops_back_to"])
+    groups = list(source.groups.all())
+    group_copies = TouchpointGroup.objects.bulk_create(
+        TouchpointGroup(map=target, name=group.name) for group in groups
+    )
+    group_ids = {old.pk: new.pk for old, new in zip(groups, group_copies, strict=True)}
+    Touchpoint.objects.bulk_create(
+        Touchpoint(
+            map=target,
+            stage_id=stage_ids[note.stage_id],
+            position=note.position,
+            group_id=group_ids.get(note.group_id),
+            text=note.text,
+            channel=note.channel,
+            department=note.department,
+            critical=note.critical,
+            internal=note.internal,
+        )
+        for note in source.touchpoints.all()
+    )
+
+
+def duplicate_map(actor: Actor, source: JourneyMap, *, title: str | None = None) -> JourneyMap:
+    """A new map (owned by the actor) with the source's persona, scope, state and whole board.
+    Its one event is map.created; the source map is not changed and gets no event."""
+    title = title if title is not None else f"Copy of {source.title}"[:NAME_MAX]
+    with transaction.atomic():
+        copy = create_map(
+            actor,
+            title=title,
+            persona=source.persona,
+            scope=source.scope,
+            state=source.state,
+            source_map=source.source_map,
+        )
+        _copy_board(source, copy)
+    return copy
+
+
+def create_future_state(actor: Actor, current: JourneyMap) -> JourneyMap:
+    """The future-state map of a current-state map: a copy of its board, linked by source_map
+    so the two can be compared. Its one event is map.created (payload names the source)."""
+    if current.state != JourneyMap.State.CURRENT:
+        raise OperationError("invalid", "A future-state map is made from a current-state map.")
+    title = f"{current.title} (future state)"[:NAME_MAX]
+    with transaction.atomic():
+        future = create_map(
+            actor,
+            title=title,
+            persona=current.persona,
+            scope=current.scope,
+            state=JourneyMap.State.FUTURE,
+            source_map=current,
+        )
+        _copy_board(current, future)
+    return future
+
+
+def delete_map(actor: Actor, journey_map: JourneyMap) -> dict[str, Any]:
+    """Delete a map with everything on it. Its event log goes too, so the map.deleted message is
+    only broadcast (after commit) to whoever still has the board open; it is returned."""
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        message = {
+            "type": "event",
+            "event": "map.deleted",
+            "map": locked.pk,
+            "revision": locked.revision + 1,
+            "payload": {"id": locked.pk},
+            "actor": actor.name[:NAME_MAX],
+            "op_id": None,
+        }
+        map_id = locked.pk
+        locked.delete()
+        publish_on_commit(map_id, message)
+    return message

@@ -1,0 +1,382 @@
+"""Touchpoints (the sticky notes under each stage) and the groups that cluster them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import positions
+from ..errors import Actor, OperationError
+from ..models import (
+    DEPARTMENT_MAX,
+    NAME_MAX,
+    NOTE_MAX,
+    Channel,
+    JourneyMap,
+    MapEvent,
+    Stage,
+    Touchpoint,
+    TouchpointGroup,
+)
+from ..permissions import When, Who
+from ..serializers import group_data, touchpoint_data
+from .clean import clean_bool, clean_choice, clean_id, clean_index, clean_text
+from .log import append_event, claim_revision, lock_map, one_or_none, record
+from .registry import BOOL, CHOICE, ID, IDS, INDEX, OPTIONAL_ID, TEXT, Field, operation
+from .stages import STAGE_NOT_FOUND, get_stage
+
+NOTE_NOT_FOUND = "That note is not on this map (it may have been deleted)."
+
+# A note's own fields as operation fields (the group is resolved against the map).
+NOTE_FIELDS = (
+    Field("channel", CHOICE, note="a channel"),
+    Field("department", TEXT, note=f"≤ {DEPARTMENT_MAX}"),
+    Field("critical", BOOL),
+    Field("internal", BOOL),
+)
+
+
+def clean_touchpoint_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "text":
+            cleaned[field] = clean_text(value, "text", NOTE_MAX, required=True)
+        elif field == "channel":
+            cleaned[field] = clean_choice(value, "channel", Channel.values)
+        elif field == "department":
+            cleaned[field] = clean_text(value, "department", DEPARTMENT_MAX)
+        elif field in ("critical", "internal"):
+            cleaned[field] = clean_bool(value, field)
+        elif field != "group":  # the group is resolved against the map by the caller
+            raise OperationError("invalid", f"Unknown touchpoint field {field!r}.", field=field)
+    return cleaned
+
+
+def get_touchpoint(journey_map: JourneyMap, touchpoint_id: Any) -> Touchpoint:
+    touchpoint = one_or_none(
+        Touchpoint.objects.filter(pk=clean_id(touchpoint_id, "touchpoint"), map=journey_map)
+    )
+    if touchpoint is None:
+        raise OperationError("not_found", NOTE_NOT_FOUND)
+    return touchpoint
+
+
+@operation(
+    "touchpoint.add",
+    Field("stage", ID, required=True),
+    Field("text", TEXT, required=True, note=f"≤ {NOTE_MAX}"),
+    Field("index", INDEX, note="default: last"),
+    *NOTE_FIELDS,
+    Field("group", OPTIONAL_ID),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def add_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    *,
+    stage: Any,
+    text: str,
+    index: int | None = None,
+    group: Any = None,
+    op_id: str | None = None,
+    **fields: Any,
+) -> MapEvent:
+    cleaned = clean_touchpoint_fields({"text": text, **fields})
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        target = get_stage(locked, stage)
+        keys = list(target.touchpoints.order_by("position").values_list("position", flat=True))
+        at = len(keys) if index is None else clean_index(index)
+        position = positions.key_for_index(keys, at)
+        touchpoint = Touchpoint.objects.create(
+            map=locked,
+            stage=target,
+            position=position,
+            group=get_group(locked, group) if group not in (None, "") else None,
+            **cleaned,
+        )
+        payload = {"touchpoint": touchpoint_data(touchpoint)}
+        return record(locked, actor, "touchpoint.added", payload, op_id)
+
+
+@operation(
+    "touchpoint.update",
+    Field("touchpoint", ID, required=True),
+    Field("base_version", INDEX, note="the version the edit is based on"),
+    Field("text", TEXT, note=f"≤ {NOTE_MAX}"),
+    *NOTE_FIELDS,
+    Field("group", OPTIONAL_ID, note="null: out of its group"),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def update_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    touchpoint: Any,
+    *,
+    base_version: Any = None,
+    op_id: str | None = None,
+    **fields: Any,
+) -> MapEvent:
+    """Edit a note. With `base_version`, a text edit based on an older version is refused with
+    a `conflict` error carrying the current note, so nobody's words are silently overwritten."""
+    cleaned = clean_touchpoint_fields(fields)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint)
+        if "group" in fields:
+            group_id = fields["group"]
+            touchpoint.group = get_group(locked, group_id) if group_id not in (None, "") else None
+        if (
+            "text" in cleaned
+            and base_version is not None
+            and base_version != touchpoint.version
+            and cleaned["text"] != touchpoint.text
+        ):
+            raise OperationError(
+                "conflict",
+                "Someone else changed this note while you were editing it.",
+                current=touchpoint_data(touchpoint),
+            )
+        if "text" in cleaned and cleaned["text"] != touchpoint.text:
+            touchpoint.version += 1
+        for name, value in cleaned.items():
+            setattr(touchpoint, name, value)
+        touchpoint.save()
+        payload = {"touchpoint": touchpoint_data(touchpoint)}
+        return record(locked, actor, "touchpoint.updated", payload, op_id)
+
+
+@operation(
+    "touchpoint.move",
+    Field("touchpoint", ID, required=True),
+    Field("stage", ID, required=True),
+    Field("index", INDEX, required=True, note="among the stage's other notes; past the end: last"),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def move_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    touchpoint: Any,
+    *,
+    stage: Any,
+    index: Any,
+    op_id: str | None = None,
+) -> MapEvent:
+    """Put a note at `index` among the other notes of `stage`. The server picks the key, so
+    concurrent moves end in the same order everywhere."""
+    index = clean_index(index)
+    note_id = clean_id(touchpoint, "touchpoint")
+    stage_id = clean_id(stage, "stage")
+    # The live room's most frequent operation, and moves on one map queue on its lock, so it
+    # makes four statements under the lock: take the revision, read the stage's notes' keys
+    # (which also proves the stage is on the map), one UPDATE that also proves the note is, and
+    # the event.
+    with transaction.atomic():
+        now = timezone.now()
+        revision = claim_revision(journey_map.pk, now)
+        keys = stage_keys(journey_map.pk, stage_id, without=note_id)
+        position = positions.key_for_index(keys, index)
+        moved = Touchpoint.objects.filter(pk=note_id, map_id=journey_map.pk).update(
+            stage_id=stage_id, position=position, updated_at=now
+        )
+        if not moved:
+            raise OperationError("not_found", NOTE_NOT_FOUND)
+        payload = {"id": note_id, "stage": stage_id, "position": position}
+        return append_event(journey_map.pk, revision, actor, "touchpoint.moved", payload, op_id)
+
+
+def stage_keys(map_id: int, stage_id: int, *, without: int) -> list[str]:
+    """The order keys of a stage's notes other than `without`, in order, in one query; a
+    stage not on the map is not found. (The stage LEFT JOIN its notes: an empty stage is one
+    row of NULLs, no row at all means no such stage here.)"""
+    rows = list(
+        Stage.objects.filter(pk=stage_id, map_id=map_id)
+        .order_by()
+        .values_list("touchpoints__pk", "touchpoints__position")
+    )
+    if not rows:
+        raise OperationError("not_found", STAGE_NOT_FOUND)
+    # Sorted here, not by the database: the key alphabet sorts the same in both (positions.py).
+    return sorted(key for pk, key in rows if pk is not None and pk != without)
+
+
+@operation(
+    "touchpoint.delete",
+    Field("touchpoint", ID, required=True),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def delete_touchpoint(
+    actor: Actor, journey_map: JourneyMap, touchpoint: Any, *, op_id: str | None = None
+) -> MapEvent:
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint)
+        payload = {"id": touchpoint.pk, "touchpoint": touchpoint_data(touchpoint)}
+        touchpoint.delete()
+        return record(locked, actor, "touchpoint.deleted", payload, op_id)
+
+
+# --- groups ---------------------------------------------------------------------------------
+
+
+def get_group(journey_map: JourneyMap, group_id: Any) -> TouchpointGroup:
+    group = one_or_none(
+        TouchpointGroup.objects.filter(pk=clean_id(group_id, "group"), map=journey_map)
+    )
+    if group is None:
+        raise OperationError("not_found", "That group is not on this map.")
+    return group
+
+
+@operation(
+    "group.add",
+    Field("name", TEXT, required=True, note=f"≤ {NAME_MAX}"),
+    Field("touchpoints", IDS, note="notes to gather into it"),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def add_group(
+    actor: Actor,
+    journey_map: JourneyMap,
+    *,
+    name: str,
+    touchpoints: Iterable[Any] = (),
+    op_id: str | None = None,
+) -> MapEvent:
+    """A named group, optionally gathering notes at once (the group phase's main gesture)."""
+    name = clean_text(name, "group name", NAME_MAX, required=True)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        if locked.groups.filter(name=name).exists():
+            raise OperationError("duplicate", f"There is already a group called {name!r}.")
+        group = TouchpointGroup.objects.create(map=locked, name=name)
+        members = [get_touchpoint(locked, tp) for tp in touchpoints]
+        for member in members:
+            member.group = group
+        Touchpoint.objects.bulk_update(members, ["group"])
+        payload = {"group": group_data(group), "touchpoints": [m.pk for m in members]}
+        return record(locked, actor, "group.added", payload, op_id)
+
+
+@operation(
+    "group.rename",
+    Field("group", ID, required=True),
+    Field("name", TEXT, required=True, note=f"≤ {NAME_MAX}"),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def rename_group(
+    actor: Actor, journey_map: JourneyMap, group: Any, *, name: str, op_id: str | None = None
+) -> MapEvent:
+    name = clean_text(name, "group name", NAME_MAX, required=True)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        group = get_group(locked, group)
+        if locked.groups.filter(name=name).exclude(pk=group.pk).exists():
+            raise OperationError("duplicate", f"There is already a group called {name!r}.")
+        group.name = name
+        group.save(update_fields=["name"])
+        return record(locked, actor, "group.renamed", {"group": group_data(group)}, op_id)
+
+
+@operation(
+    "group.delete",
+    Field("group", ID, required=True, note="ungroup: the notes stay"),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def delete_group(
+    actor: Actor, journey_map: JourneyMap, group: Any, *, op_id: str | None = None
+) -> MapEvent:
+    """Ungroup: the group goes, its notes stay."""
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        group = get_group(locked, group)
+        members = list(group.touchpoints.values_list("pk", flat=True))
+        payload = {"id": group.pk, "touchpoints": members}
+        group.delete()
+        return record(locked, actor, "group.deleted", payload, op_id)
+
+
+@operation(
+    "touchpoint.group",
+    Field("touchpoint", ID, required=True),
+    Field("name", TEXT, required=True, note=f'≤ {NAME_MAX}; "": out of its group'),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def group_touchpoint(
+    actor: Actor, journey_map: JourneyMap, touchpoint: Any, *, name: str, op_id: str | None = None
+) -> MapEvent:
+    """Put a note in the group called `name`, made if the map has none of that name; an empty
+    name takes it out of its group. One event: group.added for a new group, else
+    touchpoint.updated."""
+    name = clean_text(name, "group name", NAME_MAX)
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        note = get_touchpoint(locked, touchpoint)
+        group = one_or_none(locked.groups.filter(name=name)) if name else None
+        if name and group is None:
+            return add_group(actor, locked, name=name, touchpoints=[note.pk], op_id=op_id)
+        note.group = group
+        note.save(update_fields=["group", "updated_at"])
+        payload = {"touchpoint": touchpoint_data(note)}
+        return record(locked, actor, "touchpoint.updated", payload, op_id)
+
+
+# --- the keyboard's move ---------------------------------------------------------------------
+
+
+@operation(
+    "touchpoint.step",
+    Field("touchpoint", ID, required=True),
+    Field("to", CHOICE, required=True, note='"up", "down", "previous" or "next"'),
+    who=Who.EDITORS,
+    when=When.EDITING,
+)
+def step_touchpoint(
+    actor: Actor,
+    journey_map: JourneyMap,
+    touchpoint: Any,
+    to: str,
+    *,
+    op_id: str | None = None,
+) -> MapEvent:
+    """Move a note one step: `up`/`down` within its stage, `previous`/`next` to the neighbouring
+    stage at the same row (clamped). The keyboard's way of moving, on the map page and the live
+    board alike; one touchpoint.moved event."""
+    direction = to
+    if direction not in ("up", "down", "previous", "next"):
+        raise OperationError("invalid", "A note moves up, down, or to the previous or next stage.")
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        touchpoint = get_touchpoint(locked, touchpoint)
+        siblings = list(
+            Touchpoint.objects.filter(stage_id=touchpoint.stage_id)
+            .order_by("position", "id")
+            .values_list("pk", flat=True)
+        )
+        row = siblings.index(touchpoint.pk)
+        target_stage = touchpoint.stage_id
+        if direction in ("up", "down"):
+            index = row - 1 if direction == "up" else row + 1
+            if not 0 <= index < len(siblings):
+                edge = "top" if direction == "up" else "bottom"
+                raise OperationError("invalid", f"This note is already at the {edge} of its stage.")
+        else:
+            spine = list(locked.stages.order_by("position", "id").values_list("pk", flat=True))
+            at = spine.index(touchpoint.stage_id) + (-1 if direction == "previous" else 1)
+            if not 0 <= at < len(spine):
+                edge = "first" if direction == "previous" else "last"
+                raise OperationError("invalid", f"This note is already in the {edge} stage.")
+            target_stage, index = spine[at], row
+        return move_touchpoint(
+            actor, journey_map, touchpoint.pk, stage=target_stage, index=index, op_id=op_id
+        )

@@ -1,0 +1,122 @@
+"""Current state vs future state, stage by stage: which touchpoints were added, removed or
+changed, and how the emotion scores moved.
+
+A future-state map starts as a copy, so stages are matched by name and notes by text within
+matched stages; a note whose text was edited is matched to the most similar removed one (and
+shown as changed) when the two are close enough.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from maps.models import JourneyMap, Stage, Touchpoint
+
+# Below this similarity two notes are a removal and an addition, not one changed note.
+SIMILAR_ENOUGH = 0.6
+COMPARED_FIELDS = ("text", "channel", "department", "critical", "internal")
+
+
+@dataclass
+class ChangedNote:
+    before: Touchpoint
+    after: Touchpoint
+    fields: list[str]
+
+
+@dataclass
+class StageComparison:
+    name: str
+    current: Stage | None
+    future: Stage | None
+    added: list[Touchpoint] = field(default_factory=list)
+    removed: list[Touchpoint] = field(default_factory=list)
+    changed: list[ChangedNote] = field(default_factory=list)
+    unchanged: int = 0
+
+    @staticmethod
+    def _delta(before: int | None, after: int | None) -> int | None:
+        return None if before is None or after is None else after - before
+
+    @property
+    def emotion_now_delta(self) -> int | None:
+        return self._delta(
+            self.current.emotion_now if self.current else None,
+            self.future.emotion_now if self.future else None,
+        )
+
+    @property
+    def aspiration_delta(self) -> int | None:
+        return self._delta(
+            self.current.emotion_aspiration if self.current else None,
+            self.future.emotion_aspiration if self.future else None,
+        )
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+def _notes_by_stage(journey_map: JourneyMap) -> dict[int, list[Touchpoint]]:
+    notes: dict[int, list[Touchpoint]] = {}
+    for note in journey_map.touchpoints.order_by("position", "id"):
+        notes.setdefault(note.stage_id, []).append(note)
+    return notes
+
+
+def _compare_notes(row: StageComparison, before: list[Touchpoint], after: list[Touchpoint]):
+    remaining = list(before)
+    unmatched: list[Touchpoint] = []
+    for note in after:
+        same = next((b for b in remaining if b.text == note.text), None)
+        if same is None:
+            unmatched.append(note)
+            continue
+        remaining.remove(same)
+        _record_pair(row, same, note)
+    for note in unmatched:
+        best = max(
+            remaining,
+            key=lambda b: SequenceMatcher(None, b.text, note.text).ratio(),
+            default=None,
+        )
+        if best is not None and SequenceMatcher(None, best.text, note.text).ratio() >= (
+            SIMILAR_ENOUGH
+        ):
+            remaining.remove(best)
+            _record_pair(row, best, note)
+        else:
+            row.added.append(note)
+    row.removed.extend(remaining)
+
+
+def _record_pair(row: StageComparison, before: Touchpoint, after: Touchpoint) -> None:
+    fields = [f for f in COMPARED_FIELDS if getattr(before, f) != getattr(after, f)]
+    if fields:
+        row.changed.append(ChangedNote(before, after, fields))
+    else:
+        row.unchanged += 1
+
+
+def compare_maps(current: JourneyMap, future: JourneyMap) -> list[StageComparison]:
+    """One row per stage, in the future map's order, then stages only the current map has."""
+    current_stages = list(current.stages.order_by("position", "id"))
+    future_stages = list(future.stages.order_by("position", "id"))
+    current_notes, future_notes = _notes_by_stage(current), _notes_by_stage(future)
+    by_name = {_key(s.name): s for s in current_stages}
+    rows: list[StageComparison] = []
+    for stage in future_stages:
+        before = by_name.pop(_key(stage.name), None)
+        row = StageComparison(stage.name, before, stage)
+        _compare_notes(
+            row,
+            current_notes.get(before.pk, []) if before else [],
+            future_notes.get(stage.pk, []),
+        )
+        rows.append(row)
+    for stage in by_name.values():
+        row = StageComparison(stage.name, stage, None)
+        row.removed.extend(current_notes.get(stage.pk, []))
+        rows.append(row)
+    return rows

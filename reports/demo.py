@@ -1,0 +1,229 @@
+"""The demo: a car dealership's map for a school teacher buying a family car (PRODUCT.md).
+
+Built through the operations layer like any other map, so its event log is real too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from maps import operations as ops
+from maps.models import JourneyMap, Persona
+from workshops.models import Workshop
+from workshops.operations import join_workshop, open_workshop, set_phase, toggle_vote
+
+DEMO_USERNAME = "facilitator"
+DEMO_PASSWORD = "journeymap-demo"  # noqa: S105 -- printed on purpose: it is the demo's login
+DEMO_TITLE = "Buying a family car"
+
+PERSONA = {
+    "name": "Sarah Mitchell",
+    "role": "School teacher, married mother of two",
+    "quote": "I need a safe car we can afford, without being talked into a bad deal.",
+    "demographics": "38, suburban, two children aged 6 and 9, household income around average.",
+    "personality": "Careful, organised, researches before deciding; trusts recommendations.",
+    "lifestyle": "School runs, weekend sports, one long holiday drive a year.",
+    "social_class": "Middle class",
+    "buyer_type": "need_driven",
+    "purchase_frequency": "A new car every 8–10 years",
+    "purchase_reason": "The old car is unreliable and the family has outgrown it.",
+    "goals": "A safe, reliable family car within budget; a fair monthly payment.",
+    "expectations": "Honest pricing, no pressure, help with financing, service after the sale.",
+}
+
+# name, lanes, touchpoints as (text, channel, department, critical, internal)
+STAGES = [
+    (
+        "Discovery",
+        {
+            "actions": "Searches online for affordable, safe vehicles; finds local dealerships; "
+            "books appointments.",
+            "thoughts": "Which cars are safe and in our budget? Who nearby sells them?",
+            "feelings": "Hopeful",
+            "emotion_now": 1,
+            "emotion_aspiration": 2,
+            "goals": "Narrow the list, book visits.",
+            "personnel": "Marketing (website), Sales (appointments)",
+            "value_point": "first_impression",
+            "conversion_pct": 40,
+            "time_in_stage": "2 weeks",
+        },
+        [
+            ("Finds the dealership through a search ad", "website", "Marketing", False, False),
+            ("Reads reviews from other parents", "social", "Marketing", False, False),
+            ("Books a visit with the online form", "website", "Sales", True, False),
+            ("Lead is routed to a salesperson's queue", "other", "Sales", False, True),
+        ],
+    ),
+    (
+        "Comparing",
+        {
+            "actions": "Meets a salesperson, checks pricing and vehicle history sites.",
+            "thoughts": "Is this price fair? Is this car's history clean?",
+            "feelings": "Starts to trust the salesperson",
+            "emotion_now": 0,
+            "emotion_aspiration": 1,
+            "goals": "Compare three cars on price, safety and history.",
+            "personnel": "Sales",
+            "value_point": "first_value",
+            "conversion_pct": 55,
+            "time_in_stage": "1 week",
+        },
+        [
+            ("First meeting with the salesperson", "store", "Sales", True, False),
+            ("Checks the vehicle history report", "website", "Sales", False, False),
+            ("Price comparison with other dealers", "website", "Sales", False, False),
+        ],
+    ),
+    (
+        "Considering",
+        {
+            "actions": "Meets the finance advisor, test-drives about three cars.",
+            "thoughts": "Can we afford the monthly payment? Which one feels safest?",
+            "feelings": "Excited but cautious",
+            "emotion_now": 1,
+            "emotion_aspiration": 1,
+            "goals": "Choose one car and a financing plan.",
+            "personnel": "Sales, Finance",
+            "value_point": "first_value",
+            "conversion_pct": 60,
+            "time_in_stage": "1 week",
+        },
+        [
+            ("Test drive with the kids' seats fitted", "store", "Sales", False, False),
+            ("Finance advisor explains the options", "store", "Finance", True, False),
+        ],
+    ),
+    (
+        "Purchase",
+        {
+            "actions": "Negotiates price, monthly payments and APR; signs the contract.",
+            "thoughts": "Am I signing a bad contract? What is hidden in the small print?",
+            "feelings": "Worried",
+            "emotion_now": -1,
+            "emotion_aspiration": 1,
+            "goals": "A fair price and payment she understands.",
+            "personnel": "Sales, Finance, Service, Support (all departments)",
+            "value_point": "intended_value",
+            "conversion_pct": 90,
+            "time_in_stage": "2 days",
+        },
+        [
+            ("Negotiates the price and APR", "store", "Finance", True, False),
+            ("Signs a long contract", "print", "Finance", True, False),
+            ("Car handed over with a walkthrough", "store", "Service", False, False),
+        ],
+    ),
+    (
+        "Post-purchase",
+        {
+            "actions": "Uses the car; gets service reminders; recommends the dealer (or not).",
+            "thoughts": "Did we make the right choice?",
+            "feelings": "Satisfied",
+            "emotion_now": 1,
+            "emotion_aspiration": 2,
+            "goals": "A reliable car and easy servicing.",
+            "personnel": "Service, Support",
+            "value_point": "extended_value",
+            "time_in_stage": "8 years",
+        },
+        [
+            ("Service team checks in after a month", "phone", "Service", False, False),
+            ("Service reminder email", "email", "Service", False, False),
+            ("Tells friends at the school gate", "word_of_mouth", "Marketing", False, False),
+        ],
+    ),
+]
+
+# (participant name, [(touchpoint text, tag)])
+VOTES = [
+    (
+        "Alex (Marketing)",
+        [
+            ("Signs a long contract", "pain"),
+            ("Test drive with the kids' seats fitted", "delight"),
+            ("Negotiates the price and APR", "truth"),
+        ],
+    ),
+    (
+        "Priya (Sales)",
+        [
+            ("Negotiates the price and APR", "pain"),
+            ("Negotiates the price and APR", "truth"),
+            ("First meeting with the salesperson", "truth"),
+        ],
+    ),
+    (
+        "Tom (Finance)",
+        [
+            ("Signs a long contract", "pain"),
+            ("Finance advisor explains the options", "delight"),
+            ("Service team checks in after a month", "delight"),
+        ],
+    ),
+]
+
+
+@dataclass
+class DemoResult:
+    journey_map: JourneyMap
+    workshop: Workshop
+    created: bool
+
+
+def seed_demo() -> DemoResult:
+    """Create the demo once; running it again changes nothing and returns what exists."""
+    User = get_user_model()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(username=DEMO_USERNAME)
+        if created or not user.password:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        existing = JourneyMap.objects.filter(created_by=user, title=DEMO_TITLE).first()
+        if existing is not None:
+            workshop = existing.workshops.order_by("created_at").first() or open_workshop(
+                user, existing
+            )
+            return DemoResult(existing, workshop, created=False)
+        return _build(user)
+
+
+def _build(user) -> DemoResult:
+    actor = ops.Actor.for_user(user)
+    persona = Persona.objects.filter(owner=user, name=PERSONA["name"]).first()
+    if persona is None:
+        persona = ops.create_persona(ops.Actor.for_user(user), **PERSONA)
+    journey_map = ops.create_map(
+        actor,
+        title=DEMO_TITLE,
+        persona=persona,
+        scope="End to end: from the first search to life with the car",
+        stage_names=[name for name, _, _ in STAGES],
+    )
+    stages = list(journey_map.stages.order_by("position"))
+    notes: dict[str, int] = {}
+    for stage, (_, lanes, touchpoints) in zip(stages, STAGES, strict=True):
+        ops.update_stage(actor, journey_map, stage.pk, **lanes)
+        for text, channel, department, critical, internal in touchpoints:
+            event = ops.add_touchpoint(
+                actor,
+                journey_map,
+                stage=stage.pk,
+                text=text,
+                channel=channel,
+                department=department,
+                critical=critical,
+                internal=internal,
+            )
+            notes[text] = event.payload["touchpoint"]["id"]
+    workshop = open_workshop(user, journey_map, title="Car purchase kick-off", vote_budget=5)
+    # Votes are accepted only in the vote phase; the demo stays there, votes still hidden.
+    set_phase(workshop, "vote")
+    for name, votes in VOTES:
+        participant = join_workshop(workshop, display_name=name)
+        for text, tag in votes:
+            toggle_vote(participant, journey_map.touchpoints.get(pk=notes[text]), tag)
+    return DemoResult(journey_map, workshop, created=True)

@@ -1,0 +1,114 @@
+"""Downloads of a map (PDF, JSON, CSV) and the JSON import page.
+
+Any member may download (viewer is enough); anyone else gets 404 from maps.permissions. These
+are plain sync views: under ASGI Django runs each in a worker thread, never on the event loop
+that serves the websockets, and the PDF itself is drawn in reports.export.pdf's render thread.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods
+
+from maps import operations as ops
+from maps.models import JourneyMap
+from maps.permissions import get_map_for_user
+
+from .export import csv_io, json_io
+from .export.pdf import PAPER, render_in_worker
+from .export.report import build_report
+
+
+def _download(content: bytes | str, journey_map: JourneyMap, extension: str, kind: str):
+    response = HttpResponse(content, content_type=kind)
+    # slugify keeps the name ASCII, so every browser accepts the header as it is.
+    name = slugify(journey_map.title)[:60] or f"journey-map-{journey_map.pk}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def map_pdf(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "view")
+    paper = request.GET.get("paper", "a4")
+    if paper not in PAPER:
+        paper = "a4"
+    # Database reads here, in the request's thread; drawing in the render thread.
+    pdf = render_in_worker(build_report(journey_map), paper)
+    return _download(pdf, journey_map, "pdf", "application/pdf")
+
+
+@login_required
+@require_GET
+def map_json(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "view")
+    document = json_io.dumps(json_io.export_document(journey_map))
+    return _download(document, journey_map, "json", "application/json; charset=utf-8")
+
+
+@login_required
+@require_GET
+def map_csv(request: HttpRequest, map_id: int) -> HttpResponse:
+    journey_map, _ = get_map_for_user(request.user, map_id, "view")
+    # A byte-order mark so spreadsheet programs read the file as UTF-8 (accents, CJK).
+    content = "\ufeff" + csv_io.export_csv(journey_map)
+    return _download(content, journey_map, "csv", "text/csv; charset=utf-8")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_import(request: HttpRequest) -> HttpResponse:
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        if upload is None:
+            errors = ["Choose a JSON file exported from Journeymap."]
+        elif upload.size > json_io.MAX_BYTES:
+            errors = [f"file: larger than {json_io.MAX_BYTES // (1024 * 1024)} MB"]
+        else:
+            try:
+                document = json_io.loads(upload.read())
+                journey_map, _ = json_io.import_map(ops.Actor.for_user(request.user), document)
+            except json_io.DocumentInvalid as problem:
+                errors = problem.errors
+            except ops.OperationError as problem:
+                errors = [problem.message]
+            else:
+                return redirect("board", map_id=journey_map.pk)
+    status = 400 if errors else 200
+    context = {"errors": errors, "max_mb": json_io.MAX_BYTES // (1024 * 1024)}
+    return render(request, "maps/import.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_import_csv(request: HttpRequest, map_id: int) -> HttpResponse:
+    """Add touchpoints to a map from a CSV (editor role): all rows or none."""
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        if upload is None:
+            errors = ["Choose a CSV file."]
+        elif upload.size > csv_io.MAX_BYTES:
+            errors = [f"file: larger than {csv_io.MAX_BYTES // (1024 * 1024)} MB"]
+        else:
+            try:
+                rows = csv_io.parse_touchpoints(upload.read())
+                events = ops.import_touchpoints(ops.Actor.for_user(request.user), journey_map, rows)
+            except csv_io.RowsInvalid as problem:
+                errors = problem.errors
+            except ops.OperationError as problem:
+                errors = problem.details.get("errors") or [problem.message]
+            else:
+                added = sum(e.type == "touchpoint.added" for e in events)
+                messages.success(request, f"Added {added} touchpoints from the CSV file.")
+                return redirect("board", map_id=journey_map.pk)
+    context = {"map": journey_map, "errors": errors, "columns": csv_io.HEADER}
+    return render(request, "maps/import_csv.html", context, status=400 if errors else 200)

@@ -1,0 +1,23 @@
+"""URLs of what a map turns into: the analysis, customer feedback, the current vs future
+comparison, exports and imports."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import analysis_views, export_views
+
+urlpatterns = [
+    path("maps/<int:map_id>/analysis/", analysis_views.analysis, name="map_analysis"),
+    path(
+        "maps/<int:map_id>/feedback/import/",
+        analysis_views.feedback_import,
+        name="map_feedback_import",
+    ),
+    path("maps/<int:map_id>/compare/", analysis_views.map_compare, name="map_compare"),
+    path("maps/<int:map_id>/export.pdf", export_views.map_pdf, name="map_pdf"),
+    path("maps/<int:map_id>/export.json", export_views.map_json, name="map_json"),
+    path("maps/<int:map_id>/export.csv", export_views.map_csv, name="map_csv"),
+    path("maps/import/", export_views.map_import, name="map_import"),
+    path("maps/<int:map_id>/import.csv", export_views.map_import_csv, name="map_import_csv"),
+]
