@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import pytest
 
+from maps.models import Touchpoint
 from maps.operations import OperationError
+from workshops import facilitation
 from workshops.facilitation import (
     BUDGET_MAX,
     BUDGET_MIN,
     TIMER_MAX_SECONDS,
+    current_state,
     my_votes,
+    revealed_heat,
+    set_locked,
     set_phase,
     set_vote,
     set_vote_budget,
     start_timer,
+    toggle_vote,
+    vote_ack,
 )
-from workshops.models import Phase, Workshop
+from workshops.models import Participant, Phase, Vote, Workshop
 
 pytest_plugins = ["tests.workshops.conftest_live"]
 pytestmark = pytest.mark.django_db
@@ -25,6 +32,7 @@ pytestmark = pytest.mark.django_db
 def refused_code(fn, *args) -> str:
     with pytest.raises(OperationError) as refused:
         fn(*args)
+    assert isinstance(refused.value.message, str) and refused.value.message  # for people
     return refused.value.code
 
 
@@ -71,3 +79,184 @@ def test_a_lowered_budget_shows_no_remaining_votes_rather_than_a_negative_count(
     assert (summary["budget"], summary["used"], summary["remaining"]) == (1, 3, 0)
     assert summary["votes"] == [{"touchpoint": note, "tag": "pain"} for note in sorted(notes)]
     assert summary["type"] == "votes.mine" and summary["workshop"] == workshop.pk
+
+
+# --- what each change tells whom ------------------------------------------------------------
+
+
+class Told:
+    """What the facilitation module sends: (to whom, message), in order."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.sent: list[tuple[str, dict]] = []
+        monkeypatch.setattr(
+            facilitation, "notify_workshop", lambda pk, m: self.sent.append(("workshop", m))
+        )
+        monkeypatch.setattr(
+            facilitation, "notify_participant", lambda pk, m: self.sent.append((f"p{pk}", m))
+        )
+
+    def types(self) -> list[tuple[str, str]]:
+        return [(to, m["type"]) for to, m in self.sent]
+
+    def take(self) -> list[tuple[str, str]]:
+        types, self.sent = self.types(), []
+        return types
+
+
+@pytest.fixture
+def told(monkeypatch) -> Told:
+    return Told(monkeypatch)
+
+
+@pytest.fixture
+def voted(workshop, ann, journey_map, actor, stages):
+    """Ann's pain vote and the facilitator's delight vote on one note, in the vote phase."""
+    from maps import operations as ops
+
+    note = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Signs up").payload[
+        "touchpoint"
+    ]["id"]
+    set_phase(workshop, Phase.VOTE)
+    facilitator = workshop.participants.get(role="facilitator")
+    set_vote(ann, note, "pain", True)
+    set_vote(facilitator, note, "delight", True)
+    return note
+
+
+def test_no_phase_change_before_the_reveal_tells_anyone_counts(workshop, told):
+    for phase in (Phase.GROUP, Phase.VOTE, Phase.GATHER, Phase.VOTE):
+        set_phase(workshop, phase)
+        assert told.take() == [("workshop", "workshop.state")], phase
+
+
+def test_the_reveal_tells_everyone_the_state_then_the_counts_once(workshop, voted, told):
+    set_phase(workshop, Phase.REVEAL)
+    assert told.take() == [("workshop", "workshop.state"), ("workshop", "heat.revealed")]
+    set_phase(workshop, Phase.DISCUSS)
+    set_phase(workshop, Phase.CLOSED)
+    assert told.take() == [("workshop", "workshop.state")] * 2
+
+
+def test_going_back_to_vote_after_the_reveal_tells_everyone_the_heat_is_hidden(
+    workshop, voted, told
+):
+    set_phase(workshop, Phase.REVEAL)
+    told.take()
+    set_phase(workshop, Phase.VOTE)
+    assert told.sent[1] == ("workshop", {"type": "heat.hidden", "workshop": workshop.pk})
+    assert told.types() == [("workshop", "workshop.state"), ("workshop", "heat.hidden")]
+
+
+def test_a_vote_tells_only_the_voter_and_only_their_own_votes(workshop, ann, voted, told):
+    set_vote(ann, voted, "truth", True)
+    [(to, message)] = told.sent
+    assert to == f"p{ann.pk}"
+    assert message["votes"] == [
+        {"touchpoint": voted, "tag": "pain"},
+        {"touchpoint": voted, "tag": "truth"},
+    ]
+
+
+def test_the_lock_tells_everyone_the_new_state(workshop, told):
+    set_locked(workshop, True)
+    [(to, message)] = told.sent
+    assert (to, message["type"], message["locked"]) == ("workshop", "workshop.state", True)
+    assert workshop.locked is True
+    assert Workshop.objects.get(pk=workshop.pk).locked is True
+
+
+def test_the_revealed_heat_counts_each_tag_per_note_and_the_voters(workshop, voted):
+    set_phase(workshop, Phase.REVEAL)
+    heat = revealed_heat(workshop)
+    assert (heat["type"], heat["workshop"], heat["voters"]) == ("heat.revealed", workshop.pk, 2)
+    entry = heat["heat"][str(voted)]
+    assert entry["counts"] == {"pain": 1, "delight": 1, "truth": 0}
+    assert set(entry["levels"]) == {"pain", "delight", "truth"}
+    assert entry["levels"]["truth"] == 0 < entry["levels"]["pain"]
+    assert entry["inconsistent"] is True
+    assert entry["top"] in {"pain", "delight"}
+
+
+def test_a_reconnecting_client_gets_the_heat_only_once_revealed(workshop, ann, voted):
+    before = current_state(Participant.objects.get(pk=ann.pk))
+    assert before["heat"] is None
+    assert before["workshop"]["revealed"] is False
+    assert [v["tag"] for v in before["my_votes"]["votes"]] == ["pain"]
+    set_phase(workshop, Phase.REVEAL)
+    after = current_state(Participant.objects.get(pk=ann.pk))
+    assert after["heat"]["heat"][str(voted)]["counts"]["delight"] == 1
+    assert after["workshop"]["revealed"] is True
+
+
+def test_the_vote_ack_says_whether_the_tag_is_on_and_what_is_left(workshop, ann, voted):
+    assert vote_ack(True, Participant.objects.get(pk=ann.pk)) == {
+        "on": True,
+        "remaining": 9,
+        "used": 1,
+    }
+
+
+# --- votes ----------------------------------------------------------------------------------
+
+
+def test_a_vote_may_name_its_note_by_id_but_only_on_this_map(workshop, ann, voted, other_map):
+    assert set_vote(ann, voted, "delight", True) is True
+    assert refused_code(set_vote, ann, other_map["touchpoint"], "pain", True) == "not_found"
+
+
+def test_taking_a_tag_back_leaves_the_others(workshop, ann, voted):
+    set_vote(ann, voted, "truth", True)
+    assert set_vote(ann, voted, "pain", False) is False
+    assert list(Vote.objects.filter(participant=ann).values_list("tag", flat=True)) == ["truth"]
+
+
+def test_toggling_a_tag_puts_it_on_then_takes_it_back(workshop, ann, voted):
+    note = Touchpoint.objects.get(pk=voted)
+    assert toggle_vote(ann, note, "truth") is True
+    assert toggle_vote(ann, note, "truth") is False
+    assert not Vote.objects.filter(participant=ann, tag="truth").exists()
+
+
+@pytest.mark.parametrize("phase", [Phase.GATHER, Phase.GROUP, Phase.REVEAL, Phase.DISCUSS])
+def test_nobody_votes_outside_the_vote_phase_not_even_the_facilitator(
+    workshop, facilitator, voted, phase
+):
+    set_phase(workshop, phase)
+    assert refused_code(set_vote, facilitator, voted, "truth", True) == "wrong_phase"
+    assert refused_code(set_vote, facilitator, voted, "delight", False) == "wrong_phase"
+
+
+def test_a_participant_cannot_vote_while_the_board_is_locked(workshop, ann, voted):
+    set_locked(workshop, True)
+    assert refused_code(set_vote, ann, voted, "truth", True) == "locked"
+
+
+def test_the_last_vote_of_the_budget_may_be_cast_and_no_more(workshop, ann, voted):
+    set_vote_budget(workshop, 2)
+    assert set_vote(ann, voted, "truth", True) is True
+    assert refused_code(set_vote, ann, voted, "delight", True) == "budget_spent"
+
+
+# --- the caller's instance ------------------------------------------------------------------
+
+
+def test_each_change_shows_on_the_callers_own_workshop_instance(workshop):
+    set_phase(workshop, Phase.CLOSED)
+    saved = Workshop.objects.get(pk=workshop.pk)
+    for name in ("phase", "revealed_at", "closed_at"):
+        assert getattr(workshop, name) == getattr(saved, name), name
+    assert workshop.closed_at is not None and workshop.revealed_at is not None
+
+
+def test_closing_again_keeps_the_first_end_and_a_second_reveal_is_stamped_anew(workshop):
+    set_phase(workshop, Phase.CLOSED)
+    closed_at, revealed_at = workshop.closed_at, workshop.revealed_at
+    set_phase(workshop, Phase.DISCUSS)
+    set_phase(workshop, Phase.CLOSED)
+    assert workshop.closed_at == closed_at
+    assert workshop.revealed_at == revealed_at
+    set_phase(workshop, Phase.VOTE)
+    set_phase(workshop, Phase.REVEAL)
+    assert workshop.revealed_at > revealed_at
+    assert Workshop.objects.get(pk=workshop.pk).revealed_at == workshop.revealed_at

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 def refusal(name: str, participant_id: int, op_id: str = "op-1") -> str:
     with pytest.raises(OperationError) as refused:
         admit(OPERATIONS[name], participant_id, op_id)
+    assert isinstance(refused.value.message, str) and refused.value.message  # for people
     return refused.value.code
 
 
