@@ -8,7 +8,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from maps.models import Persona
-from maps.permissions import can, get_map_for_user, role_for
+from maps.operations import OperationError
+from maps.permissions import (
+    When,
+    Who,
+    can,
+    check_workshop,
+    get_map_for_user,
+    need_on_map,
+    role_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,3 +71,89 @@ def test_a_member_below_the_need_is_refused_not_hidden(journey_map, viewer, edit
         get_map_for_user(viewer, journey_map.pk, "edit")
     with pytest.raises(PermissionDenied):
         get_map_for_user(editor, journey_map.pk, "own")
+
+
+# --- in a live workshop (check_workshop) ----------------------------------------------------
+
+WORKSHOP_ROLES = ("facilitator", "participant", "observer")
+PHASES = ("gather", "group", "vote", "reveal", "discuss", "closed")
+LABELS = {p: p.capitalize() for p in PHASES}
+
+
+def workshop_refusal(who: Who, when: When, role: str, phase: str, locked: bool):
+    try:
+        check_workshop(who, when, role, phase, locked)
+    except OperationError as refused:
+        return refused
+    return None
+
+
+def expected_code(who: Who, when: When, role: str, phase: str, locked: bool) -> str | None:
+    """The rules of docs/protocol.md and docs/voting.md, written out plainly."""
+    roles = {
+        Who.EDITORS: {"facilitator", "participant"},
+        Who.FACILITATOR: {"facilitator"},
+        Who.VOTERS: {"facilitator", "participant"},
+        Who.EVERYONE: set(WORKSHOP_ROLES),
+    }[who]
+    if role not in roles:
+        return "forbidden"
+    if phase == "closed":
+        return "closed"
+    if when == When.VOTING and phase != "vote":
+        return "wrong_phase"  # for the facilitator too
+    if role == "facilitator" or when == When.ALWAYS:
+        return None
+    if locked:
+        return "locked"
+    if when == When.EDITING and phase not in {"gather", "group", "discuss"}:
+        return "wrong_phase"
+    return None
+
+
+def every_case():
+    for who in Who:
+        for when in When:
+            for role in WORKSHOP_ROLES:
+                for phase in PHASES:
+                    for locked in (False, True):
+                        yield who, when, role, phase, locked
+
+
+def test_every_workshop_member_is_gated_by_role_then_closing_then_phase_and_lock():
+    for case in every_case():
+        refused = workshop_refusal(*case)
+        assert (refused.code if refused else None) == expected_code(*case), case
+
+
+def test_every_refusal_is_a_sentence_for_people_naming_the_phase_when_it_is_the_reason():
+    """docs/protocol.md: `message` is for people (the board shows it); `code` is for programs."""
+    for case in every_case():
+        refused = workshop_refusal(*case)
+        if refused is None:
+            continue
+        message = refused.message
+        assert isinstance(message, str) and message[:1].isupper() and message.endswith("."), case
+        assert message != message.upper(), case  # not shouted
+        if refused.code == "wrong_phase":
+            assert f"the {LABELS[case[3]]} phase" in message, case
+
+
+def test_an_observer_asking_to_vote_is_told_observers_do_not_vote():
+    refused = workshop_refusal(Who.VOTERS, When.VOTING, "observer", "vote", False)
+    assert refused.code == "forbidden" and "vote" in refused.message.lower()
+    other = workshop_refusal(Who.EDITORS, When.EDITING, "observer", "gather", False)
+    assert other.code == "forbidden" and "vote" not in other.message.lower()
+
+
+@pytest.mark.parametrize(
+    ("who", "need"),
+    [
+        (Who.EDITORS, "edit"),
+        (Who.FACILITATOR, "edit"),
+        (Who.VOTERS, "edit"),
+        (Who.EVERYONE, "view"),
+    ],
+)
+def test_on_the_maps_own_pages_an_operation_needs_edit_unless_it_is_for_everyone(who, need):
+    assert need_on_map(who) == need
