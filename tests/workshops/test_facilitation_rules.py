@@ -32,7 +32,10 @@ pytestmark = pytest.mark.django_db
 def refused_code(fn, *args) -> str:
     with pytest.raises(OperationError) as refused:
         fn(*args)
-    assert isinstance(refused.value.message, str) and refused.value.message  # for people
+    # docs/protocol.md: `message` is for people, a sentence the board shows as it is.
+    message = refused.value.message
+    assert isinstance(message, str) and message[:1].isupper() and message.endswith(".")
+    assert message != message.upper()
     return refused.value.code
 
 

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
 def refusal(name: str, participant_id: int, op_id: str = "op-1") -> str:
     with pytest.raises(OperationError) as refused:
         admit(OPERATIONS[name], participant_id, op_id)
-    assert isinstance(refused.value.message, str) and refused.value.message  # for people
+    # docs/protocol.md: `message` is for people, a sentence the board shows as it is.
+    message = refused.value.message
+    assert isinstance(message, str) and message[:1].isupper() and message.endswith(".")
+    assert message != message.upper()
     return refused.value.code
 
 
