@@ -24,6 +24,7 @@ from workshops.facilitation import (
     vote_ack,
 )
 from workshops.models import Participant, Phase, Vote, Workshop
+from workshops.tally import heat_for_map, latest_voted_workshop
 
 pytest_plugins = ["tests.workshops.conftest_live"]
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,42 @@ def test_closing_again_keeps_the_first_end_and_a_second_reveal_is_stamped_anew(w
     set_phase(workshop, Phase.REVEAL)
     assert workshop.revealed_at > revealed_at
     assert Workshop.objects.get(pk=workshop.pk).revealed_at == workshop.revealed_at
+
+
+# --- the count behind the reveal (workshops.tally) ------------------------------------------
+
+
+def test_the_map_shows_the_latest_revealed_workshop_and_an_explicit_one_even_unrevealed(
+    workshop, ann, voted, owner, journey_map, actor, stages
+):
+    from workshops.operations import join_workshop, open_workshop
+
+    assert latest_voted_workshop(journey_map) is None  # voting, not revealed
+    assert latest_voted_workshop(journey_map, revealed_only=False) == workshop
+    assert heat_for_map(journey_map)[voted].counts == {"pain": 0, "delight": 0, "truth": 0}
+    assert heat_for_map(journey_map)[voted].voters == 0
+    assert heat_for_map(journey_map, workshop)[voted].counts["pain"] == 1
+    set_phase(workshop, Phase.REVEAL)
+    later = open_workshop(owner, journey_map)
+    assert latest_voted_workshop(journey_map) == workshop  # the later one has no votes
+    set_phase(later, Phase.VOTE)
+    bob = join_workshop(later, display_name="Bob")
+    set_vote(bob, voted, "truth", True)
+    set_phase(later, Phase.DISCUSS)
+    assert latest_voted_workshop(journey_map) == later
+    assert heat_for_map(journey_map)[voted].counts == {"pain": 0, "delight": 0, "truth": 1}
+
+
+def test_the_heat_counts_each_voter_once_and_leaves_internal_notes_out(
+    workshop, ann, voted, journey_map, actor, stages
+):
+    from maps import operations as ops
+
+    hidden = ops.add_touchpoint(
+        actor, journey_map, stage=stages[0], text="CRM sync", internal=True
+    ).payload["touchpoint"]["id"]
+    set_vote(ann, voted, "truth", True)  # Ann now has two votes: still one voter
+    heat = heat_for_map(journey_map, workshop)
+    assert hidden not in heat
+    assert heat[voted].voters == 2
+    assert heat[voted].counts == {"pain": 1, "delight": 1, "truth": 1}
