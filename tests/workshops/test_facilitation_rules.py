@@ -303,3 +303,40 @@ def test_the_heat_counts_each_voter_once_and_leaves_internal_notes_out(
     assert hidden not in heat
     assert heat[voted].voters == 2
     assert heat[voted].counts == {"pain": 1, "delight": 1, "truth": 1}
+
+
+def revealed_with_a_vote(owner, journey_map, note: int, name: str):
+    from workshops.operations import join_workshop, open_workshop
+
+    workshop = open_workshop(owner, journey_map)
+    set_phase(workshop, Phase.VOTE)
+    set_vote(join_workshop(workshop, display_name=name), note, "pain", True)
+    set_phase(workshop, Phase.REVEAL)
+    return workshop
+
+
+def test_a_map_shows_its_own_workshops_only_and_only_those_with_votes(
+    owner, journey_map, actor, stages, other_map
+):
+    from workshops.operations import open_workshop
+
+    other = journey_map.__class__.objects.get(stages__pk=other_map["stage"])
+    note = journey_map.touchpoints.create(stage_id=stages[0], text="Mine", position="i").pk
+    mine = revealed_with_a_vote(owner, journey_map, note, "Ann")
+    revealed_with_a_vote(owner, other, other_map["touchpoint"], "Bob")
+    set_phase(open_workshop(owner, journey_map), Phase.REVEAL)  # later, revealed, no votes
+    assert latest_voted_workshop(journey_map) == mine
+
+
+def test_the_latest_workshop_is_the_latest_created_and_the_later_one_on_a_tie(
+    owner, journey_map, stages
+):
+    from datetime import timedelta
+
+    note = journey_map.touchpoints.create(stage_id=stages[0], text="Mine", position="i").pk
+    first = revealed_with_a_vote(owner, journey_map, note, "Ann")
+    second = revealed_with_a_vote(owner, journey_map, note, "Bob")
+    Workshop.objects.filter(pk=first.pk).update(created_at=second.created_at)
+    assert latest_voted_workshop(journey_map) == second  # same instant: the later one
+    Workshop.objects.filter(pk=first.pk).update(created_at=second.created_at + timedelta(1))
+    assert latest_voted_workshop(journey_map) == first  # created later, whatever its id
