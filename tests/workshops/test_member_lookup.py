@@ -82,3 +82,14 @@ def test_an_empty_or_overlong_code_finds_nothing_without_asking_the_database(
 ):
     with django_assert_num_queries(0):
         assert find_workshop(code) is None
+
+
+def test_a_found_member_comes_with_its_workshop_and_account_in_one_query(
+    workshop, facilitator, owner, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        found = find_participant(workshop, owner, {})
+        assert (found.user.username, found.workshop.join_code) == (
+            owner.username,
+            workshop.join_code,
+        )
