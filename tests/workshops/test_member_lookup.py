@@ -93,3 +93,22 @@ def test_a_found_member_comes_with_its_workshop_and_account_in_one_query(
             owner.username,
             workshop.join_code,
         )
+
+
+def test_a_visitor_without_a_cookie_is_nobody_without_a_query(workshop, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert find_participant(workshop, None, {}) is None
+
+
+def test_tokens_up_to_64_characters_and_codes_up_to_12_are_looked_up(
+    workshop, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert find_participant(workshop, None, {cookie_name(workshop): "A" * 64}) is None
+    with django_assert_num_queries(1):
+        assert find_workshop("X" * 12) is None
+
+
+def test_a_found_workshop_comes_with_its_map_in_one_query(workshop, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert find_workshop(workshop.join_code).map.title == workshop.map.title
