@@ -340,3 +340,25 @@ def test_the_latest_workshop_is_the_latest_created_and_the_later_one_on_a_tie(
     assert latest_voted_workshop(journey_map) == second  # same instant: the later one
     Workshop.objects.filter(pk=first.pk).update(created_at=second.created_at + timedelta(1))
     assert latest_voted_workshop(journey_map) == first  # created later, whatever its id
+
+
+def test_a_vote_on_a_note_made_internal_later_no_longer_counts_nor_its_voter(
+    workshop, ann, voted, journey_map, actor, stages
+):
+    from maps import operations as ops
+
+    later_hidden = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Sync").payload[
+        "touchpoint"
+    ]["id"]
+    bob = join_workshop_as(workshop, "Bob")
+    set_vote(bob, later_hidden, "pain", True)
+    Touchpoint.objects.filter(pk=later_hidden).update(internal=True)
+    heat = heat_for_map(journey_map, workshop)
+    assert later_hidden not in heat
+    assert heat[voted].voters == 2  # Ann and the facilitator; Bob voted only on the hidden note
+
+
+def join_workshop_as(workshop, name: str):
+    from workshops.operations import join_workshop
+
+    return join_workshop(workshop, display_name=name)
