@@ -13,7 +13,10 @@ from workshops.facilitation import (
     BUDGET_MIN,
     TIMER_MAX_SECONDS,
     current_state,
+    extend_timer,
     my_votes,
+    pause_timer,
+    resume_timer,
     revealed_heat,
     set_locked,
     set_phase,
@@ -362,3 +365,81 @@ def join_workshop_as(workshop, name: str):
     from workshops.operations import join_workshop
 
     return join_workshop(workshop, display_name=name)
+
+
+# --- malformed values name their field; the timer at its edges --------------------------------
+
+
+def refused_field(fn, *args) -> tuple[str, str | None]:
+    with pytest.raises(OperationError) as refused:
+        fn(*args)
+    return refused.value.code, refused.value.details.get("field")
+
+
+def test_a_lock_or_a_tag_that_is_not_one_names_its_field(workshop, ann, voted):
+    assert refused_field(set_locked, workshop, "yes") == ("invalid", "locked")
+    note = Touchpoint.objects.get(pk=voted)
+    assert refused_field(toggle_vote, ann, note, "love") == ("invalid", "tag")
+
+
+def test_toggling_looks_at_ones_own_tag_not_another_persons(workshop, ann, voted):
+    # The facilitator put "delight" on the note; Ann's toggle puts hers on.
+    assert toggle_vote(ann, Touchpoint.objects.get(pk=voted), "delight") is True
+
+
+class Clock:
+    def __init__(self, monkeypatch) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+        monkeypatch.setattr(facilitation.timezone, "now", lambda: self.now)
+
+    def advance(self, seconds: int) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(seconds=seconds)
+
+
+def ends_in(workshop) -> tuple:
+    saved = Workshop.objects.get(pk=workshop.pk)
+    return saved.timer_ends_at, saved.timer_paused_remaining
+
+
+def test_a_timer_that_reaches_its_end_is_over_extending_it_starts_it_again(workshop, monkeypatch):
+    from datetime import timedelta
+
+    clock = Clock(monkeypatch)
+    start_timer(workshop, 60)
+    clock.advance(60)  # exactly at the end: not running any more
+    assert refused_code(pause_timer, workshop) == "invalid"
+    extend_timer(workshop, 30)
+    assert ends_in(workshop) == (clock.now + timedelta(seconds=30), None)
+
+
+def test_extending_a_running_timer_moves_its_end_and_may_reach_the_maximum_exactly(
+    workshop, monkeypatch
+):
+    from datetime import timedelta
+
+    clock = Clock(monkeypatch)
+    start_timer(workshop, 60)
+    clock.advance(10)
+    extend_timer(workshop, 30)
+    assert ends_in(workshop) == (clock.now + timedelta(seconds=80), None)
+    extend_timer(workshop, TIMER_MAX_SECONDS - 80)
+    assert ends_in(workshop)[0] == clock.now + timedelta(seconds=TIMER_MAX_SECONDS)
+    assert refused_code(extend_timer, workshop, 1) == "invalid"
+
+
+def test_resuming_a_timer_that_is_not_paused_is_refused(workshop):
+    assert refused_code(resume_timer, workshop) == "invalid"
+    start_timer(workshop, 60)
+    assert refused_code(resume_timer, workshop) == "invalid"
+
+
+def test_extending_a_stopped_timer_starts_it(workshop, monkeypatch):
+    from datetime import timedelta
+
+    clock = Clock(monkeypatch)
+    extend_timer(workshop, 45)
+    assert ends_in(workshop) == (clock.now + timedelta(seconds=45), None)
