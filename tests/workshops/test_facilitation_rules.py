@@ -94,10 +94,13 @@ def test_a_lowered_budget_shows_no_remaining_votes_rather_than_a_negative_count(
 class Told:
     """What the facilitation module sends: (to whom, message), in order."""
 
-    def __init__(self, monkeypatch) -> None:
+    def __init__(self, monkeypatch, workshop) -> None:
         self.sent: list[tuple[str, dict]] = []
+        # Messages to this workshop are marked "workshop"; to any other id, by that id.
         monkeypatch.setattr(
-            facilitation, "notify_workshop", lambda pk, m: self.sent.append(("workshop", m))
+            facilitation,
+            "notify_workshop",
+            lambda pk, m: self.sent.append(("workshop" if pk == workshop.pk else f"w{pk}", m)),
         )
         monkeypatch.setattr(
             facilitation, "notify_participant", lambda pk, m: self.sent.append((f"p{pk}", m))
@@ -112,8 +115,8 @@ class Told:
 
 
 @pytest.fixture
-def told(monkeypatch) -> Told:
-    return Told(monkeypatch)
+def told(monkeypatch, workshop) -> Told:
+    return Told(monkeypatch, workshop)
 
 
 @pytest.fixture
@@ -308,12 +311,12 @@ def test_the_heat_counts_each_voter_once_and_leaves_internal_notes_out(
     assert heat[voted].counts == {"pain": 1, "delight": 1, "truth": 1}
 
 
-def revealed_with_a_vote(owner, journey_map, note: int, name: str):
+def revealed_with_a_vote(owner, journey_map, note: int, name: str, tag: str = "pain"):
     from workshops.operations import join_workshop, open_workshop
 
     workshop = open_workshop(owner, journey_map)
     set_phase(workshop, Phase.VOTE)
-    set_vote(join_workshop(workshop, display_name=name), note, "pain", True)
+    set_vote(join_workshop(workshop, display_name=name), note, tag, True)
     set_phase(workshop, Phase.REVEAL)
     return workshop
 
@@ -443,3 +446,44 @@ def test_extending_a_stopped_timer_starts_it(workshop, monkeypatch):
     clock = Clock(monkeypatch)
     extend_timer(workshop, 45)
     assert ends_in(workshop) == (clock.now + timedelta(seconds=45), None)
+
+
+def test_the_budget_and_the_timer_tell_the_workshop_their_new_state(workshop, told):
+    set_vote_budget(workshop, 3)
+    start_timer(workshop, 60)
+    assert [(to, m["type"]) for to, m in told.sent] == [("workshop", "workshop.state")] * 2
+    assert told.sent[0][1]["vote_budget"] == 3
+    assert told.sent[1][1]["timer"]["state"] == "running"
+
+
+def test_a_phase_that_is_not_one_names_its_field(workshop):
+    assert refused_field(set_phase, workshop, "brainstorm") == ("invalid", "phase")
+
+
+def test_a_timer_too_long_says_the_limit_in_minutes(workshop):
+    with pytest.raises(OperationError) as refused:
+        start_timer(workshop, TIMER_MAX_SECONDS + 1)
+    assert f"{TIMER_MAX_SECONDS // 60} minutes." in refused.value.message
+
+
+def test_each_workshops_reveal_shows_its_own_counts_even_when_a_later_one_is_revealed(
+    owner, journey_map, stages
+):
+    note = journey_map.touchpoints.create(stage_id=stages[0], text="Mine", position="i").pk
+    first = revealed_with_a_vote(owner, journey_map, note, "Ann")
+    second = revealed_with_a_vote(owner, journey_map, note, "Bob", tag="truth")
+    assert revealed_heat(first)["heat"][str(note)]["counts"] == {
+        "pain": 1,
+        "delight": 0,
+        "truth": 0,
+    }
+    assert revealed_heat(second)["heat"][str(note)]["counts"]["truth"] == 1
+
+
+def test_a_reveal_on_a_map_without_visible_notes_has_no_voters(owner, journey_map):
+    from workshops.operations import open_workshop
+
+    workshop = open_workshop(owner, journey_map)
+    set_phase(workshop, Phase.REVEAL)
+    assert revealed_heat(workshop)["voters"] == 0
+    assert revealed_heat(workshop)["heat"] == {}
