@@ -487,3 +487,21 @@ def test_a_reveal_on_a_map_without_visible_notes_has_no_voters(owner, journey_ma
     set_phase(workshop, Phase.REVEAL)
     assert revealed_heat(workshop)["voters"] == 0
     assert revealed_heat(workshop)["heat"] == {}
+
+
+def test_a_vote_names_the_field_it_cannot_read(workshop, ann, voted):
+    assert refused_field(set_vote, ann, voted, "love", True) == ("invalid", "tag")
+    assert refused_field(set_vote, ann, voted, "pain", "yes") == ("invalid", "on")
+
+
+def test_a_note_of_another_map_or_an_internal_one_is_refused_with_a_sentence(
+    workshop, ann, voted, other_map, journey_map, actor, stages
+):
+    from maps import operations as ops
+
+    elsewhere = Touchpoint.objects.get(pk=other_map["touchpoint"])
+    assert refused_code(set_vote, ann, elsewhere, "pain", True) == "not_found"
+    internal = ops.add_touchpoint(
+        actor, journey_map, stage=stages[0], text="CRM sync", internal=True
+    ).payload["touchpoint"]["id"]
+    assert refused_code(set_vote, ann, internal, "pain", True) == "invalid"
