@@ -505,3 +505,22 @@ def test_a_note_of_another_map_or_an_internal_one_is_refused_with_a_sentence(
         actor, journey_map, stage=stages[0], text="CRM sync", internal=True
     ).payload["touchpoint"]["id"]
     assert refused_code(set_vote, ann, internal, "pain", True) == "invalid"
+
+
+def test_ones_own_votes_are_listed_by_note_then_tag(
+    workshop, ann, voted, journey_map, actor, stages
+):
+    from maps import operations as ops
+
+    later = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Later").payload[
+        "touchpoint"
+    ]["id"]
+    set_vote(ann, later, "delight", True)
+    set_vote(ann, voted, "truth", True)  # Ann's "pain" on `voted` came first
+    listed = [(v["touchpoint"], v["tag"]) for v in my_votes(ann, workshop)["votes"]]
+    assert listed == [(voted, "pain"), (voted, "truth"), (later, "delight")]
+
+
+def test_a_workshop_deleted_meanwhile_is_not_found(workshop):
+    Workshop.objects.filter(pk=workshop.pk).delete()
+    assert refused_code(set_locked, workshop, True) == "not_found"
