@@ -524,3 +524,22 @@ def test_ones_own_votes_are_listed_by_note_then_tag(
 def test_a_workshop_deleted_meanwhile_is_not_found(workshop):
     Workshop.objects.filter(pk=workshop.pk).delete()
     assert refused_code(set_locked, workshop, True) == "not_found"
+
+
+def test_the_workshop_state_every_screen_reads(workshop):
+    from workshops.facilitation import PHASE_HINTS, workshop_state
+
+    set_phase(workshop, Phase.VOTE)
+    state = workshop_state(workshop)
+    timer = state.pop("timer")
+    assert state == {
+        "type": "workshop.state",
+        "workshop": workshop.pk,
+        "phase": "vote",
+        "phase_label": "Vote",
+        "phase_hint": PHASE_HINTS[Phase.VOTE],
+        "locked": False,
+        "vote_budget": 10,
+        "revealed": False,
+    }
+    assert timer["state"] == "stopped"
