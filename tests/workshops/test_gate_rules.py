@@ -98,3 +98,16 @@ def test_the_actor_of_a_message_is_the_participant_with_its_account(workshop, fa
     )
     guest = actor_of(workshop, ann)
     assert (guest.user, guest.name, guest.participant_id) == (None, "Ann", ann.pk)
+
+
+def test_someone_elses_op_id_is_refused_naming_the_field_not_acked_as_theirs(
+    workshop, ann, bob, journey_map, stages
+):
+    ops.add_touchpoint(
+        actor_of(workshop, ann), journey_map, stage=stages[0], text="Hi", op_id="op-7"
+    )
+    set_locked(workshop, True)
+    assert refusal("touchpoint.add", bob.pk, "op-7") == "invalid"
+    with pytest.raises(OperationError) as refused:
+        admit(OPERATIONS["touchpoint.add"], bob.pk, "op-7")
+    assert refused.value.details == {"field": "op_id"}
