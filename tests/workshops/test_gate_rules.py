@@ -111,3 +111,13 @@ def test_someone_elses_op_id_is_refused_naming_the_field_not_acked_as_theirs(
     with pytest.raises(OperationError) as refused:
         admit(OPERATIONS["touchpoint.add"], bob.pk, "op-7")
     assert refused.value.details == {"field": "op_id"}
+
+
+def test_an_operation_on_a_map_deleted_meanwhile_is_not_found_said_in_a_sentence(
+    journey_map, actor, stages
+):
+    JourneyMap.objects.filter(pk=journey_map.pk).delete()
+    with pytest.raises(OperationError) as refused:
+        ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Too late")
+    assert refused.value.code == "not_found"
+    assert refused.value.message[:1].isupper() and refused.value.message.endswith(".")
