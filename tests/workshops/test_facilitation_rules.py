@@ -543,3 +543,22 @@ def test_the_workshop_state_every_screen_reads(workshop):
         "revealed": False,
     }
     assert timer["state"] == "stopped"
+
+
+def test_extending_past_the_maximum_says_the_limit_in_minutes(workshop):
+    start_timer(workshop, TIMER_MAX_SECONDS)
+    with pytest.raises(OperationError) as refused:
+        extend_timer(workshop, 60)
+    assert f"{TIMER_MAX_SECONDS // 60} minutes." in refused.value.message
+
+
+def test_toggling_a_tag_on_one_note_ignores_the_same_tag_on_another(
+    workshop, ann, voted, journey_map, actor, stages
+):
+    from maps import operations as ops
+
+    other = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Other").payload[
+        "touchpoint"
+    ]["id"]
+    # Ann has "pain" on `voted`; on the other note it is not on yet.
+    assert toggle_vote(ann, Touchpoint.objects.get(pk=other), "pain") is True
