@@ -40,7 +40,9 @@ def key_between(low: str | None, high: str | None) -> str:
     index = 0
     while True:
         low_digit = _VALUE[low[index]] if index < len(low) else 0
-        high_digit = BASE if high is None else (_VALUE[high[index]] if index < len(high) else 0)
+        # `high` never runs out while it bounds: its digits so far equal `low`'s (padded with
+        # zeros), so it would be `low` itself or `low` followed by zeros, and no key ends in "0".
+        high_digit = BASE if high is None else _VALUE[high[index]]
         if high_digit - low_digit > 1:
             digits.append(DIGITS[(low_digit + high_digit) // 2])
             return "".join(digits)

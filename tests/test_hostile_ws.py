@@ -259,7 +259,9 @@ async def test_a_lone_surrogate_is_invalid_and_changes_nothing(ann, workshop, id
     op_id = new_op_id("surrogate")
     raw = f'{{"type":"touchpoint.add","op_id":"{op_id}","stage":{ids["S"]},"text":"{escaped}"}}'
     await client.comm.send_to(text_data=raw)
-    reply = await client.receive_until(lambda m: m.get("op_id") == op_id)
+    reply = await client.receive_until(
+        lambda m: m["type"] in ("ack", "error") and m.get("op_id") == op_id
+    )
     assert reply["type"] == "error" and reply["code"] == "invalid", reply
     assert await world(workshop) == before
     await client.disconnect()

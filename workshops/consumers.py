@@ -30,7 +30,7 @@ from django.db import OperationalError as DBOperationalError
 from journeymap.ratelimit import scope_client_address
 from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, Stage, Touchpoint
-from maps.operations import Operation, OperationError, applied_event, group_name, one_or_none
+from maps.operations import Operation, OperationError, group_name, one_or_none
 from maps.operations.members import account_group
 
 from . import (
@@ -40,9 +40,9 @@ from . import (
     gate,
     standing,
 )
-from .access import count_code_miss, find_workshop, guessing_codes, load_member
+from .access import count_code_miss, find_workshop, guessing_codes
 from .facilitation import hello_state
-from .gate import Context, event_ack
+from .gate import Context
 from .models import Participant
 from .notify import participant_group, workshop_group
 from .standing import CLOSE_NOT_A_MEMBER, CLOSE_UNKNOWN_WORKSHOP, MemberGone
@@ -500,27 +500,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
 
     @in_db_thread
     def _gate(self, operation: Operation, data: dict[str, Any]) -> Context | dict[str, Any]:
-        """Who sends this, and may they now? A fresh look per message: the phase, the lock or
-        the role may have changed since the last one."""
-        participant = load_member(self.participant_id, self.visitor_id)
-        if participant is None:
-            raise OperationError("forbidden", "You are no longer in this workshop.")
-        role = standing.role_now(participant, self.me["role"])
-        workshop = participant.workshop
-        ctx = Context(
-            workshop=workshop, participant=participant, journey_map=workshop.map, role=role
+        """Who sends this, and may they now? (workshops.gate.admit)"""
+        return gate.admit(
+            operation, self.participant_id, self.visitor_id, self.me["role"], data["op_id"]
         )
-        try:
-            gate.check(operation, ctx)
-        except OperationError:
-            # A resend of an operation already applied is acknowledged again, whatever the
-            # gates say now: it happened before the board was locked, and the client must
-            # stop resending it. (Allowed resends are recognised by the handler's run_once.)
-            done = applied_event(workshop.map_id, data["op_id"], ctx.actor)
-            if done is None:
-                raise
-            return event_ack(done, duplicate=True)
-        return ctx
 
     @in_db_thread
     def _standing(self) -> int | None:

@@ -246,7 +246,7 @@ def set_vote_budget(workshop: Workshop, budget: Any) -> Workshop:
 
 def clean_seconds(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise OperationError("invalid", "seconds must be a whole number.")
+        raise OperationError("invalid", "The timer's length must be a whole number of seconds.")
     if not 1 <= value <= TIMER_MAX_SECONDS:
         raise OperationError(
             "invalid", f"The timer runs from 1 second to {TIMER_MAX_SECONDS // 60} minutes."

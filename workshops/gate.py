@@ -16,9 +16,11 @@ from typing import Any
 
 from maps.errors import Actor
 from maps.models import JourneyMap, MapEvent
-from maps.operations import OPERATIONS, Operation, run_once
+from maps.operations import OPERATIONS, Operation, OperationError, applied_event, run_once
 from maps.permissions import check_workshop
 
+from . import standing
+from .access import load_member
 from .models import Participant, Workshop
 
 
@@ -50,6 +52,33 @@ def check(operation: Operation, ctx: Context) -> None:
     """Refuse (OperationError) what this member may not ask for now."""
     workshop = ctx.workshop
     check_workshop(operation.who, operation.when, ctx.role, workshop.phase, workshop.locked)
+
+
+def admit(
+    operation: Operation, participant_id: int, visitor_id: int | None, began_as: str, op_id: str
+) -> Context | dict[str, Any]:
+    """Who sends operation `op_id`, and may they now? A fresh look per message: the phase, the
+    lock or the role may have changed since the last one. The context to run the operation in,
+    or the ack of one applied before (a resend); raises OperationError to refuse, and
+    standing.MemberGone when the member is out or acts in another role than the connection
+    began with (`began_as`). `visitor_id`: the account signed in on the connection, if any."""
+    participant = load_member(participant_id, visitor_id)
+    if participant is None:
+        raise OperationError("forbidden", "You are no longer in this workshop.")
+    role = standing.role_now(participant, began_as)
+    workshop = participant.workshop
+    ctx = Context(workshop=workshop, participant=participant, journey_map=workshop.map, role=role)
+    try:
+        check(operation, ctx)
+    except OperationError:
+        # A resend of an operation already applied is acknowledged again, whatever the gates
+        # say now: it happened before the board was locked, and the client must stop
+        # resending it. (Allowed resends are recognised by run's run_once.)
+        done = applied_event(workshop.map_id, op_id, ctx.actor)
+        if done is None:
+            raise
+        return event_ack(done, duplicate=True)
+    return ctx
 
 
 def event_ack(event: MapEvent, *, duplicate: bool) -> dict[str, Any]:
