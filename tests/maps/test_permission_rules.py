@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 
 from maps.models import Persona
 from maps.operations import OperationError
@@ -157,3 +158,20 @@ def test_an_observer_asking_to_vote_is_told_observers_do_not_vote():
 )
 def test_on_the_maps_own_pages_an_operation_needs_edit_unless_it_is_for_everyone(who, need):
     assert need_on_map(who) == need
+
+
+def test_the_refusal_pages_say_why_in_the_same_words_for_missing_and_foreign_maps(
+    client, journey_map, viewer, outsider
+):
+    """A viewer asking to edit is told their role does not allow it (403); an outsider and a
+    missing map get the same 404 words, so a stranger learns nothing."""
+    client.force_login(viewer)
+    refused = client.post(reverse("note_delete", args=[journey_map.pk]), {"touchpoint": 1})
+    assert refused.status_code == 403
+    assert "Your role on this map does not allow that." in refused.content.decode()
+    client.force_login(outsider)
+    foreign = client.get(reverse("board", args=[journey_map.pk]))
+    missing = client.get(reverse("board", args=[journey_map.pk + 1000]))
+    assert foreign.status_code == missing.status_code == 404
+    assert "No such map." in foreign.content.decode()
+    assert "No such map." in missing.content.decode()
