@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import HttpResponse
 
 from journeymap.ratelimit import exhausted, hit
@@ -111,6 +111,17 @@ def members_now(workshop: Workshop) -> list[Participant]:
             participant.role = role
             members.append(participant)
     return members
+
+
+def participant_name(participant_id: int, map_id: int) -> str | None:
+    """The display name of a person in a workshop on the map, who may own an action item
+    (maps.operations.actions): not removed, and an account still on the map."""
+    return (
+        Participant.objects.filter(pk=participant_id, workshop__map_id=map_id, removed_at=None)
+        .filter(Q(user=None) | Q(user__map_memberships__map_id=map_id))
+        .values_list("display_name", flat=True)
+        .first()
+    )
 
 
 # Unknown codes looked up from one address per window, by page, form or websocket. Past the

@@ -47,7 +47,8 @@ PHASE_HINTS: dict[str, str] = {
     Phase.VOTE: "Tag touchpoints as pain point, moment of delight or moment of truth. "
     "Your votes stay hidden until the facilitator reveals them.",
     Phase.REVEAL: "The votes are revealed: look at the heat map.",
-    Phase.DISCUSS: "Discuss the hottest touchpoints and who owns them.",
+    Phase.DISCUSS: "Discuss the hottest touchpoints and who owns them; turn them into action "
+    "items: what, who, by when.",
     Phase.CLOSED: "The workshop has ended; the board is read-only.",
 }
 

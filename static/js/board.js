@@ -6,8 +6,10 @@
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
+//   live/actions.js     the action items' forms, sent over the socket
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
+import { bindActionForms } from "./live/actions.js";
 import { Gestures } from "./live/gestures.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
@@ -61,6 +63,7 @@ if (live) {
 
   board.updateEmptyStates();
   gestures?.bind();
+  if (live.canEdit) bindActionForms(connection);
   window.addEventListener("offline", () => connection.drop());
   window.addEventListener("online", () => connection.reconnect());
   presence.start();
