@@ -20,4 +20,10 @@ urlpatterns = [
     path("maps/<int:map_id>/export.csv", export_views.map_csv, name="map_csv"),
     path("maps/import/", export_views.map_import, name="map_import"),
     path("maps/<int:map_id>/import.csv", export_views.map_import_csv, name="map_import_csv"),
+    path("maps/<int:map_id>/actions.csv", export_views.map_actions_csv, name="map_actions_csv"),
+    path(
+        "maps/<int:map_id>/actions/import.csv",
+        export_views.map_import_actions_csv,
+        name="map_import_actions_csv",
+    ),
 ]

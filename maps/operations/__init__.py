@@ -25,6 +25,7 @@ from .actions import (
     delete_action,
     find_participants_with,
     get_action,
+    import_actions,
     update_action,
 )
 from .clean import (
@@ -149,6 +150,7 @@ __all__ = [
     "get_touchpoint",
     "group_name",
     "group_touchpoint",
+    "import_actions",
     "import_touchpoints",
     "lock_map",
     "move_stage",

@@ -17,7 +17,15 @@ from typing import Any
 from django.db import transaction
 
 from ..errors import Actor, OperationError
-from ..models import ACTION_MAX, NAME_MAX, ActionItem, JourneyMap, MapEvent, MapMembership
+from ..models import (
+    ACTION_MAX,
+    NAME_MAX,
+    ActionItem,
+    JourneyMap,
+    MapEvent,
+    MapMembership,
+    Touchpoint,
+)
 from ..permissions import When, Who
 from ..serializers import action_data
 from .clean import clean_choice, clean_id, clean_index, clean_text
@@ -209,3 +217,56 @@ def delete_action(
         payload = {"id": item.pk, "action": action_data(item)}
         item.delete()
         return record(locked, actor, "action.deleted", payload, op_id)
+
+
+# --- from a spreadsheet (reports.export.actions_csv) ------------------------------------------
+
+
+def import_actions(
+    actor: Actor, journey_map: JourneyMap, rows: list[dict[str, Any]]
+) -> list[MapEvent]:
+    """Action items from a spreadsheet: each row names its touchpoint by text (and stage name,
+    when the text is on several stages: else the first note with it, in board order), and its
+    owner by name only (as a JSON import: reports.export.json_io). Every row is checked first;
+    one bad row refuses them all (`invalid_rows` with `errors`, each naming its line). Each
+    action gets the event an added action gets, so open boards show it at once."""
+    with transaction.atomic():
+        locked = lock_map(journey_map.pk)
+        notes: dict[str, list[tuple[str, Touchpoint]]] = {}
+        for note in locked.touchpoints.select_related("stage").order_by(
+            "stage__position", "position", "id"
+        ):
+            notes.setdefault(note.text, []).append((note.stage.name, note))
+        errors: list[str] = []
+        cleaned: list[tuple[Touchpoint, dict[str, Any]]] = []
+        for row in rows:
+            line = row.get("line", "?")
+            try:
+                note = _named_note(notes, row.get("touchpoint", ""), row.get("stage", ""))
+                fields = clean_action_fields(
+                    locked, {k: row[k] for k in ("text", "due", "status") if k in row}
+                )
+                fields["owner_name"] = clean_text(row.get("owner", ""), "owner", NAME_MAX)
+            except OperationError as problem:
+                errors.append(f"line {line}: {problem.message}")
+                continue
+            cleaned.append((note, fields))
+        if errors:
+            raise OperationError(
+                "invalid_rows", f"{len(errors)} row(s) cannot be imported.", errors=errors
+            )
+        events = []
+        for note, fields in cleaned:
+            action = ActionItem.objects.create(map=locked, touchpoint=note, **fields)
+            events.append(record(locked, actor, "action.added", {"action": action_data(action)}))
+        return events
+
+
+def _named_note(
+    notes: dict[str, list[tuple[str, Touchpoint]]], text: Any, stage: Any
+) -> Touchpoint:
+    found = [note for name, note in notes.get(text, []) if not stage or name == stage]
+    if not found:
+        where = f" in stage {str(stage)[:120]!r}" if stage else ""
+        raise OperationError("not_found", f"no touchpoint reads {str(text)[:120]!r}{where}")
+    return found[0]

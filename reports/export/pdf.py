@@ -449,6 +449,7 @@ def _summary(report: Report, width: float) -> list[Flowable]:
         "No stages yet.",
         width,
     )
+    out += _action_items(report, width)
     out += _section(
         "Workshop",
         ["Workshop", "Date", "People"],
@@ -521,3 +522,22 @@ def _section(
         for row in rows
     ]
     return [CondPageBreak(80), heading, Grid(widths, head, body)]
+
+
+def _action_items(report: Report, width: float) -> list[Flowable]:
+    """Who does what by when: the action items the team agreed, soonest due first."""
+    return _section(
+        "Who does what by when",
+        ["Action", "Touchpoint", "Who", "By when"],
+        [
+            [
+                a.text,
+                f"{a.touchpoint} ({a.stage})",
+                a.owner or "nobody yet",
+                f"{a.due:%d %b %Y} · {a.status}" if a.due else f"no date · {a.status}",
+            ]
+            for a in report.actions
+        ],
+        "No action items yet: in the Discuss phase, turn the touchpoints that matter into actions.",
+        width,
+    )
