@@ -58,10 +58,12 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "workshop.state": {},
     "participant.remove": {"participant": "P"},
     "code.renew": {},
+    "ready.set": {"ready": True},
+    "ready.reset": {},
 }
 ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action"}
 BOUNDED_FIELDS = {"budget", "seconds"}
-BOOL_FIELDS = {"locked", "on"}
+BOOL_FIELDS = {"locked", "on", "ready"}
 # Values of the wrong type for each kind of field.
 # An id beyond any row (2**70) is well-typed: it is not found, like any id not on this map.
 NO_SUCH_ID = 2**70
@@ -155,7 +157,7 @@ def world(workshop: Workshop) -> tuple:
         sorted(Touchpoint.objects.filter(map_id=workshop.map_id).values_list("id", "text")),
         fresh.votes.count(),
         fresh.join_code,
-        sorted(fresh.participants.values_list("id", "removed_at")),
+        sorted(fresh.participants.values_list("id", "removed_at", "ready_at")),
     )
 
 

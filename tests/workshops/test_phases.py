@@ -61,6 +61,8 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "participant.remove": (NONE, False, False),
     "code.renew": (NONE, False, False),
     "workshop.state": (ALL, True, True),
+    "ready.set": (ALL, True, True),
+    "ready.reset": (NONE, False, False),
 }
 
 
