@@ -79,6 +79,19 @@ def acting_role(participant: Participant) -> str | None:
     )
 
 
+def member_acting(workshop: Workshop, user: Any, cookies: Mapping[str, str]) -> Participant | None:
+    """The member a request speaks for (its session or cookie), set to the role they act with
+    now (never saved); None for a stranger or a member who is out."""
+    participant = find_participant(workshop, user, cookies)
+    if participant is None:
+        return None
+    role = acting_role(with_map_roles(participant, user))
+    if role is None:
+        return None
+    participant.role = role
+    return participant
+
+
 def with_map_roles(participant: Participant, visitor: Any) -> Participant:
     """Load onto `participant` the map roles acting_role needs: its own account's, and that of
     the signed-in `visitor` when another account speaks through its place (a guest's cookie)."""

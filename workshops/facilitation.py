@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from maps.heat import TAGS
@@ -85,8 +86,23 @@ def timer_state(workshop: Workshop, now: datetime | None = None) -> dict[str, An
     return {"state": state, "ends_at": ends_at, "remaining": remaining, "now": now.isoformat()}
 
 
+def closed_state(workshop: Workshop) -> dict[str, Any] | None:
+    """For a closed workshop, what its pages show instead of the controls: when it ended, and
+    where its members find the result (the PDF and the analysis, for them alone:
+    reports/workshop_views.py). None while it is open."""
+    if workshop.is_open:
+        return None
+    return {
+        "at": workshop.closed_at.isoformat() if workshop.closed_at else None,
+        # By name: the reports app (above this one) serves them; the URLs put the two together.
+        "pdf": reverse("workshop_pdf", args=[workshop.pk]),
+        "analysis": reverse("workshop_analysis", args=[workshop.pk]),
+    }
+
+
 def workshop_state(workshop: Workshop) -> dict[str, Any]:
-    """Phase, lock, budget and timer: what every screen of the workshop shows. Never votes."""
+    """Phase, lock, budget and timer: what every screen of the workshop shows. Never votes.
+    Once closed, `closed` says where the result is (closed_state)."""
     return {
         "type": "workshop.state",
         "workshop": workshop.pk,
@@ -97,6 +113,7 @@ def workshop_state(workshop: Workshop) -> dict[str, Any]:
         "vote_budget": workshop.vote_budget,
         "revealed": is_revealed(workshop),
         "timer": timer_state(workshop),
+        "closed": closed_state(workshop),
     }
 
 

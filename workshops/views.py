@@ -37,6 +37,7 @@ from .access import (
     find_participant,
     find_workshop,
     guessing_codes,
+    member_acting,
     remember_participant,
     with_map_roles,
 )
@@ -187,9 +188,7 @@ def _acting(
     """The member this request speaks for, set to the role they act with now; None for a
     stranger or a member who is out (maps.permissions.acting_workshop_role)."""
     if participant is None:
-        participant = find_participant(workshop, request.user, request.COOKIES)
-    if participant is None:
-        return None
+        return member_acting(workshop, request.user, request.COOKIES)
     role = acting_role(with_map_roles(participant, request.user))
     if role is None:
         return None
