@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from .models import Channel, JourneyMap, Stage, Touchpoint, ValuePoint
+from .models import ACTION_MAX, ActionItem, Channel, JourneyMap, Stage, Touchpoint, ValuePoint
+from .serializers import action_owner
 
 # The curve's SVG is drawn in a viewBox of STAGE_WIDTH units per stage and CURVE_HEIGHT units
 # high, stretched (preserveAspectRatio="none") across the stage grid: the grid's columns are
@@ -74,6 +76,9 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
         "note_delete",
         "note_group",
         "note_form",
+        "action_add",
+        "action_update",
+        "action_delete",
     ]
     return {name: reverse(name, args=[journey_map.pk]) for name in names}
 
@@ -90,7 +95,40 @@ def channel_options(selected: str = Channel.OTHER) -> str:
     )
 
 
-def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
+def action_items(journey_map: JourneyMap) -> list[ActionItem]:
+    """The map's actions as every list shows them: soonest due first, undated last."""
+    return list(
+        journey_map.actions.select_related("touchpoint__stage").order_by(
+            F("due").asc(nulls_last=True), "id"
+        )
+    )
+
+
+def action_context(
+    journey_map: JourneyMap, extra_owners: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """The action list and what its forms offer as owners: the map's members, and the
+    `extra_owners` the caller knows (the live page: the workshop's guests). Each action knows
+    its owner's value and whether it is among those offered (else its form keeps it as is)."""
+    members = journey_map.memberships.select_related("user").order_by("user__username")
+    owners = [(f"member:{m.user_id}", m.user.get_username()) for m in members]
+    owners += extra_owners or []
+    offered = {value for value, _ in owners}
+    actions = action_items(journey_map)
+    for action in actions:
+        action.owner_value = action_owner(action)
+        action.owner_listed = action.owner_value in offered or not action.owner_name
+    return {
+        "actions": actions,
+        "owner_choices": owners,
+        "action_statuses": ActionItem.Status.choices,
+        "action_max": ACTION_MAX,
+    }
+
+
+def board_context(
+    journey_map: JourneyMap, role: str, extra_owners: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
     stages = list(journey_map.stages.order_by("position", "id"))
     columns = {stage.pk: StageColumn(stage) for stage in stages}
     names = {stage.pk: stage.name for stage in stages}
@@ -114,4 +152,7 @@ def board_context(journey_map: JourneyMap, role: str) -> dict[str, Any]:
         "urls": editor_urls(journey_map),
         "channel_options": channel_options(),
         "value_points": ValuePoint.choices,
+        # Forms that change action items: editors and owners here; the live page decides its own.
+        "action_forms": role in ("owner", "editor"),
+        **action_context(journey_map, extra_owners),
     }

@@ -1,5 +1,5 @@
 """The journey-map domain: personas, maps, stages and their lanes, touchpoints, groups, customer
-feedback, map membership and the map's event log.
+feedback, action items, map membership and the map's event log.
 
 Rules that must hold whatever code path writes (emotion scores, text bounds, unique order keys)
 are database constraints, not only form validation. Changes go through maps.operations.
@@ -22,6 +22,7 @@ LANE_MAX = 2000
 NOTE_MAX = 500
 DEPARTMENT_MAX = 60
 POSITION_MAX = 64
+ACTION_MAX = SHORT_MAX
 
 
 def bounded(field: str, maximum: int, *, allow_empty: bool = True) -> models.CheckConstraint:
@@ -336,6 +337,58 @@ class CustomerFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} on {self.touchpoint_id}"
+
+
+class ActionItem(models.Model):
+    """What the team will do about a touchpoint: what, who, by when (the Discuss phase's outcome,
+    printed in the PDF's summary).
+
+    The owner is a member of the map (`owner_user`), a person in one of the map's workshops
+    (`owner_participant`: workshops.Participant's id, a plain number as in MapEvent, since the
+    map domain does not depend on the workshop app), or nobody yet. `owner_name` is the name
+    shown either way, as it was when the owner was assigned: it outlives a deleted account or
+    workshop, and an imported action's owner is a name only (an export names people, it does
+    not link accounts or workshop places, which mean nothing on another instance).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DOING = "doing", "In progress"
+        DONE = "done", "Done"
+
+    # Denormalised from touchpoint.map, as Touchpoint.map is from its stage.
+    map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="actions")
+    # A note's actions go with it: an action is always about one touchpoint.
+    touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="actions")
+    text = models.CharField(max_length=ACTION_MAX)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    owner_participant = models.PositiveBigIntegerField(null=True, blank=True)
+    owner_name = models.CharField(max_length=NAME_MAX, blank=True)
+    due = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Bumped on every text edit, as a note's: a concurrent second edit is refused, not lost.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            bounded("text", ACTION_MAX, allow_empty=False),
+            bounded("owner_name", NAME_MAX),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "doing", "done"]), name="action_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(owner_user__isnull=True) | Q(owner_participant__isnull=True),
+                name="action_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
 
 
 class MapEvent(models.Model):

@@ -42,6 +42,7 @@ class When(StrEnum):
     and lock gates of EDITING and ANYTIME; voting is the vote phase's, for everyone."""
 
     EDITING = "editing"  # the editing phases, while the board is not locked
+    DISCUSSING = "discussing"  # the discuss phase, while the board is not locked
     VOTING = "voting"  # the vote phase, while the board is not locked
     ANYTIME = "anytime"  # any open phase, while the board is not locked
     ALWAYS = "always"  # any open phase, locked or not
@@ -52,6 +53,7 @@ class When(StrEnum):
 FACILITATOR, PARTICIPANT, OBSERVER = "facilitator", "participant", "observer"
 EDIT_PHASES = frozenset({"gather", "group", "discuss"})
 VOTE_PHASES = frozenset({"vote"})
+DISCUSS_PHASES = frozenset({"discuss"})
 CLOSED = "closed"
 
 _WORKSHOP_ROLES: dict[Who, frozenset[str]] = {
@@ -91,7 +93,9 @@ def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) ->
         return
     if locked:
         raise OperationError("locked", "The facilitator has locked the board.")
-    if when == When.EDITING and phase not in EDIT_PHASES:
+    if (when == When.EDITING and phase not in EDIT_PHASES) or (
+        when == When.DISCUSSING and phase not in DISCUSS_PHASES
+    ):
         label = _PHASE_LABELS.get(phase, phase)
         raise OperationError("wrong_phase", f"That is not possible in the {label} phase.")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from journeymap.realtime import to_wire  # noqa: F401 (the wire format, for callers)
 
-from .models import JourneyMap, Persona, Stage, Touchpoint, TouchpointGroup
+from .models import ActionItem, JourneyMap, Persona, Stage, Touchpoint, TouchpointGroup
 
 STAGE_LANES = (
     "actions",
@@ -62,6 +62,29 @@ def group_data(group: TouchpointGroup) -> dict[str, Any]:
     return {"id": group.pk, "name": group.name}
 
 
+def action_owner(action: ActionItem) -> str:
+    """The owner as operations take it: "member:<user id>", "participant:<participant id>",
+    or "" (nobody, or a name only: an imported owner, or one whose account is gone)."""
+    if action.owner_user_id is not None:
+        return f"member:{action.owner_user_id}"
+    if action.owner_participant is not None:
+        return f"participant:{action.owner_participant}"
+    return ""
+
+
+def action_data(action: ActionItem) -> dict[str, Any]:
+    return {
+        "id": action.pk,
+        "touchpoint": action.touchpoint_id,
+        "text": action.text,
+        "owner": action_owner(action),
+        "owner_name": action.owner_name,
+        "due": action.due.isoformat() if action.due else None,
+        "status": action.status,
+        "version": action.version,
+    }
+
+
 def persona_data(persona: Persona | None) -> dict[str, Any] | None:
     if persona is None:
         return None
@@ -82,10 +105,11 @@ def map_fields(journey_map: JourneyMap) -> dict[str, Any]:
 
 
 def map_snapshot(journey_map: JourneyMap) -> dict[str, Any]:
-    """The whole board in four queries, whatever its size. Ordered as shown."""
+    """The whole board in five queries, whatever its size. Ordered as shown."""
     stages = list(journey_map.stages.order_by("position", "id"))
     touchpoints = list(journey_map.touchpoints.order_by("stage_id", "position", "id"))
     groups = list(journey_map.groups.order_by("name", "id"))
+    actions = list(journey_map.actions.order_by("id"))
     persona = Persona.objects.filter(pk=journey_map.persona_id).first()
     return {
         "map": map_fields(journey_map),
@@ -94,4 +118,5 @@ def map_snapshot(journey_map: JourneyMap) -> dict[str, Any]:
         "stages": [stage_data(s) for s in stages],
         "touchpoints": [touchpoint_data(t) for t in touchpoints],
         "groups": [group_data(g) for g in groups],
+        "actions": [action_data(a) for a in actions],
     }

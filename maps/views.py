@@ -526,3 +526,24 @@ def note_group(request: HttpRequest, map_id: int) -> HttpResponse:
 @require_POST
 def note_delete(request: HttpRequest, map_id: int) -> HttpResponse:
     return _operate(request, map_id, "touchpoint.delete")
+
+
+# --- board edits: action items --------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def action_add(request: HttpRequest, map_id: int) -> HttpResponse:
+    return _operate(request, map_id, "action.add")
+
+
+@login_required
+@require_POST
+def action_update(request: HttpRequest, map_id: int) -> HttpResponse:
+    return _operate(request, map_id, "action.update")
+
+
+@login_required
+@require_POST
+def action_delete(request: HttpRequest, map_id: int) -> HttpResponse:
+    return _operate(request, map_id, "action.delete")

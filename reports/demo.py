@@ -6,9 +6,11 @@ Built through the operations layer like any other map, so its event log is real 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from maps import operations as ops
 from maps.models import JourneyMap, Persona
@@ -167,6 +169,35 @@ VOTES = [
 ]
 
 
+# (touchpoint text, what to do, owner: a voter's name above or None for the facilitator, due in
+# days from the day the demo is made, status): the Discuss phase's outcome, so the demo's PDF
+# shows "who does what by when".
+ACTIONS = [
+    (
+        "Signs a long contract",
+        "Write a one-page summary of the contract in plain words",
+        "Tom (Finance)",
+        14,
+        "doing",
+    ),
+    (
+        "Negotiates the price and APR",
+        "Show the monthly payment and APR side by side on one screen",
+        "Priya (Sales)",
+        30,
+        "open",
+    ),
+    (
+        "Books a visit with the online form",
+        "Cut the booking form to three fields",
+        None,
+        21,
+        "open",
+    ),
+    ("Reads reviews from other parents", "Answer every review within two days", None, None, "done"),
+]
+
+
 @dataclass
 class DemoResult:
     journey_map: JourneyMap
@@ -222,8 +253,20 @@ def _build(user) -> DemoResult:
     workshop = open_workshop(user, journey_map, title="Car purchase kick-off", vote_budget=5)
     # Votes are accepted only in the vote phase; the demo stays there, votes still hidden.
     set_phase(workshop, "vote")
+    people = {}
     for name, votes in VOTES:
-        participant = join_workshop(workshop, display_name=name)
+        people[name] = participant = join_workshop(workshop, display_name=name)
         for text, tag in votes:
             toggle_vote(participant, journey_map.touchpoints.get(pk=notes[text]), tag)
+    today = timezone.localdate()
+    for text, what, who, days, status in ACTIONS:
+        ops.add_action(
+            actor,
+            journey_map,
+            touchpoint=notes[text],
+            text=what,
+            owner=f"participant:{people[who].pk}" if who else f"member:{user.pk}",
+            due=(today + timedelta(days=days)).isoformat() if days is not None else None,
+            status=status,
+        )
     return DemoResult(journey_map, workshop, created=True)

@@ -18,16 +18,18 @@ from maps import operations as ops
 from maps.models import JourneyMap
 from maps.permissions import get_map_for_user, visible_source
 
-from .export import csv_io, json_io
+from .export import actions_csv, csv_io, json_io
 from .export.pdf import PAPER, render_in_worker
 from .export.report import build_report
 
 
-def _download(content: bytes | str, journey_map: JourneyMap, extension: str, kind: str):
+def _download(
+    content: bytes | str, journey_map: JourneyMap, extension: str, kind: str, suffix: str = ""
+):
     response = HttpResponse(content, content_type=kind)
     # slugify keeps the name ASCII, so every browser accepts the header as it is.
     name = slugify(journey_map.title)[:60] or f"journey-map-{journey_map.pk}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}.{extension}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -116,3 +118,39 @@ def map_import_csv(request: HttpRequest, map_id: int) -> HttpResponse:
                 return redirect("board", map_id=journey_map.pk)
     context = {"map": journey_map, "errors": errors, "columns": csv_io.HEADER}
     return render(request, "maps/import_csv.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def map_actions_csv(request: HttpRequest, map_id: int) -> HttpResponse:
+    """The map's action items: who does what by when (any member)."""
+    journey_map, _ = get_map_for_user(request.user, map_id, "view")
+    content = "\ufeff" + actions_csv.export_actions_csv(journey_map)
+    return _download(content, journey_map, "csv", "text/csv; charset=utf-8", suffix="-actions")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def map_import_actions_csv(request: HttpRequest, map_id: int) -> HttpResponse:
+    """Add action items to a map from a CSV (editor role): all rows or none."""
+    journey_map, _ = get_map_for_user(request.user, map_id, "edit")
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("document")
+        if upload is None:
+            errors = ["Choose a CSV file."]
+        elif upload.size > csv_io.MAX_BYTES:
+            errors = [f"file: larger than {csv_io.MAX_BYTES // (1024 * 1024)} MB"]
+        else:
+            try:
+                rows = actions_csv.parse_actions(upload.read())
+                events = ops.import_actions(ops.Actor.for_user(request.user), journey_map, rows)
+            except csv_io.RowsInvalid as problem:
+                errors = problem.errors
+            except ops.OperationError as problem:
+                errors = problem.details.get("errors") or [problem.message]
+            else:
+                messages.success(request, f"Added {len(events)} action items from the CSV file.")
+                return redirect("board", map_id=journey_map.pk)
+    context = {"map": journey_map, "errors": errors, "columns": actions_csv.HEADER}
+    return render(request, "maps/import_actions_csv.html", context, status=400 if errors else 200)

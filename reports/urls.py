@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import analysis_views, export_views
+from . import analysis_views, export_views, workshop_views
 
 urlpatterns = [
+    # A closed workshop's result, for its members (guests included).
+    path(
+        "workshops/<int:workshop_id>/report.pdf", workshop_views.workshop_pdf, name="workshop_pdf"
+    ),
+    path(
+        "workshops/<int:workshop_id>/analysis/",
+        workshop_views.workshop_analysis,
+        name="workshop_analysis",
+    ),
     path("maps/<int:map_id>/analysis/", analysis_views.analysis, name="map_analysis"),
     path(
         "maps/<int:map_id>/feedback/import/",
@@ -20,4 +29,10 @@ urlpatterns = [
     path("maps/<int:map_id>/export.csv", export_views.map_csv, name="map_csv"),
     path("maps/import/", export_views.map_import, name="map_import"),
     path("maps/<int:map_id>/import.csv", export_views.map_import_csv, name="map_import_csv"),
+    path("maps/<int:map_id>/actions.csv", export_views.map_actions_csv, name="map_actions_csv"),
+    path(
+        "maps/<int:map_id>/actions/import.csv",
+        export_views.map_import_actions_csv,
+        name="map_import_actions_csv",
+    ),
 ]

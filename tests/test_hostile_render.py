@@ -75,6 +75,14 @@ def hostile_map(owner, make_user) -> dict:
     )
     workshop = open_workshop(owner, journey_map, title=hostile(1))
     guest = join_workshop(workshop, display_name=hostile(1)[:40])
+    # An action item: its text, and a guest's name as its owner (the list, the forms' choices).
+    ops.add_action(
+        actor,
+        journey_map,
+        touchpoint=note_id,
+        text=" ".join(PAYLOADS),
+        owner=f"participant:{guest.pk}",
+    )
     root = make_user("root")
     root.is_staff = root.is_superuser = True
     root.save()

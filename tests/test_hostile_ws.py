@@ -42,6 +42,9 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "group.add": {"name": "G", "touchpoints": ["N"]},
     "group.rename": {"group": "G", "name": "H"},
     "group.delete": {"group": "G"},
+    "action.add": {"touchpoint": "N", "text": "x", "owner": "", "due": "", "status": "open"},
+    "action.update": {"action": "A", "text": "y", "owner": "", "due": "", "status": "done"},
+    "action.delete": {"action": "A"},
     "phase.set": {"phase": "group"},
     "votes.reveal": {},
     "board.lock": {"locked": True},
@@ -55,10 +58,12 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "workshop.state": {},
     "participant.remove": {"participant": "P"},
     "code.renew": {},
+    "ready.set": {"ready": True},
+    "ready.reset": {},
 }
-ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant"}
+ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action"}
 BOUNDED_FIELDS = {"budget", "seconds"}
-BOOL_FIELDS = {"locked", "on"}
+BOOL_FIELDS = {"locked", "on", "ready"}
 # Values of the wrong type for each kind of field.
 # An id beyond any row (2**70) is well-typed: it is not found, like any id not on this map.
 NO_SUCH_ID = 2**70
@@ -94,7 +99,11 @@ def ids(journey_map, actor, workshop) -> dict[str, int]:
     note = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="A note")
     group = ops.add_group(actor, journey_map, name="Group")
     guest = join_workshop(workshop, display_name="Gus")
+    action = ops.add_action(
+        actor, journey_map, touchpoint=note.payload["touchpoint"]["id"], text="Act"
+    )
     return {
+        "A": action.payload["action"]["id"],
         "S": stages[0],
         "S2": stages[1],
         "N": note.payload["touchpoint"]["id"],
@@ -148,7 +157,7 @@ def world(workshop: Workshop) -> tuple:
         sorted(Touchpoint.objects.filter(map_id=workshop.map_id).values_list("id", "text")),
         fresh.votes.count(),
         fresh.join_code,
-        sorted(fresh.participants.values_list("id", "removed_at")),
+        sorted(fresh.participants.values_list("id", "removed_at", "ready_at")),
     )
 
 

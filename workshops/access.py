@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import HttpResponse
 
 from journeymap.ratelimit import exhausted, hit
@@ -79,6 +79,19 @@ def acting_role(participant: Participant) -> str | None:
     )
 
 
+def member_acting(workshop: Workshop, user: Any, cookies: Mapping[str, str]) -> Participant | None:
+    """The member a request speaks for (its session or cookie), set to the role they act with
+    now (never saved); None for a stranger or a member who is out."""
+    participant = find_participant(workshop, user, cookies)
+    if participant is None:
+        return None
+    role = acting_role(with_map_roles(participant, user))
+    if role is None:
+        return None
+    participant.role = role
+    return participant
+
+
 def with_map_roles(participant: Participant, visitor: Any) -> Participant:
     """Load onto `participant` the map roles acting_role needs: its own account's, and that of
     the signed-in `visitor` when another account speaks through its place (a guest's cookie)."""
@@ -111,6 +124,17 @@ def members_now(workshop: Workshop) -> list[Participant]:
             participant.role = role
             members.append(participant)
     return members
+
+
+def participant_name(participant_id: int, map_id: int) -> str | None:
+    """The display name of a person in a workshop on the map, who may own an action item
+    (maps.operations.actions): not removed, and an account still on the map."""
+    return (
+        Participant.objects.filter(pk=participant_id, workshop__map_id=map_id, removed_at=None)
+        .filter(Q(user=None) | Q(user__map_memberships__map_id=map_id))
+        .values_list("display_name", flat=True)
+        .first()
+    )
 
 
 # Unknown codes looked up from one address per window, by page, form or websocket. Past the

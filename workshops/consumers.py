@@ -44,7 +44,7 @@ from .access import count_code_miss, find_workshop, guessing_codes
 from .facilitation import hello_state
 from .gate import Context
 from .models import Participant
-from .notify import participant_group, workshop_group
+from .notify import facilitator_group, participant_group, workshop_group
 from .standing import CLOSE_NOT_A_MEMBER, CLOSE_UNKNOWN_WORKSHOP, MemberGone
 
 logger = logging.getLogger(__name__)
@@ -209,6 +209,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         )
         accounts = {participant.user_id, self.visitor_id} - {None}
         self.groups_joined.append(participant_group(self.participant_id))
+        if participant.role == Participant.Role.FACILITATOR:  # the room's progress: theirs only
+            self.groups_joined.append(facilitator_group(self.workshop_id))
         self.groups_joined.extend(account_group(user_id) for user_id in sorted(accounts))
         await self._add_to_groups()
         await self.accept()
@@ -470,6 +472,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         participant = Participant.objects.select_related("workshop__map").get(
             pk=self.participant_id
         )
+        participant.role = self.me["role"]  # the role it acts with, never saved
         workshop = participant.workshop
         return {
             "type": "hello",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from maps.heat import TAGS
@@ -35,6 +36,7 @@ from maps.permissions import When, Who, check_workshop
 
 from .models import Participant, Phase, Vote, Workshop, new_join_code
 from .notify import close_participant, notify_participant, notify_workshop
+from .progress import notify_progress, room_progress
 from .tally import REVEALED_PHASES, heat_for_map
 
 TIMER_MAX_SECONDS = 2 * 60 * 60
@@ -47,7 +49,8 @@ PHASE_HINTS: dict[str, str] = {
     Phase.VOTE: "Tag touchpoints as pain point, moment of delight or moment of truth. "
     "Your votes stay hidden until the facilitator reveals them.",
     Phase.REVEAL: "The votes are revealed: look at the heat map.",
-    Phase.DISCUSS: "Discuss the hottest touchpoints and who owns them.",
+    Phase.DISCUSS: "Discuss the hottest touchpoints and who owns them; turn them into action "
+    "items: what, who, by when.",
     Phase.CLOSED: "The workshop has ended; the board is read-only.",
 }
 
@@ -83,8 +86,23 @@ def timer_state(workshop: Workshop, now: datetime | None = None) -> dict[str, An
     return {"state": state, "ends_at": ends_at, "remaining": remaining, "now": now.isoformat()}
 
 
+def closed_state(workshop: Workshop) -> dict[str, Any] | None:
+    """For a closed workshop, what its pages show instead of the controls: when it ended, and
+    where its members find the result (the PDF and the analysis, for them alone:
+    reports/workshop_views.py). None while it is open."""
+    if workshop.is_open:
+        return None
+    return {
+        "at": workshop.closed_at.isoformat() if workshop.closed_at else None,
+        # By name: the reports app (above this one) serves them; the URLs put the two together.
+        "pdf": reverse("workshop_pdf", args=[workshop.pk]),
+        "analysis": reverse("workshop_analysis", args=[workshop.pk]),
+    }
+
+
 def workshop_state(workshop: Workshop) -> dict[str, Any]:
-    """Phase, lock, budget and timer: what every screen of the workshop shows. Never votes."""
+    """Phase, lock, budget and timer: what every screen of the workshop shows. Never votes.
+    Once closed, `closed` says where the result is (closed_state)."""
     return {
         "type": "workshop.state",
         "workshop": workshop.pk,
@@ -95,11 +113,13 @@ def workshop_state(workshop: Workshop) -> dict[str, Any]:
         "vote_budget": workshop.vote_budget,
         "revealed": is_revealed(workshop),
         "timer": timer_state(workshop),
+        "closed": closed_state(workshop),
     }
 
 
 def my_votes(participant: Participant, workshop: Workshop) -> dict[str, Any]:
-    """One participant's own votes and remaining budget: for that participant's eyes only."""
+    """One participant's own votes, remaining budget and whether they said they are done:
+    for that participant's eyes only."""
     votes = list(
         Vote.objects.filter(participant=participant)
         .order_by("touchpoint_id", "tag")
@@ -113,6 +133,7 @@ def my_votes(participant: Participant, workshop: Workshop) -> dict[str, Any]:
         "budget": workshop.vote_budget,
         "used": used,
         "remaining": max(0, workshop.vote_budget - used),
+        "ready": participant.ready_at is not None,
     }
 
 
@@ -139,11 +160,14 @@ def revealed_heat(workshop: Workshop) -> dict[str, Any]:
 
 def hello_state(workshop: Workshop, participant: Participant) -> dict[str, Any]:
     """What a (re)connecting client needs besides the map: the workshop state, its own votes,
-    and the revealed heat when there is one. For the consumer's hello / snapshot message."""
+    the revealed heat when there is one, and for the facilitator the room's progress.
+    `participant.role` is the role they act with now (the callers set it)."""
+    facilitating = participant.role == Participant.Role.FACILITATOR
     return {
         "workshop": workshop_state(workshop),
         "my_votes": my_votes(participant, workshop),
         "heat": revealed_heat(workshop) if is_revealed(workshop) else None,
+        "progress": room_progress(workshop) if facilitating else None,
     }
 
 
@@ -180,13 +204,19 @@ def facilitation(name: str, *fields: Field, when: When = When.ANYTIME):
 )
 def set_phase(workshop: Workshop, phase: Any) -> Workshop:
     """Move the workshop to `phase`. Entering reveal, discuss or closed from an earlier phase
-    reveals the votes to everyone; going back to vote (or before) hides them again."""
+    reveals the votes to everyone; going back to vote (or before) hides them again. A new
+    phase asks afresh who is done (the ready check is cleared); closing stops the timer."""
     phase = clean_choice(phase, "phase", Phase.values)
     with transaction.atomic():
         locked = lock_workshop(workshop.pk)
         was_revealed = is_revealed(locked)
+        if locked.phase != phase:
+            Participant.objects.filter(workshop=locked).update(ready_at=None)
         locked.phase = phase
         fields = ["phase"]
+        if phase == Phase.CLOSED:
+            locked.timer_ends_at = locked.timer_paused_remaining = None
+            fields += ["timer_ends_at", "timer_paused_remaining"]
         if is_revealed(locked) and not was_revealed:
             locked.revealed_at = timezone.now()
             fields.append("revealed_at")
@@ -195,6 +225,7 @@ def set_phase(workshop: Workshop, phase: Any) -> Workshop:
             fields.append("closed_at")
         locked.save(update_fields=fields)
         notify_workshop(locked.pk, workshop_state(locked))
+        notify_progress(locked)
         if is_revealed(locked) and not was_revealed:
             notify_workshop(locked.pk, revealed_heat(locked))
         elif was_revealed and not is_revealed(locked):
@@ -237,6 +268,7 @@ def set_vote_budget(workshop: Workshop, budget: Any) -> Workshop:
         locked.vote_budget = budget
         locked.save(update_fields=["vote_budget"])
         notify_workshop(locked.pk, workshop_state(locked))
+        notify_progress(locked)  # who still has votes left has changed
     _refresh(workshop, locked)
     return workshop
 
@@ -375,6 +407,7 @@ def remove_participant(workshop: Workshop, participant: Any) -> dict[str, Any]:
                 {"type": "participant.removed", "workshop": locked.pk, "participant": person.pk},
             )
             close_participant(person.pk)
+            notify_progress(locked)
     return {"removed": person.pk}
 
 
@@ -451,7 +484,48 @@ def set_vote(participant: Participant, touchpoint: Touchpoint | int, tag: Any, o
                 workshop=workshop, participant=voter, touchpoint=touchpoint, tag=tag
             )
         notify_participant(voter.pk, my_votes(voter, workshop))
+        notify_progress(workshop)
         return on
+
+
+# --- the ready check ---------------------------------------------------------------------------
+
+
+@operation(
+    "ready.set",
+    Field("ready", BOOL, required=True, note="false takes it back"),
+    who=Who.VOTERS,
+    when=When.ALWAYS,
+    target="participant",
+    ack=as_is,
+)
+def set_ready(participant: Participant, ready: Any) -> dict[str, Any]:
+    """ "I'm done" (or not yet), in any phase, locked too: the facilitator sees who is
+    (progress.room_progress), nobody else does. Saying the wanted state makes a resend
+    harmless. The person's other tabs are told through `votes.mine`."""
+    ready = clean_bool(ready, "ready")
+    with transaction.atomic():
+        workshop = lock_workshop(participant.workshop_id)
+        if not workshop.is_open:
+            raise OperationError("closed", "This workshop has ended; the board is read-only.")
+        person = Participant.objects.select_for_update().get(pk=participant.pk)
+        if (person.ready_at is not None) != ready:
+            person.ready_at = timezone.now() if ready else None
+            person.save(update_fields=["ready_at"])
+        notify_participant(person.pk, my_votes(person, workshop))
+        notify_progress(workshop)
+    return {"ready": ready}
+
+
+@facilitation("ready.reset")
+def reset_ready(workshop: Workshop) -> Workshop:
+    """Ask the room again: nobody is done any more (`ready.cleared` to everyone)."""
+    with transaction.atomic():
+        locked = lock_workshop(workshop.pk)
+        Participant.objects.filter(workshop=locked).update(ready_at=None)
+        notify_workshop(locked.pk, {"type": "ready.cleared", "workshop": locked.pk})
+        notify_progress(locked)
+    return workshop
 
 
 @operation(

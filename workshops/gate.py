@@ -101,6 +101,7 @@ def run(operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, A
             ctx.actor,
         )
         return event_ack(event, duplicate=not new)
+    ctx.participant.role = ctx.role  # the role they act with now, never saved
     target = ctx.workshop if operation.target == "workshop" else ctx.participant
     result = operation.fn(target, **fields)
     assert operation.ack is not None  # the registry insists on one for these

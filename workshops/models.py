@@ -98,6 +98,9 @@ class Participant(models.Model):
     # Set when the facilitator removes them: the row stays, so the same cookie or account is
     # recognised and refused instead of joining again as someone new.
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Set when they say "I'm done" (the ready check, `ready.set`); cleared by the facilitator
+    # (`ready.reset`) and by every phase change: each phase asks afresh.
+    ready_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["joined_at", "id"]

@@ -1,7 +1,8 @@
 """Messages that are not map events, to a workshop's connections (docs/voting.md).
 
 Workshop state (phase, timer, lock, revealed results, presence) goes to everyone in the
-workshop; a participant's own votes go only to that participant's connections (their tabs).
+workshop; a participant's own votes go only to that participant's connections (their tabs);
+the room's progress (who has voted, who is done) only to the facilitator's.
 Sent after commit, through journeymap.realtime."""
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ def workshop_group(workshop_id: int) -> str:
 
 def participant_group(participant_id: int) -> str:
     return f"participant.{participant_id}"
+
+
+def facilitator_group(workshop_id: int) -> str:
+    """The connections of whoever acts as the workshop's facilitator (joined on connect, in
+    that role only: a changed role closes the connection, 4409)."""
+    return f"workshop.{workshop_id}.facilitator"
+
+
+def notify_facilitator(workshop_id: int, message: dict[str, Any]) -> None:
+    """Send `message` to the facilitator's connections only, after commit (the room's progress:
+    who has voted, who is done; never anything about what anyone voted)."""
+    publish_on_commit(facilitator_group(workshop_id), message, WORKSHOP_EVENT)
 
 
 def notify_workshop(workshop_id: int, message: dict[str, Any]) -> None:

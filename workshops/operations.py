@@ -14,6 +14,7 @@ from maps.permissions import role_for, workshop_role_on_map
 
 from .facilitation import set_phase, toggle_vote  # noqa: F401 (moved there; kept importable)
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
+from .progress import notify_progress
 
 # Words a guest's name may not contain: on every screen it would read as the person running the
 # workshop. (The role itself is shown next to every name, from the server, not from the name.)
@@ -95,7 +96,7 @@ def join_workshop(
             return existing
         role = workshop_role_on_map(role, map_role)
     count = workshop.participants.count()
-    return Participant.objects.create(
+    participant = Participant.objects.create(
         workshop=workshop,
         user=account,
         display_name=display_name,
@@ -103,3 +104,5 @@ def join_workshop(
         colour=PALETTE[count % len(PALETTE)],
         token=secrets.token_urlsafe(32),
     )
+    notify_progress(workshop)  # "3 of 5": one more
+    return participant

@@ -37,6 +37,7 @@ from .access import (
     find_participant,
     find_workshop,
     guessing_codes,
+    member_acting,
     remember_participant,
     with_map_roles,
 )
@@ -187,9 +188,7 @@ def _acting(
     """The member this request speaks for, set to the role they act with now; None for a
     stranger or a member who is out (maps.permissions.acting_workshop_role)."""
     if participant is None:
-        participant = find_participant(workshop, request.user, request.COOKIES)
-    if participant is None:
-        return None
+        return member_acting(workshop, request.user, request.COOKIES)
     role = acting_role(with_map_roles(participant, request.user))
     if role is None:
         return None
@@ -200,13 +199,16 @@ def _acting(
 def _live_context(
     request: HttpRequest, workshop: Workshop, participant: Participant
 ) -> dict[str, Any]:
-    context = board_context(workshop.map, "viewer")
+    context = board_context(workshop.map, "viewer", extra_owners=_guest_owners(workshop))
     scheme = "wss" if request.is_secure() else "ws"
     may_edit = workshop.is_open and participant.role != Participant.Role.OBSERVER
     context.update(
         {
             "live": True,
             "can_edit": may_edit,
+            # Action items are the Discuss phase's (maps.permissions); the forms are there for
+            # whoever may ever change them in this workshop, none once it is closed.
+            "action_forms": may_edit,
             "workshop": workshop,
             "participant": participant,
             # By id: a new join code leaves this page's reconnects and re-fetches alone.
@@ -221,6 +223,13 @@ def _live_context(
         }
     )
     return context
+
+
+def _guest_owners(workshop: Workshop) -> list[tuple[str, str]]:
+    """The workshop's guests, who may own action items besides the map's members (accounts
+    are offered as members)."""
+    guests = workshop.participants.filter(user=None, removed_at=None).order_by("joined_at", "id")
+    return [(f"participant:{p.pk}", f"{p.display_name} (guest)") for p in guests]
 
 
 def _lookup(request: HttpRequest, code: str) -> Workshop | HttpResponse:

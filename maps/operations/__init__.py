@@ -10,13 +10,24 @@ declaration in the registry): an operation trusts its actor but never its input.
 
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
-`personas`, `members`, `imports` (CSV), `order` (respacing keys before they run out). The
+`actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
+before they run out). The
 names below are the public ones.
 """
 
 from __future__ import annotations
 
 from ..errors import SYSTEM, Actor, OperationError
+from .actions import (
+    ACTION_NOT_FOUND,
+    add_action,
+    clean_action_fields,
+    delete_action,
+    find_participants_with,
+    get_action,
+    import_actions,
+    update_action,
+)
 from .clean import (
     clean_bool,
     clean_choice,
@@ -89,6 +100,7 @@ from .stages import (
 )
 
 __all__ = [
+    "ACTION_NOT_FOUND",
     "MAP_NOT_FOUND",
     "MEMBER_ROLES",
     "NOTE_NOT_FOUND",
@@ -101,6 +113,7 @@ __all__ = [
     "Operation",
     "OperationError",
     "account_group",
+    "add_action",
     "add_group",
     "add_member",
     "add_stage",
@@ -109,6 +122,7 @@ __all__ = [
     "applied_event",
     "change_member_role",
     "claim_revision",
+    "clean_action_fields",
     "clean_bool",
     "clean_choice",
     "clean_id",
@@ -122,17 +136,21 @@ __all__ = [
     "create_future_state",
     "create_map",
     "create_persona",
+    "delete_action",
     "delete_group",
     "delete_map",
     "delete_persona",
     "delete_stage",
     "delete_touchpoint",
     "duplicate_map",
+    "find_participants_with",
+    "get_action",
     "get_group",
     "get_stage",
     "get_touchpoint",
     "group_name",
     "group_touchpoint",
+    "import_actions",
     "import_touchpoints",
     "lock_map",
     "move_stage",
@@ -147,6 +165,7 @@ __all__ = [
     "stage_keys",
     "step_stage",
     "step_touchpoint",
+    "update_action",
     "update_map",
     "update_persona",
     "update_stage",

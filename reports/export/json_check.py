@@ -18,7 +18,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from maps import operations as ops
-from maps.models import LANE_MAX, NAME_MAX, CustomerFeedback, JourneyMap, Tag
+from maps.models import (
+    ACTION_MAX,
+    LANE_MAX,
+    NAME_MAX,
+    ActionItem,
+    CustomerFeedback,
+    JourneyMap,
+    Tag,
+)
+from maps.operations.actions import clean_due
 from maps.serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS
 from workshops.models import DISPLAY_NAME_MAX, Participant
 
@@ -29,6 +38,7 @@ MAX_STAGES = 200
 MAX_TOUCHPOINTS = 10_000
 MAX_WORKSHOPS = 50
 MAX_PARTICIPANTS = 500
+MAX_ACTIONS = 10_000
 MAX_ERRORS = 200  # a wholly wrong file would otherwise list thousands of the same mistake
 # A workshop's date: well inside what Python, both databases and every time zone can show.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -55,6 +65,7 @@ class Cleaned:
     touchpoints: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
     workshops: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Checker:
@@ -128,7 +139,8 @@ def clean_document(raw: Any) -> Cleaned:
     """Check the whole document; raise DocumentInvalid listing every problem."""
     check = _Checker()
     top_fields = {"format", "version", "map", "persona", "stages", "groups", "touchpoints"}
-    doc = check.obj(raw, "document", top_fields | {"feedback", "workshops"}, top_fields)
+    optional = {"feedback", "workshops", "actions"}
+    doc = check.obj(raw, "document", top_fields | optional, top_fields)
     if doc is None:
         raise DocumentInvalid(check.errors)
     if doc.get("format") != FORMAT:
@@ -143,6 +155,7 @@ def clean_document(raw: Any) -> Cleaned:
     note_refs = _clean_touchpoints(check, doc.get("touchpoints"), stage_refs, group_refs, cleaned)
     _clean_feedback(check, doc.get("feedback"), note_refs, cleaned)
     _clean_workshops(check, doc.get("workshops"), note_refs, cleaned)
+    _clean_actions(check, doc.get("actions"), note_refs, cleaned)
     if check.errors:
         raise DocumentInvalid(check.errors)
     return cleaned
@@ -378,6 +391,46 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
                 dict(zip(("participant", "touchpoint", "tag"), key, strict=True))
             )
         cleaned.workshops.append(workshop)
+
+
+def _clean_actions(check: _Checker, raw: Any, notes: dict[str, bool], cleaned: Cleaned) -> None:
+    """Action items; an owner is a name (json_io._export_actions says why)."""
+    allowed = {"touchpoint", "text", "owner", "due", "status"}
+    for i, item in enumerate(check.array(raw, "actions", MAX_ACTIONS)):
+        where = f"actions[{i}]"
+        data = check.obj(item, where, allowed, {"touchpoint", "text"})
+        if data is None:
+            continue
+        check.refers(
+            data.get("touchpoint"),
+            f"{where}.touchpoint",
+            notes,
+            "is not a touchpoint of this document",
+        )
+        cleaned.actions.append(
+            {
+                "touchpoint": data.get("touchpoint"),
+                "text": check.run(
+                    f"{where}.text",
+                    ops.clean_text,
+                    data.get("text"),
+                    "text",
+                    ACTION_MAX,
+                    required=True,
+                ),
+                "owner_name": check.run(
+                    f"{where}.owner", ops.clean_text, data.get("owner", ""), "owner", NAME_MAX
+                ),
+                "due": check.run(f"{where}.due", clean_due, data.get("due")),
+                "status": check.run(
+                    f"{where}.status",
+                    ops.clean_choice,
+                    data.get("status", ActionItem.Status.OPEN),
+                    "status",
+                    ActionItem.Status.values,
+                ),
+            }
+        )
 
 
 def _datetime(value: Any) -> datetime | None:

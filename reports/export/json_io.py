@@ -23,6 +23,7 @@ from django.db import transaction
 from maps import operations as ops
 from maps import positions
 from maps.models import (
+    ActionItem,
     CustomerFeedback,
     JourneyMap,
     MapEvent,
@@ -126,7 +127,27 @@ def export_document(journey_map: JourneyMap, *, voter_names: bool = False) -> di
         "workshops": _export_workshops(
             workshops, list(participants), list(votes), note_ref, voter_names
         ),
+        "actions": _export_actions(journey_map, note_ref),
     }
+
+
+def _export_actions(journey_map: JourneyMap, note_ref: dict[int, str]) -> list[dict[str, Any]]:
+    """Action items by note, then as made. The owner is the name shown: an account or a
+    workshop place means nothing on another instance (and a participant's place would tie a
+    name to a "Voter n"), so an imported action's owner is a name only."""
+    actions = sorted(
+        journey_map.actions.all(), key=lambda a: (int(note_ref[a.touchpoint_id][1:]), a.pk)
+    )
+    return [
+        {
+            "touchpoint": note_ref[a.touchpoint_id],
+            "text": a.text,
+            "owner": a.owner_name,
+            "due": a.due.isoformat() if a.due else None,
+            "status": a.status,
+        }
+        for a in actions
+    ]
 
 
 def _export_workshops(
@@ -236,6 +257,14 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
             for v in data["votes"]
         )
         votes += len(data["votes"])
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            map=journey_map,
+            touchpoint=notes[a["touchpoint"]],
+            **{k: v for k, v in a.items() if k != "touchpoint"},
+        )
+        for a in cleaned.actions
+    )
     return {
         "stages": len(stages),
         "touchpoints": len(notes),
@@ -243,6 +272,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
         "feedback": len(cleaned.feedback),
         "workshops": len(cleaned.workshops),
         "votes": votes,
+        "actions": len(cleaned.actions),
     }
 
 

@@ -325,6 +325,7 @@ def summary_sections(report: Report) -> list[Section]:
             "No stages yet.",
             shares=(0.2, 0.4, 0.4),
         ),
+        _action_items(report),
     ]
     if report.comparison is not None:
         comp = report.comparison
@@ -403,6 +404,25 @@ def _section(section: Section, width: float) -> list[Flowable]:
         for row in section.rows
     ]
     return [CondPageBreak(80), heading, Grid(widths, head, body)]
+
+
+def _action_items(report: Report) -> Section:
+    """Who does what by when: the action items the team agreed, soonest due first."""
+    return Section(
+        "Who does what by when",
+        ["Action", "Touchpoint", "Who", "By when"],
+        [
+            [
+                a.text,
+                f"{a.touchpoint} ({a.stage})",
+                a.owner or "nobody yet",
+                f"{a.due:%d %b %Y} · {a.status}" if a.due else f"no date · {a.status}",
+            ]
+            for a in report.actions
+        ],
+        "No action items yet: in the Discuss phase, turn the touchpoints that matter into actions.",
+        shares=(0.35, 0.3, 0.15, 0.2),
+    )
 
 
 __all__ = ["PAPER", "render_in_worker", "render_pdf", "summary_sections"]

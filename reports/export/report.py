@@ -8,10 +8,11 @@ notes (processes the customer never sees) are left out here, so no later step ca
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
+from maps.board import action_items
 from maps.heat import Heat
 from maps.models import Channel, JourneyMap, Persona, ValuePoint
 from reports.analysis import (
@@ -91,6 +92,18 @@ class WorkshopReport:
 
 
 @dataclass
+class ActionReport:
+    """One action item: who does what by when, about which touchpoint."""
+
+    text: str
+    touchpoint: str
+    stage: str
+    owner: str
+    due: date | None
+    status: str
+
+
+@dataclass
 class ComparisonRow:
     stage: str
     current_now: int | None
@@ -122,6 +135,7 @@ class Report:
     inconsistent: list[RankedNote] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     comparison: Comparison | None = None
+    actions: list[ActionReport] = field(default_factory=list)
 
     @property
     def notes(self) -> list[NoteReport]:
@@ -170,7 +184,28 @@ def build_report(
         inconsistent=inconsistent_notes(refs, heat),
         gaps=[gap for gap in gaps if gap.difference != 0][:SUMMARY_LIMIT],
         comparison=_comparison(journey_map, stages, source),
+        actions=_action_reports(journey_map),
     )
+
+
+# An internal note's text stays out of the PDF (see the module's docstring); its actions are
+# the team's commitments and are printed, about "an internal process".
+INTERNAL_NOTE = "(an internal process)"
+
+
+def _action_reports(journey_map: JourneyMap) -> list[ActionReport]:
+    """The map's action items, soonest due first (as the board lists them), in one query."""
+    return [
+        ActionReport(
+            text=action.text,
+            touchpoint=INTERNAL_NOTE if action.touchpoint.internal else action.touchpoint.text,
+            stage=action.touchpoint.stage.name,
+            owner=action.owner_name,
+            due=action.due,
+            status=action.get_status_display(),
+        )
+        for action in action_items(journey_map)
+    ]
 
 
 def _persona_report(journey_map: JourneyMap) -> PersonaReport | None:

@@ -6,11 +6,15 @@
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
+//   live/actions.js     the action items' forms, sent over the socket
+//   live/room.js        the facilitator's progress, "I'm done", the workshop's end
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
+import { bindActionForms } from "./live/actions.js";
 import { Gestures } from "./live/gestures.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
+import { bindRoom } from "./live/room.js";
 import { live } from "./live/session.js";
 
 const REFUSED = {
@@ -61,6 +65,9 @@ if (live) {
 
   board.updateEmptyStates();
   gestures?.bind();
+  if (live.canEdit) bindActionForms(connection);
+  const panel = document.getElementById("facilitation");
+  if (panel) bindRoom({ panel, connection });
   window.addEventListener("offline", () => connection.drop());
   window.addEventListener("online", () => connection.reconnect());
   presence.start();

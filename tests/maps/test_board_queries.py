@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from maps import operations as ops
-from maps.models import JourneyMap, Stage, Touchpoint, TouchpointGroup
+from maps.models import ActionItem, JourneyMap, Stage, Touchpoint, TouchpointGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,17 @@ def build(owner, stages: int, notes_per_stage: int) -> JourneyMap:
         )
         for stage in journey_map.stages.all()
         for i in range(notes_per_stage)
+    )
+    # An action on every other note, half of them owned by the map's owner.
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            map=journey_map,
+            touchpoint=note,
+            text=f"Act on {note.text}",
+            owner_user=owner if i % 2 else None,
+            owner_name=owner.username if i % 2 else "",
+        )
+        for i, note in enumerate(journey_map.touchpoints.all()[::2])
     )
     return journey_map
 

@@ -63,6 +63,26 @@ def full_map(journey_map, owner, actor) -> JourneyMap:
         )
         Vote.objects.create(workshop=workshop, participant=person, touchpoint=notes[text], tag=tag)
     Workshop.objects.filter(pk=workshop.pk).update(phase="discuss")
+    # Action items: a member's, a person's from the workshop, nobody's yet (on an internal note).
+    editor = journey_map.memberships.get(role="editor").user
+    calls = notes["Calls support"].pk
+    ops.add_action(
+        actor,
+        journey_map,
+        touchpoint=calls,
+        text="Answer within a day",
+        owner=f"member:{editor.pk}",
+    )
+    ops.add_action(
+        actor,
+        journey_map,
+        touchpoint=calls,
+        text="Call back every waiting customer",
+        owner=f"participant:{person.pk}",
+        due="2026-12-01",
+        status="doing",
+    )
+    ops.add_action(actor, journey_map, touchpoint=notes["Ticket triaged"].pk, text="Triage 日本語")
     journey_map.refresh_from_db()
     return journey_map
 
@@ -91,6 +111,23 @@ def test_the_document_uses_local_references_not_database_ids(full_map):
         "critical": False,
         "internal": False,
     }
+    assert document["actions"] == [
+        {
+            "touchpoint": "t3",
+            "text": "Answer within a day",
+            "owner": "editor",
+            "due": None,
+            "status": "open",
+        },
+        {
+            "touchpoint": "t3",
+            "text": "Call back every waiting customer",
+            "owner": "Voter 1",
+            "due": "2026-12-01",
+            "status": "doing",
+        },
+        {"touchpoint": "t4", "text": "Triage 日本語", "owner": "", "due": None, "status": "open"},
+    ]
     assert document["workshops"][0]["votes"] == [
         {"participant": "p1", "touchpoint": "t3", "tag": "pain"},
         {"participant": "p2", "touchpoint": "t2", "tag": "delight"},
@@ -112,6 +149,7 @@ def test_import_makes_the_importer_owner_and_records_its_events(full_map, make_u
             "feedback": 2,
             "workshops": 1,
             "votes": 2,
+            "actions": 3,
         }
     }
     assert imported.revision == 2

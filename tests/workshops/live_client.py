@@ -38,6 +38,7 @@ def state_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         "stages": {s["id"]: dict(s) for s in snapshot["stages"]},
         "touchpoints": {t["id"]: dict(t) for t in snapshot["touchpoints"]},
         "groups": {g["id"]: dict(g) for g in snapshot["groups"]},
+        "actions": {a["id"]: dict(a) for a in snapshot["actions"]},
     }
 
 
@@ -50,6 +51,7 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
     """Apply one event message (MapEvent.as_message()) to `state`, as the browser does."""
     kind, payload = message["event"], message["payload"]
     stages, notes, groups = state["stages"], state["touchpoints"], state["groups"]
+    actions = state["actions"]
     if kind in ("map.created", "map.updated"):
         state["map"] = dict(payload)
     elif kind in ("stage.added", "stage.updated"):
@@ -71,12 +73,14 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
             notes[moved["id"]].update(stage=moved["stage"], position=moved["position"])
         for note_id in payload["deleted_touchpoints"]:
             notes.pop(note_id, None)
+        drop_actions_of(actions, payload["deleted_touchpoints"])
     elif kind in ("touchpoint.added", "touchpoint.updated"):
         notes[payload["touchpoint"]["id"]] = dict(payload["touchpoint"])
     elif kind == "touchpoint.moved":
         notes[payload["id"]].update(stage=payload["stage"], position=payload["position"])
     elif kind == "touchpoint.deleted":
         notes.pop(payload["id"], None)
+        drop_actions_of(actions, [payload["id"]])  # a note's actions go with it
     elif kind in ("group.added", "group.renamed"):
         groups[payload["group"]["id"]] = dict(payload["group"])
         for note_id in payload.get("touchpoints", []):
@@ -86,7 +90,17 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         for note_id in payload["touchpoints"]:
             if note_id in notes:
                 notes[note_id]["group"] = None
+    elif kind in ("action.added", "action.updated"):
+        actions[payload["action"]["id"]] = dict(payload["action"])
+    elif kind == "action.deleted":
+        actions.pop(payload["id"], None)
     state["revision"] = message["revision"]
+
+
+def drop_actions_of(actions: dict[int, dict[str, Any]], note_ids: list[int]) -> None:
+    gone = set(note_ids)
+    for action_id in [a for a, action in actions.items() if action["touchpoint"] in gone]:
+        del actions[action_id]
 
 
 def replay(state: dict[str, Any], messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 ALL = frozenset(Phase.values) - {Phase.CLOSED}
 EDIT = frozenset({Phase.GATHER, Phase.GROUP, Phase.DISCUSS})
+DISCUSS = frozenset({Phase.DISCUSS})
 NONE: frozenset[str] = frozenset()
 
 # message type → (phases in which a participant may send it, may a participant send it at all,
@@ -44,6 +45,9 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "group.add": (EDIT, True, False),
     "group.rename": (EDIT, True, False),
     "group.delete": (EDIT, True, False),
+    "action.add": (DISCUSS, True, False),
+    "action.update": (DISCUSS, True, False),
+    "action.delete": (DISCUSS, True, False),
     "vote.set": (frozenset({Phase.VOTE}), True, False),
     "phase.set": (NONE, False, False),
     "votes.reveal": (NONE, False, False),
@@ -57,6 +61,8 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "participant.remove": (NONE, False, False),
     "code.renew": (NONE, False, False),
     "workshop.state": (ALL, True, True),
+    "ready.set": (ALL, True, True),
+    "ready.reset": (NONE, False, False),
 }
 
 

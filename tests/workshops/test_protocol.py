@@ -82,9 +82,10 @@ async def test_the_hello_says_who_where_at_which_revision_and_the_facilitation_s
     }
     assert (hello["map"], hello["revision"]) == (workshop.map_id, revision)
     facilitation = hello["facilitation"]
-    assert set(facilitation) == {"workshop", "my_votes", "heat"}
+    assert set(facilitation) == {"workshop", "my_votes", "heat", "progress"}
     assert facilitation["workshop"]["type"] == "workshop.state"
     assert facilitation["my_votes"]["votes"] == [] and facilitation["heat"] is None
+    assert facilitation["progress"] is None  # the facilitator's alone
     await client.disconnect()
 
 

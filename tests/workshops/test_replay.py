@@ -30,12 +30,14 @@ def ids(journey_map) -> dict:
         journey_map.touchpoints.order_by("stage__position", "position").values_list("pk", flat=True)
     )
     groups = list(journey_map.groups.values_list("pk", flat=True))
-    return {"stages": stages, "notes": notes, "groups": groups}
+    actions = list(journey_map.actions.order_by("pk").values_list("pk", flat=True))
+    return {"stages": stages, "notes": notes, "groups": groups, "actions": actions}
 
 
 @pytest.fixture
 def board(journey_map, actor):
-    """Three stages, five notes, one group: enough for every operation to have a target."""
+    """Three stages, five notes, one group, an action on every note: enough for every operation
+    to have a target (and every deleted note takes an action with it)."""
     stages = ids(journey_map)["stages"]
     for index, text in enumerate(
         ["Sees an ad", "Reads reviews", "Signs up", "Gets email", "Logs in"]
@@ -43,6 +45,8 @@ def board(journey_map, actor):
         ops.add_touchpoint(actor, journey_map, stage=stages[index % 3], text=text)
     notes = ids(journey_map)["notes"]
     ops.add_group(actor, journey_map, name="First steps", touchpoints=notes[:2])
+    for note in notes:
+        ops.add_action(actor, journey_map, touchpoint=note, text=f"Act on {note}")
     return journey_map
 
 
@@ -89,6 +93,18 @@ OPERATIONS: dict[str, Callable] = {
     "group.added": lambda a, m, i: ops.add_group(a, m, name="Later", touchpoints=i["notes"][3:]),
     "group.renamed": lambda a, m, i: ops.rename_group(a, m, i["groups"][0], name="Getting started"),
     "group.deleted": lambda a, m, i: ops.delete_group(a, m, i["groups"][0]),
+    "action.added": lambda a, m, i: ops.add_action(
+        a,
+        m,
+        touchpoint=i["notes"][1],
+        text="Call back",
+        owner=f"member:{a.user.pk}",
+        due="2026-12-01",
+    ),
+    "action.updated": lambda a, m, i: ops.update_action(
+        a, m, i["actions"][0], text="Call back today", status="doing", owner="", due=""
+    ),
+    "action.deleted": lambda a, m, i: ops.delete_action(a, m, i["actions"][-1]),
 }
 
 
@@ -102,6 +118,9 @@ SEQUENCE = [
     "touchpoint.updated",
     "touchpoint.moved across",
     "touchpoint.moved within",
+    "action.added",
+    "action.updated",
+    "action.deleted",
     "group.added",
     "group.renamed",
     "touchpoint.updated ungrouped",

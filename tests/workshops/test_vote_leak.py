@@ -33,11 +33,16 @@ def vote_everything(room: Room) -> None:
             room.send(name, "vote.set", touchpoint=room.notes[index], tag=tag, on=True)
     room.send("Ann", "vote.set", touchpoint=room.notes[2], tag="delight", on=False)
     room.send("Ann", "vote.set", touchpoint=room.notes[2], tag="delight", on=True)
+    room.send("Ann", "ready.set", ready=True)  # the ready check: "I'm done"
+    room.send("Cy", "ready.set", ready=True)
+    room.send("Cy", "ready.set", ready=False)
     room.send("Facilitator", "votes.budget", budget=4)
     room.send("Facilitator", "timer.start", seconds=120)
     room.send("Facilitator", "board.lock", locked=True)
     room.send("Facilitator", "board.lock", locked=False)
     room.send("Bob", "workshop.state")
+    room.send("Facilitator", "workshop.state")
+    room.send("Facilitator", "ready.reset")
     room.drain()
 
 
@@ -73,6 +78,48 @@ def test_each_voter_is_told_their_own_votes_and_budget(room):
         last = mine[-1]
         assert {(v["touchpoint"], v["tag"]) for v in last["votes"]} == own_pairs(room, name)
         assert last["remaining"] == 3 - len(BALLOTS[name])  # budget 3 when they last voted
+
+
+def test_the_rooms_progress_reaches_the_facilitator_only(room):
+    vote_everything(room)
+    for name, person in room.people.items():
+        progress = [m for m in person.received if m["type"] == "room.progress"]
+        answers = [a for a in person.acks if (a.get("progress") or {}).get("type")]
+        if name == "Facilitator":
+            assert progress and answers, "the facilitator follows the room"
+        else:
+            assert not progress and not answers, (name, progress, answers)
+
+
+def test_nobody_learns_who_else_is_done(room):
+    """Only the facilitator hears who said "I'm done". A participant hears their own (in their
+    votes.mine, which reaches nobody else: below) and that the facilitator asked the room
+    again (ready.cleared, which names nobody)."""
+    vote_everything(room)
+    for name, person in room.people.items():
+        if name == "Facilitator":
+            continue
+        assert any(m["type"] == "ready.cleared" for m in person.received), name
+        for message in person.received:
+            if message["type"] != "votes.mine":
+                assert '"ready"' not in json.dumps(message), (name, message)
+        for ack in person.acks:
+            assert ack.get("progress") is None and '"people"' not in json.dumps(ack), (name, ack)
+
+
+def test_the_facilitators_progress_carries_no_vote(room):
+    """What the facilitator learns before the reveal: who has voted, how many votes each has
+    left, who is done; never a note, a tag or a count per tag: exactly these fields."""
+    vote_everything(room)
+    facilitator = room.people["Facilitator"]
+    progress = [m for m in facilitator.received if m["type"] == "room.progress"]
+    assert len(progress) >= 14  # one per vote, "I'm done", budget and reset at least
+    for message in progress:
+        assert not pairs_in(message)
+        assert set(message) == {"type", "workshop", "phase", "total", "voted", "ready", "people"}
+        for entry in message["people"]:
+            assert set(entry) == {"participant", "name", "voted", "remaining", "ready"}
+            assert all(isinstance(entry[k], bool) for k in ("voted", "ready"))
 
 
 def test_votes_mine_goes_only_to_the_voters_connections(room):

@@ -68,9 +68,15 @@ async def test_no_connection_learns_another_persons_vote_before_the_reveal(room)
             ack = await answer(clients[name], "vote.set", touchpoint=notes[index], tag=tag, on=True)
             assert ack["type"] == "ack", ack
     await answer(clients["Facilitator"], "timer.start", seconds=300)
+    for name, ready in (("Ann", True), ("Bob", True), ("Bob", False)):  # the ready check
+        assert (await answer(clients[name], "ready.set", ready=ready))["type"] == "ack"
     await answer(clients["Facilitator"], "votes.budget", budget=4)
     # The budget change is the probe: every screen receives it after everything before it.
     await frames_until_probe([*clients.values(), second_tab], budget=4)
+    # The room's progress (who voted, who is done) went to the facilitator's screen only.
+    for name, client in [*clients.items(), ("Ann", second_tab)]:
+        followed = any(m["type"] == "room.progress" for m in client.seen)
+        assert followed == (name == "Facilitator"), name
 
     for name, client in [*clients.items(), ("Ann", second_tab)]:
         own = {(notes[i], tag) for i, tag in BALLOTS[name]}
@@ -198,8 +204,12 @@ async def test_each_facilitation_answer_carries_what_the_protocol_says(room):
     back = await answer(ann, "vote.set", touchpoint=notes[0], tag="pain", on=False)
     assert (back["on"], back["used"], back["remaining"]) == (False, 0, 5)
     state = await answer(ann, "workshop.state")
-    assert set(state) == {"type", "op_id", "workshop", "my_votes", "heat"}
+    assert set(state) == {"type", "op_id", "workshop", "my_votes", "heat", "progress"}
     assert state["workshop"]["phase"] == "vote" and state["heat"] is None
+    assert state["progress"] is None  # the room's progress is the facilitator's
+    assert state["my_votes"]["ready"] is False
+    done = await answer(ann, "ready.set", ready=True)
+    assert done == {"type": "ack", "op_id": done["op_id"], "ready": True}
     assert state["my_votes"]["votes"] == []
     phase = await answer(facilitator, "phase.set", phase="reveal")
     assert phase["workshop"]["phase"] == "reveal" and phase["workshop"]["revealed"] is True

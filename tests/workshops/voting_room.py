@@ -1,5 +1,6 @@
 """A voting room for tests: a facilitator and three participants, each listening on the
-channel-layer groups a board connection joins (map.<id>, workshop.<id>, participant.<id>), and
+channel-layer groups a board connection joins (map.<id>, workshop.<id>, participant.<id>, and
+the facilitator's workshop.<id>.facilitator), and
 sending messages through the declared operations behind the same role / phase / lock gate as
 the consumer. Every message each person receives is recorded."""
 
@@ -19,7 +20,7 @@ from maps.operations import group_name
 from workshops.facilitation import set_phase
 from workshops.gate import Context, check, find, run
 from workshops.models import Participant, Workshop
-from workshops.notify import participant_group, workshop_group
+from workshops.notify import facilitator_group, participant_group, workshop_group
 from workshops.operations import join_workshop, open_workshop
 
 
@@ -66,11 +67,14 @@ class Room:
         # A plain channel name (no "!"): the Redis layer then reads it directly, with no
         # receive buffer tied to one event loop (each async_to_sync call runs its own loop).
         channel = f"voting-room.{uuid.uuid4().hex}"
-        for group in (
+        groups = [
             group_name(self.map.pk),
             workshop_group(self.workshop.pk),
             participant_group(participant.pk),
-        ):
+        ]
+        if participant.role == Participant.Role.FACILITATOR:  # as a facilitator's connection
+            groups.append(facilitator_group(self.workshop.pk))
+        for group in groups:
             async_to_sync(self.layer.group_add)(group, channel)
         return Person(participant, channel)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 
 from workshops.access import members_now
 from workshops.facilitation import BUDGET_MAX, BUDGET_MIN, PHASE_HINTS, hello_state
@@ -42,4 +43,9 @@ def facilitation_panel(context: template.Context) -> dict[str, Any]:
         "votes": participant.role != Participant.Role.OBSERVER,
         "budget_min": BUDGET_MIN,
         "budget_max": BUDGET_MAX,
+        # Where the closed workshop's result is: the banner's links (hidden while open).
+        "result_links": {
+            "pdf": reverse("workshop_pdf", args=[workshop.pk]),
+            "analysis": reverse("workshop_analysis", args=[workshop.pk]),
+        },
     }

@@ -63,6 +63,8 @@ export class BoardDom {
         return this.placeNote(this.noteEl(p.id), p.stage, p.position);
       case "touchpoint.deleted":
         this.noteEl(p.id)?.remove();
+        // Its action items went with it (no events of their own).
+        this.element.querySelectorAll(`[data-action-touchpoint="${Number(p.id)}"]`).forEach((el) => el.remove());
         this.updateEmptyStates();
         return true;
       case "stage.rebalanced":

@@ -1,0 +1,86 @@
+// The room on the live page (docs/voting.md): the facilitator's progress ("3 of 5 have voted",
+// who has votes left, who is done: room.progress), everyone else's "I'm done" button (the
+// ready check), and the end of the workshop. The markup is the server's
+// (workshops/_facilitation.html, _progress_person.html); this fills its hooks with textContent
+// and sends ready.set / ready.reset. A workshop that closes while the page is open reloads it:
+// the server renders the final board read-only, with links to the PDF and the analysis.
+
+/**
+ * @param {object} options
+ * @param {HTMLElement} options.panel #facilitation
+ * @param {import("./connection.js").Connection} options.connection
+ */
+export function bindRoom({ panel, connection }) {
+  const readyButton = panel.querySelector('[data-control="ready"]');
+  const closedBanner = /** @type {HTMLElement | null} */ (panel.querySelector("[data-closed]"));
+  const renderedClosed = closedBanner ? !closedBanner.hidden : false;
+  let phase = panel.dataset.phase || "";
+
+  const setReady = (/** @type {boolean} */ ready) => readyButton?.setAttribute("aria-pressed", String(ready));
+
+  readyButton?.addEventListener("click", () => {
+    const ready = readyButton.getAttribute("aria-pressed") !== "true";
+    setReady(ready);
+    connection.operate("ready.set", { ready });
+  });
+  panel.querySelector('[data-control="ready-reset"]')?.addEventListener("click", () => connection.operate("ready.reset"));
+
+  const onState = (state) => {
+    if (!state) return;
+    if (state.closed && !renderedClosed) window.location.reload();
+    if (state.phase !== phase) setReady(false); // each phase asks afresh
+    phase = state.phase;
+  };
+
+  connection.onMessage((message) => {
+    switch (message.type) {
+      case "hello":
+        onState(message.facilitation?.workshop);
+        if (message.facilitation?.my_votes) setReady(Boolean(message.facilitation.my_votes.ready));
+        if (message.facilitation?.progress) renderProgress(panel, message.facilitation.progress);
+        break;
+      case "workshop.state":
+        onState(message);
+        break;
+      case "votes.mine":
+        setReady(Boolean(message.ready));
+        break;
+      case "ready.cleared":
+        setReady(false);
+        break;
+      case "room.progress":
+        renderProgress(panel, message);
+        break;
+      case "ack":
+        if (message.progress) renderProgress(panel, message.progress);
+        if (message.workshop?.type === "workshop.state") onState(message.workshop);
+        break;
+      default:
+        break;
+    }
+  });
+}
+
+/** The facilitator's view of the room, from a room.progress message. */
+function renderProgress(panel, progress) {
+  const section = panel.querySelector("[data-progress]");
+  const list = section?.querySelector("[data-progress-people]");
+  const template = /** @type {HTMLTemplateElement | null} */ (section?.querySelector("template[data-progress-template]"));
+  if (!section || !list || !template) return;
+  for (const name of ["voted", "total", "ready"]) {
+    const el = section.querySelector(`[data-progress-${name}]`);
+    if (el) el.textContent = String(progress[name]);
+  }
+  const items = progress.people.map((person) => {
+    const li = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
+    li.dataset.progressPerson = String(person.participant);
+    li.dataset.voted = String(person.voted);
+    li.dataset.ready = String(person.ready);
+    li.querySelector('[data-field="name"]').textContent = person.name;
+    li.querySelector('[data-field="remaining"]').textContent = String(person.remaining);
+    li.querySelector('[data-if="voted"]').hidden = !person.voted;
+    li.querySelector('[data-if="ready"]').hidden = !person.ready;
+    return li;
+  });
+  list.replaceChildren(...items);
+}
