@@ -18,7 +18,6 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -29,13 +28,14 @@ from reportlab.platypus import (
 
 from reports.analysis import Gap, RankedNote
 
-from .fonts import BODY, markup, register_fonts
+from .fonts import BODY, BOLD, markup, register_fonts
 from .journey import FitToPage, journey
 from .layout import Cell, Grid, Row, Span, cell_lines, draw_text_line
 from .report import Report, WorkshopReport
 from .style import (
     BODY_TEXT,
     CRITICAL,
+    EMPTY_SECTION,
     H2,
     LABEL_BG,
     MUTED,
@@ -386,9 +386,12 @@ def _gap_text(gap: Gap) -> str:
 
 
 def _section(section: Section, width: float) -> list[Flowable]:
-    heading = Paragraph(markup(section.title), H2)
     if not section.rows:
-        return [KeepTogether([heading, p(section.empty, MUTED_TEXT)])]
+        # One line, not a heading over one line: an empty summary is a list of what to do
+        # next, and two lines each pushed the demo's summary onto a second page.
+        title = f'<font name="{BOLD}" color="#1f2937">{markup(section.title)}</font>'
+        return [Paragraph(f"{title} · {markup(section.empty)}", EMPTY_SECTION)]
+    heading = Paragraph(markup(section.title), H2)
     widths = [width * share for share in section.shares]
     head = Row(
         [

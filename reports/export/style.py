@@ -39,6 +39,8 @@ H2 = _style("h2", 10.5, fontName=BOLD, spaceBefore=7, spaceAfter=3)
 BODY_TEXT = _style("body", 8)
 SMALL = _style("small", 7.2)
 MUTED_TEXT = _style("muted", 7.2, textColor=MUTED)
+# A summary section with nothing in it yet: its title and what to do, on one line.
+EMPTY_SECTION = _style("empty-section", 7.2, textColor=MUTED, spaceBefore=5)
 
 
 def p(text: str, style: ParagraphStyle = SMALL) -> Paragraph:

@@ -109,6 +109,8 @@ def expected_code(who: Who, when: When, role: str, phase: str, locked: bool) -> 
         return "locked"
     if when == When.EDITING and phase not in {"gather", "group", "discuss"}:
         return "wrong_phase"
+    if when == When.DISCUSSING and phase != "discuss":
+        return "wrong_phase"
     return None
 
 
