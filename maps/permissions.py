@@ -87,7 +87,7 @@ def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) ->
     if phase == CLOSED:
         raise OperationError("closed", "This workshop has ended; the board is read-only.")
     if when == When.VOTING and phase not in VOTE_PHASES:
-        label = _PHASE_LABELS.get(phase, phase)
+        label = _PHASE_LABELS[phase]
         raise OperationError("wrong_phase", f"Voting is closed in the {label} phase.")
     if role == FACILITATOR or when == When.ALWAYS:
         return
@@ -96,7 +96,7 @@ def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) ->
     if (when == When.EDITING and phase not in EDIT_PHASES) or (
         when == When.DISCUSSING and phase not in DISCUSS_PHASES
     ):
-        label = _PHASE_LABELS.get(phase, phase)
+        label = _PHASE_LABELS[phase]
         raise OperationError("wrong_phase", f"That is not possible in the {label} phase.")
 
 

@@ -170,10 +170,10 @@ def test_the_refusal_pages_say_why_in_the_same_words_for_missing_and_foreign_map
     client.force_login(viewer)
     refused = client.post(reverse("note_delete", args=[journey_map.pk]), {"touchpoint": 1})
     assert refused.status_code == 403
-    assert "Your role on this map does not allow that." in refused.content.decode()
+    assert "<p>Your role on this map does not allow that.</p>" in refused.content.decode()
     client.force_login(outsider)
     foreign = client.get(reverse("board", args=[journey_map.pk]))
     missing = client.get(reverse("board", args=[journey_map.pk + 1000]))
     assert foreign.status_code == missing.status_code == 404
-    assert "No such map." in foreign.content.decode()
-    assert "No such map." in missing.content.decode()
+    assert "<p>No such map.</p>" in foreign.content.decode()
+    assert "<p>No such map.</p>" in missing.content.decode()
