@@ -305,6 +305,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# Files browsers ask for at the site's root (favicon.ico): whitenoise serves them there.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # --- Security -------------------------------------------------------------------------------
 

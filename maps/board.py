@@ -6,13 +6,24 @@ Built from a fixed number of queries whatever the map's size (tests/maps/test_bo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
 from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
-from .models import ACTION_MAX, ActionItem, Channel, JourneyMap, Stage, Touchpoint, ValuePoint
+from .models import (
+    ACTION_MAX,
+    ActionItem,
+    Channel,
+    JourneyMap,
+    NoteColour,
+    Stage,
+    Touchpoint,
+    ValuePoint,
+)
 from .serializers import action_owner
 
 # The curve's SVG is drawn in a viewBox of STAGE_WIDTH units per stage and CURVE_HEIGHT units
@@ -28,6 +39,7 @@ CURVE_MARGIN = 10
 class StageColumn:
     stage: Stage
     touchpoints: list[Touchpoint] = field(default_factory=list)
+    lanes: str = ""  # stage_lanes(), once the whole spine is known
 
 
 def curve_y(score: int) -> float:
@@ -59,6 +71,82 @@ def emotion_curve(stages: list[Stage]) -> dict[str, Any]:
             s.emotion_now is not None or s.emotion_aspiration is not None for s in stages
         ),
     }
+
+
+# The lanes under each stage's name, in the board's order: (hook, label, the stage fields whose
+# content the lane shows). A lane no stage fills is left out unless the viewer asks for every
+# lane (static/js/board-view.js): on most maps only a few are used, and empty rows pushed the
+# notes below the fold.
+LANES = (
+    ("actions", "Does", ("actions",)),
+    ("thoughts", "Thinks", ("thoughts",)),
+    ("feelings", "Feels", ("feelings", "emotion_now", "emotion_aspiration")),
+    ("goals", "Goals", ("goals",)),
+    ("personnel", "Personnel", ("personnel",)),
+    ("value_point", "Value point", ("value_point",)),
+    ("conversion_pct", "Conversion", ("conversion_pct",)),
+    ("time_in_stage", "Time in stage", ("time_in_stage",)),
+)
+
+
+def lanes_used(stages: list[Stage]) -> set[str]:
+    """The lanes at least one stage fills."""
+    return {
+        lane
+        for lane, _label, fields in LANES
+        if any(getattr(stage, name) not in ("", None) for stage in stages for name in fields)
+    }
+
+
+# A stage's lanes, built in Python like its notes (maps/markup.py says why): eight lane rows per
+# stage through the template engine cost a few ms on a board of 12 stages. The hooks are those of
+# docs/design.md, "Board markup": [data-lane="<field>"] holds each lane's text. A lane's text is
+# also its title: the compact view shows one line of it.
+LANE = '<div class="lane{}"><dt>{}</dt><dd data-lane="{}" title="{}">{}</dd></div>'
+FEELS = (
+    '<div class="lane{}"><dt>Feels</dt><dd><span data-lane="feelings">{}</span>\n'
+    '      <span class="score">now <span data-lane="emotion_now">{}</span> · aim '
+    '<span data-lane="emotion_aspiration">{}</span></span></dd></div>'
+)
+VALUE_POINT = '<div class="lane{}"><dt>Value point</dt><dd data-lane="value_point" data-value="{}">{}</dd></div>'
+CONVERSION = (
+    '<div class="lane{}"><dt>Conversion</dt><dd><span data-lane="conversion_pct">{}</span>{}'
+    "</dd></div>"
+)
+VALUE_POINT_LABELS = dict(ValuePoint.choices)
+
+
+def stage_lanes(stage: Stage, used: set[str]) -> SafeString:
+    """The `<dl>` of a stage's lanes; a lane no stage fills is marked "unused"."""
+
+    def unused(lane: str) -> str:
+        return "" if lane in used else " unused"
+
+    def score(value: int | None) -> str:
+        return "" if value is None else str(value)
+
+    rows = []
+    for lane, label, _fields in LANES:
+        if lane == "feelings":
+            rows.append(
+                FEELS.format(
+                    unused(lane),
+                    escape(stage.feelings),
+                    score(stage.emotion_now),
+                    score(stage.emotion_aspiration),
+                )
+            )
+        elif lane == "value_point":
+            shown = VALUE_POINT_LABELS.get(stage.value_point, "") if stage.value_point else ""
+            rows.append(VALUE_POINT.format(unused(lane), escape(stage.value_point), escape(shown)))
+        elif lane == "conversion_pct":
+            pct = stage.conversion_pct
+            after = "% to the next stage" if pct is not None else ""
+            rows.append(CONVERSION.format(unused(lane), score(pct), after))
+        else:
+            text = escape(getattr(stage, lane))
+            rows.append(LANE.format(unused(lane), label, lane, text, text))
+    return mark_safe('<dl class="lanes">' + "".join(rows) + "</dl>")  # noqa: S308 (escaped above)
 
 
 def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
@@ -135,6 +223,9 @@ def board_context(
     for stage in stages:
         # Shown as "loops back to …" without a query per stage.
         stage.loop_name = names.get(stage.loops_back_to_id, "")
+    used = lanes_used(stages)
+    for column in columns.values():
+        column.lanes = stage_lanes(column.stage, used)
     notes = journey_map.touchpoints.select_related("group").order_by("position", "id")
     for note in notes:
         columns[note.stage_id].touchpoints.append(note)
@@ -148,6 +239,8 @@ def board_context(
         "htmx_edit": role in ("owner", "editor"),
         "is_owner": role == "owner",
         "columns": list(columns.values()),
+        "lanes_used": used,
+        "note_colours": NoteColour.choices,
         "curve": emotion_curve(stages),
         "urls": editor_urls(journey_map),
         "channel_options": channel_options(),

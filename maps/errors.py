@@ -15,6 +15,8 @@ class Actor:
     user: Any = None
     name: str = "system"
     participant_id: int | None = None
+    # A workshop participant's presence colour ("#rrggbb"), shown on the notes they add.
+    colour: str = ""
 
     @classmethod
     def for_user(cls, user) -> Actor:

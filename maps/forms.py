@@ -19,6 +19,7 @@ from .models import (
     Channel,
     JourneyMap,
     MapMembership,
+    NoteColour,
     Persona,
     ValuePoint,
 )
@@ -183,6 +184,7 @@ class NoteForm(forms.Form):
         label="Internal",
         help_text="A process the customer never sees: dimmed, left out of heat map and PDF.",
     )
+    colour = forms.ChoiceField(choices=NoteColour.choices, required=False, label="Note colour")
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, note_id: int, **kwargs: Any) -> None:

@@ -26,9 +26,23 @@ CHANNEL_LABELS = dict(Channel.choices)
 SHORT_LABELS = {"pain": "Pain", "delight": "Delight", "truth": "Truth"}
 
 NOTE = (
-    '<li class="{}" data-touchpoint="{}" data-version="{}" data-position="{}"{} tabindex="0"{}>'
+    '<li class="{}" data-touchpoint="{}" data-version="{}" data-position="{}"{}{} tabindex="0"{}>'
     '<p class="note-text" data-field="text">{}</p>'
-    '<p class="meta" data-field="meta">{}</p>{}{}</li>'
+    '<p class="meta" data-field="meta">{}</p>{}{}{}{}</li>'
+)
+# Who added the note: their name, after a dot in their presence colour (a CSS custom property:
+# the colour is "#rrggbb" or absent, maps.operations.notes.authorship). "authored" is the
+# live page's hook for "this note has an author".
+AUTHOR = (
+    '<p class="note-author" data-if="authored"{}><span class="visually-hidden">Added by </span>'
+    '<span data-field="author">{}</span></p>'
+)
+AUTHOR_STYLE = ' style="--author:{}"'
+# The live page's way to a note's actions by touch or pointer (edit, move to a stage, colour,
+# delete): one button per note, opening the page's one note sheet (static/js/live/sheet.js).
+MENU = (
+    '<button type="button" class="note-menu" data-note-menu aria-haspopup="dialog">'
+    '<span aria-hidden="true">⋯</span><span class="visually-hidden">Note actions</span></button>'
 )
 # The meta line: channel, department, group, marks. Each optional part is a data-if span (its
 # text the value, or the mark's word), so the live page keeps or drops a part without knowing the
@@ -43,10 +57,11 @@ EDIT = (
     "</details>"
 )
 # Never on an internal note (data-unless): the live page drops it from a new internal note.
-HEAT = (
-    '<div class="heat" data-heat data-unless="internal" data-top="{}" data-level="{}"{}{}>'
-    '<ul class="heat-counts" aria-label="Votes from {} voter{}">{}</ul>{}</div>'
-)
+HEAT = '<div class="heat" data-heat data-unless="internal" data-top="{}" data-level="{}"{}{}>{}{}</div>'
+HEAT_COUNTS = '<ul class="heat-counts" aria-label="Votes from {} voter{}">{}</ul>'
+# A note nobody tagged shows nothing, but a screen reader hears that it was counted.
+NO_VOTES = '<p class="visually-hidden">No tags from the {} voter{}</p>'
+
 HEAT_COUNT = (
     '<li class="heat-count" data-tag="{}"><span class="heat-label"><span aria-hidden="true">{}'
     '</span><span class="visually-hidden">{}</span></span> <strong>{}</strong>'
@@ -72,6 +87,14 @@ def note_meta(note: Touchpoint, *, every_part: bool = False) -> SafeString:
     return mark_safe(html)  # noqa: S308 (the user's text is escaped above)
 
 
+def note_author(note: Touchpoint) -> str:
+    """The author line (empty for a note nobody is named on)."""
+    if not note.author_name:
+        return ""
+    style = AUTHOR_STYLE.format(note.author_colour) if note.author_colour else ""
+    return AUTHOR.format(style, escape(note.author_name))
+
+
 def note_classes(note: Touchpoint) -> str:
     return "note" + (" internal" if note.internal else "") + (" critical" if note.critical else "")
 
@@ -82,12 +105,14 @@ def note_item(
     heat: Heat | None = None,
     form_url: str | None = None,
     focused: bool = False,
+    menu: bool = False,
 ) -> SafeString:
     """One note's li. `heat` when the page may show votes on it (never on internal notes);
     `form_url` (the note_form URL) adds the editor's Edit disclosure; `focused` the autofocus
-    that htmx moves the browser's focus to after a swap."""
+    that htmx moves the browser's focus to after a swap; `menu` the live page's actions button."""
     show_heat = heat is not None and heat.voters > 0 and not note.internal
-    return _note(note, note_meta(note), heat_box(heat) if show_heat else "", form_url, focused)
+    heat_html = heat_box(heat) if show_heat else ""
+    return _note(note, note_meta(note), note_author(note), heat_html, form_url, focused, menu)
 
 
 def note_items(
@@ -96,33 +121,43 @@ def note_items(
     heat: dict[int, Heat],
     form_url: str | None = None,
     focused: int | None = None,
+    menu: bool = False,
 ) -> SafeString:
     """A stage column's notes, each with its heat (when `heat` has it) and, for the note whose
     id is `focused`, the autofocus."""
     items = (
-        note_item(note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused)
+        note_item(
+            note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused, menu=menu
+        )
         for note in notes
     )
     return mark_safe("".join(items))  # noqa: S308 (each item is a SafeString)
 
 
-def note_template(*, voters: int) -> SafeString:
+def note_template(*, voters: int, menu: bool = False) -> SafeString:
     """The `<template>` the live page clones for a note that arrives in an event: a blank note
-    with every optional part of the meta line and, when the page shows heat (`voters` > 0), the
-    heat box of a note nobody has voted on, as note_item renders a new note on that page."""
+    with every optional part of the meta line, the author line and, when the page shows heat
+    (`voters` > 0), the heat box of a note nobody has voted on, as note_item renders a new note
+    on that page; `menu` as note_item's."""
     blank = Touchpoint(pk=0, version=0, position="", text="", channel=Channel.OTHER)
     heat = heat_box(Heat(voters=voters)) if voters else ""
-    return format_html(NOTE_TEMPLATE, _note(blank, note_meta(blank, every_part=True), heat))
+    author = AUTHOR.format("", "")
+    html = _note(blank, note_meta(blank, every_part=True), author, heat, menu=menu)
+    return format_html(NOTE_TEMPLATE, html)
 
 
 def _note(
     note: Touchpoint,
     meta: str,
+    author: str,
     heat: str,
     form_url: str | None = None,
     focused: bool = False,
+    menu: bool = False,
 ) -> SafeString:
     group = f' data-group="{note.group_id}"' if note.group_id is not None else ""
+    # A NoteColour value (checked on the way in and by the database): no escaping needed.
+    colour = f' data-colour="{note.colour}"' if note.colour else ""
     edit = format_html(EDIT, form_url, note.pk) if form_url else ""
     return mark_safe(  # noqa: S308 (the user's text and the key are escaped here; the rest is ours)
         NOTE.format(
@@ -131,9 +166,12 @@ def _note(
             int(note.version),
             escape(note.position),
             group,
+            colour,
             " autofocus" if focused else "",
             escape(note.text),
             meta,
+            author,
+            MENU if menu else "",
             heat,
             edit,
         )
@@ -143,27 +181,32 @@ def _note(
 def heat_box(heat: Heat) -> SafeString:
     """Counts and colour hooks of one note's votes (static/css/heat.css colours them)."""
     top = heat.top_tag
+    plural = "" if heat.voters == 1 else "s"
+    counts = format_html_join(
+        "",
+        HEAT_COUNT,
+        # Only the tags someone gave: "Pain 0 · Delight 0 · Truth 0" on every note said
+        # nothing and wrapped to two lines.
+        (
+            (
+                tag,
+                SHORT_LABELS[tag],
+                TAG_LABELS[tag],
+                heat.counts[tag],
+                round(heat.share(tag) * 100),
+            )
+            for tag in TAGS
+            if heat.counts[tag]
+        ),
+    )
     return format_html(
         HEAT,
         top or "",
         heat.level(top) if top else 0,
         format_html_join("", ' data-{}="{}"', ((tag, heat.level(tag)) for tag in TAGS)),
         " data-inconsistent" if heat.inconsistent else "",
-        heat.voters,
-        "" if heat.voters == 1 else "s",
-        format_html_join(
-            "",
-            HEAT_COUNT,
-            (
-                (
-                    tag,
-                    SHORT_LABELS[tag],
-                    TAG_LABELS[tag],
-                    heat.counts[tag],
-                    round(heat.share(tag) * 100),
-                )
-                for tag in TAGS
-            ),
-        ),
+        format_html(HEAT_COUNTS, heat.voters, plural, counts)
+        if counts
+        else format_html(NO_VOTES, heat.voters, plural),
         format_html(INCONSISTENT_FLAG, INCONSISTENT_TEXT) if heat.inconsistent else "",
     )

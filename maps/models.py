@@ -23,6 +23,7 @@ NOTE_MAX = 500
 DEPARTMENT_MAX = 60
 POSITION_MAX = 64
 ACTION_MAX = SHORT_MAX
+AUTHOR_MAX = 150  # an account's username (a workshop display name is shorter)
 
 
 def bounded(field: str, maximum: int, *, allow_empty: bool = True) -> models.CheckConstraint:
@@ -52,6 +53,18 @@ class Channel(models.TextChoices):
     WORD_OF_MOUTH = "word_of_mouth", "Word of mouth"
     VEHICLE = "vehicle", "Branded vehicle"
     OTHER = "other", "Other"
+
+
+class NoteColour(models.TextChoices):
+    """A sticky note's paper. Yellow is the default (stored as ""); the others let a team sort
+    notes at a glance by whatever it agrees on (static/css/app.css draws them)."""
+
+    YELLOW = "", "Yellow"
+    PINK = "pink", "Pink"
+    ORANGE = "orange", "Orange"
+    GREEN = "green", "Green"
+    BLUE = "blue", "Blue"
+    PURPLE = "purple", "Purple"
 
 
 class ValuePoint(models.TextChoices):
@@ -286,6 +299,13 @@ class Touchpoint(models.Model):
         blank=True,
         related_name="touchpoints",
     )
+    colour = models.CharField(max_length=10, choices=NoteColour.choices, default="", blank=True)
+    # Who added the note, as the board shows it: written once, when the note is added, from the
+    # actor (a workshop participant's display name and presence colour, or an account's name).
+    # Kept on the note rather than looked up in the event log, so the board needs no extra query
+    # and the name stays what the room saw even if the participant is later removed.
+    author_name = models.CharField(max_length=AUTHOR_MAX, blank=True, default="")
+    author_colour = models.CharField(max_length=7, blank=True, default="")
     # Bumped on every text edit so a concurrent second edit can be detected and refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -303,6 +323,11 @@ class Touchpoint(models.Model):
             models.CheckConstraint(
                 condition=Q(channel__in=Channel.values), name="touchpoint_channel_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(colour__in=NoteColour.values), name="touchpoint_colour_valid"
+            ),
+            bounded("author_name", AUTHOR_MAX),
+            bounded("author_colour", 7),
         ]
 
     def __str__(self) -> str:

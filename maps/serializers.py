@@ -22,7 +22,7 @@ STAGE_LANES = (
 )
 
 
-TOUCHPOINT_FIELDS = ("text", "channel", "department", "critical", "internal")
+TOUCHPOINT_FIELDS = ("text", "channel", "department", "critical", "internal", "colour")
 PERSONA_FIELDS = (
     "name",
     "role",
@@ -55,6 +55,9 @@ def touchpoint_data(touchpoint: Touchpoint) -> dict[str, Any]:
         "version": touchpoint.version,
     }
     data.update({field: getattr(touchpoint, field) for field in TOUCHPOINT_FIELDS})
+    # Who added it: shown on the board, written once (never a field a client may set).
+    data["author"] = touchpoint.author_name
+    data["author_colour"] = touchpoint.author_colour
     return data
 
 

@@ -475,6 +475,7 @@ def note_form(request: HttpRequest, map_id: int) -> HttpResponse:
         "department": note.department,
         "critical": note.critical,
         "internal": note.internal,
+        "colour": note.colour,
         "base_version": note.version,
     }
     context = {

@@ -222,6 +222,20 @@ def seed_demo() -> DemoResult:
         return _build(user)
 
 
+# Who adds which notes in the demo's workshop, by the note's department: the board shows each
+# author's colour on their notes. The facilitator adds the rest.
+AUTHORS = {"Marketing": "Alex (Marketing)", "Sales": "Priya (Sales)", "Finance": "Tom (Finance)"}
+
+
+def _as_author(participant) -> ops.Actor:
+    return ops.Actor(
+        user=participant.user,
+        name=participant.display_name,
+        participant_id=participant.pk,
+        colour=participant.colour,
+    )
+
+
 def _build(user) -> DemoResult:
     actor = ops.Actor.for_user(user)
     persona = Persona.objects.filter(owner=user, name=PERSONA["name"]).first()
@@ -235,12 +249,17 @@ def _build(user) -> DemoResult:
         stage_names=[name for name, _, _ in STAGES],
     )
     stages = list(journey_map.stages.order_by("position"))
+    # The workshop opens first, as in the room: the team joins and writes the notes.
+    workshop = open_workshop(user, journey_map, title="Car purchase kick-off", vote_budget=5)
+    people = {name: join_workshop(workshop, display_name=name) for name, _ in VOTES}
+    facilitator = _as_author(workshop.participants.get(user=user))
+    authors = {department: _as_author(people[name]) for department, name in AUTHORS.items()}
     notes: dict[str, int] = {}
     for stage, (_, lanes, touchpoints) in zip(stages, STAGES, strict=True):
         ops.update_stage(actor, journey_map, stage.pk, **lanes)
         for text, channel, department, critical, internal in touchpoints:
             event = ops.add_touchpoint(
-                actor,
+                authors.get(department, facilitator),
                 journey_map,
                 stage=stage.pk,
                 text=text,
@@ -250,12 +269,10 @@ def _build(user) -> DemoResult:
                 internal=internal,
             )
             notes[text] = event.payload["touchpoint"]["id"]
-    workshop = open_workshop(user, journey_map, title="Car purchase kick-off", vote_budget=5)
     # Votes are accepted only in the vote phase; the demo stays there, votes still hidden.
     set_phase(workshop, "vote")
-    people = {}
     for name, votes in VOTES:
-        people[name] = participant = join_workshop(workshop, display_name=name)
+        participant = people[name]
         for text, tag in votes:
             toggle_vote(participant, journey_map.touchpoints.get(pk=notes[text]), tag)
     today = timezone.localdate()

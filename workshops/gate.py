@@ -40,6 +40,7 @@ class Context:
             user=self.participant.user,
             name=self.participant.display_name,
             participant_id=self.participant.pk,
+            colour=self.participant.colour,
         )
 
 

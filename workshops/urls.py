@@ -13,12 +13,14 @@ urlpatterns = [
     path("w/<str:code>/join/", views.join, name="workshop_join"),
     path("w/<str:code>/", views.live, name="workshop_live"),
     path("w/<str:code>/board/", views.board_fragment, name="workshop_board"),
+    path("w/<str:code>/present/", views.present, name="workshop_present"),
     # The live page's own requests go by id: they keep working after a new join code.
     path(
         "workshops/<int:workshop_id>/board/",
         views.board_fragment_by_id,
         name="workshop_board_by_id",
     ),
+    path("workshops/<int:workshop_id>/join-qr.svg", views.join_qr, name="workshop_join_qr"),
     path(
         "workshops/<int:workshop_id>/snapshot.json",
         views.snapshot_by_id,

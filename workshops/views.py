@@ -43,6 +43,7 @@ from .access import (
 )
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .operations import join_workshop, open_workshop
+from .qr import join_qr_svg
 
 
 @login_required
@@ -168,6 +169,40 @@ def snapshot_by_id(request: HttpRequest, workshop_id: int) -> JsonResponse:
     return JsonResponse(map_snapshot(workshop.map))
 
 
+def present(request: HttpRequest, code: str) -> HttpResponse:
+    """The way in, for the projector: the code in big letters, the QR code and the link.
+    The facilitator's only (everyone else: 404), as the invite panel is."""
+    workshop, participant = _member(request, code)
+    if isinstance(workshop, HttpResponse):
+        return workshop
+    if participant.role != Participant.Role.FACILITATOR:
+        raise Http404("Only the facilitator presents the way in.")
+    context = {
+        "workshop": workshop,
+        "map": workshop.map,
+        "join_url": _join_url(request, workshop),
+        "enter_url": request.build_absolute_uri(reverse("workshop_enter_code")),
+    }
+    return render(request, "workshops/present.html", context)
+
+
+@require_GET
+def join_qr(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The join link's QR code as an SVG image, for the facilitator's invite panel; by id, so
+    the page asks again after a new join code (its ?code= only keeps caches apart)."""
+    workshop = Workshop.objects.select_related("map").filter(pk=workshop_id).first()
+    participant = _acting(request, workshop) if workshop is not None else None
+    if participant is None or participant.role != Participant.Role.FACILITATOR:
+        raise Http404("Not the facilitator of this workshop.")
+    response = HttpResponse(join_qr_svg(_join_url(request, workshop)), "image/svg+xml")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _join_url(request: HttpRequest, workshop: Workshop) -> str:
+    return request.build_absolute_uri(reverse("workshop_join", kwargs={"code": workshop.join_code}))
+
+
 def _member(request: HttpRequest, code: str) -> tuple[Any, Any]:
     workshop = find_workshop(code)
     if workshop is None:
@@ -213,9 +248,7 @@ def _live_context(
             "participant": participant,
             # By id: a new join code leaves this page's reconnects and re-fetches alone.
             "ws_url": f"{scheme}://{request.get_host()}/ws/workshops/{workshop.pk}/",
-            "join_url": request.build_absolute_uri(
-                reverse("workshop_join", kwargs={"code": workshop.join_code})
-            ),
+            "join_url": _join_url(request, workshop),
             "board_url": reverse("workshop_board_by_id", kwargs={"workshop_id": workshop.pk}),
             "channel_labels": dict(Channel.choices),
             # Named on the board so that a grouped note's event patches it in place.

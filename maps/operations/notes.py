@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,12 +12,14 @@ from django.utils import timezone
 from .. import positions
 from ..errors import Actor, OperationError
 from ..models import (
+    AUTHOR_MAX,
     DEPARTMENT_MAX,
     NAME_MAX,
     NOTE_MAX,
     Channel,
     JourneyMap,
     MapEvent,
+    NoteColour,
     Stage,
     Touchpoint,
     TouchpointGroup,
@@ -30,6 +33,7 @@ from .registry import BOOL, CHOICE, ID, IDS, INDEX, OPTIONAL_ID, TEXT, Field, op
 from .stages import STAGE_NOT_FOUND, get_stage
 
 NOTE_NOT_FOUND = "That note is not on this map (it may have been deleted)."
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 # A note's own fields as operation fields (the group is resolved against the map).
 NOTE_FIELDS = (
@@ -37,6 +41,9 @@ NOTE_FIELDS = (
     Field("department", TEXT, note=f"≤ {DEPARTMENT_MAX}"),
     Field("critical", BOOL),
     Field("internal", BOOL),
+    Field(
+        "colour", CHOICE, note='the note\'s paper: "" (yellow), pink, orange, green, blue, purple'
+    ),
 )
 
 
@@ -51,9 +58,20 @@ def clean_touchpoint_fields(fields: dict[str, Any]) -> dict[str, Any]:
             cleaned[field] = clean_text(value, "department", DEPARTMENT_MAX)
         elif field in ("critical", "internal"):
             cleaned[field] = clean_bool(value, field)
+        elif field == "colour":
+            cleaned[field] = clean_choice(value, "colour", NoteColour.values)
         elif field != "group":  # the group is resolved against the map by the caller
             raise OperationError("invalid", f"Unknown touchpoint field {field!r}.", field=field)
     return cleaned
+
+
+def authorship(actor: Actor) -> dict[str, str]:
+    """Who a new note shows as its author (Touchpoint.author_*): nobody for the system (imports,
+    seeding); the actor's name otherwise, with their colour when it is a well-formed one."""
+    if actor.user is None and actor.participant_id is None:
+        return {"author_name": "", "author_colour": ""}
+    colour = actor.colour if HEX_COLOUR.fullmatch(actor.colour) else ""
+    return {"author_name": actor.name[:AUTHOR_MAX], "author_colour": colour}
 
 
 def get_touchpoint(journey_map: JourneyMap, touchpoint_id: Any) -> Touchpoint:
@@ -101,6 +119,7 @@ def add_touchpoint(
             stage=target,
             position=position,
             group=get_group(locked, group) if group not in (None, "") else None,
+            **authorship(actor),
             **cleaned,
         )
         payload = {"touchpoint": touchpoint_data(touchpoint)}

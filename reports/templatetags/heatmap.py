@@ -59,7 +59,13 @@ def note_items(context: template.Context, notes: list) -> SafeString | str:
     editing = context.get("htmx_edit") and not context.get("live")
     form_url = context["urls"]["note_form"] if editing else None
     focused = context.get("focus_note")
-    return markup.note_items(notes, heat=heat, form_url=form_url, focused=focused)
+    menu = _has_note_menu(context)
+    return markup.note_items(notes, heat=heat, form_url=form_url, focused=focused, menu=menu)
+
+
+def _has_note_menu(context: template.Context) -> bool:
+    """The live page's note actions button: for those who may change notes there."""
+    return bool(context.get("live") and context.get("can_edit"))
 
 
 def board_voters(context: template.Context) -> int:
@@ -72,7 +78,7 @@ def board_voters(context: template.Context) -> int:
 @register.simple_tag(takes_context=True)
 def note_template(context: template.Context) -> SafeString:
     """The `<template>` the live page fills for a note added or changed live (maps.markup)."""
-    return markup.note_template(voters=board_voters(context))
+    return markup.note_template(voters=board_voters(context), menu=_has_note_menu(context))
 
 
 @register.inclusion_tag("maps/_heat_legend.html", takes_context=True)

@@ -4,6 +4,7 @@
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
+//   live/sheet.js       the note sheet: edit, move to a stage, colour, delete, by touch
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
 //   live/actions.js     the action items' forms, sent over the socket
@@ -16,6 +17,7 @@ import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
 import { live } from "./live/session.js";
+import { NoteSheet } from "./live/sheet.js";
 
 const REFUSED = {
   removed: "Not connected: the facilitator removed you from this workshop.",
@@ -42,6 +44,8 @@ if (live) {
   const { root, board, connection } = live;
   const presence = new Presence({ board, list: document.getElementById("presence") });
   const gestures = live.canEdit ? new Gestures({ board, connection }) : null;
+  const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
+  if (gestures && dialog) new NoteSheet({ dialog, board, connection, gestures }).bind();
 
   board.onFresh(() => {
     gestures?.bind();

@@ -13,6 +13,8 @@ import { live } from "./live/session.js";
 const panel = document.getElementById("facilitation");
 
 const TICK_MS = 250;
+// Entering one of these from an earlier phase shows everyone the votes (workshops/tally.py).
+const REVEALING = new Set(["reveal", "discuss", "closed"]);
 
 class Facilitation {
   /**
@@ -116,7 +118,7 @@ class Facilitation {
       this.mine.budget = state.vote_budget;
       this.mine.remaining = Math.max(0, state.vote_budget - this.mine.used);
     }
-    if (before && before.phase !== state.phase) say(`Phase: ${state.phase_label}. ${state.phase_hint}`, "status");
+    if (before && before.phase !== state.phase) say(`Phase: ${state.phase_label}. ${state.phase_hint}`, "status", true);
     this.render();
   }
 
@@ -135,19 +137,72 @@ class Facilitation {
     this.text("[data-phase-hint]", w.phase_hint);
     document.querySelectorAll("#live [data-phase]").forEach((el) => (el.textContent = w.phase_label));
     this.root.querySelector("[data-lock-state]").hidden = !w.locked;
-    const select = this.root.querySelector('[data-control="phase"]');
-    if (select && document.activeElement !== select) select.value = w.phase;
+    this.renderStepper(w.phase);
     const lock = this.root.querySelector('[data-control="lock"]');
     if (lock) {
       lock.setAttribute("aria-pressed", String(w.locked));
       lock.textContent = w.locked ? "Unlock board" : "Lock board";
     }
-    const reveal = this.root.querySelector('[data-control="reveal"]');
-    if (reveal) reveal.disabled = w.revealed;
     const budget = this.root.querySelector('[data-control="budget"]');
     if (budget && document.activeElement !== budget) budget.value = String(w.vote_budget);
+    this.text("[data-budget-label]", String(w.vote_budget));
     this.tick();
     this.renderVotes();
+  }
+
+  /** The phases in order, as the stepper lists them: [{value, label, button}]. */
+  steps() {
+    return [...this.root.querySelectorAll("button[data-step]")].map((button) => ({
+      value: button.dataset.step,
+      label: button.textContent.trim(),
+      button,
+    }));
+  }
+
+  /** The stepper shows where the room is, and "Next: …" the phase after it. */
+  renderStepper(phase) {
+    const steps = this.steps();
+    if (!steps.length) return;
+    const at = steps.findIndex((step) => step.value === phase);
+    for (const { value, button } of steps) {
+      if (value === phase) button.setAttribute("aria-current", "step");
+      else button.removeAttribute("aria-current");
+    }
+    const next = this.root.querySelector('[data-control="next"]');
+    if (!next) return;
+    const following = steps[at + 1];
+    next.hidden = !following;
+    if (following) {
+      next.dataset.phase = following.value;
+      this.text("[data-next-label]", following.label);
+    }
+  }
+
+  /**
+   * Move the room to a phase; the ones that reveal the votes (or end the workshop) are
+   * confirmed first: nobody can take a reveal back from the room's eyes.
+   */
+  askForPhase(phase) {
+    const w = this.workshop;
+    if (!phase || (w && w.phase === phase)) return;
+    const reveals = REVEALING.has(phase) && !(w && w.revealed);
+    const dialog = this.root.querySelector("dialog[data-phase-confirm]");
+    if (!(reveals || phase === "closed") || !dialog) {
+      this.send("phase.set", { phase });
+      return;
+    }
+    const label = (this.steps().find((step) => step.value === phase) || {}).label || phase;
+    const [title, text, button] = reveals
+      ? ["Reveal the votes?", `Everyone sees the heat map at once, and the room moves to ${label}: nobody can vote after.`, "Reveal votes"]
+      : ["End the workshop?", "The board becomes read-only for everyone.", "End the workshop"];
+    this.text("[data-confirm-title]", title);
+    this.text("[data-confirm-text]", text);
+    this.text("[data-confirm-button]", button);
+    dialog.returnValue = "";
+    dialog.addEventListener("close", () => {
+      if (dialog.returnValue === "confirm") this.send("phase.set", { phase });
+    }, { once: true });
+    dialog.showModal();
   }
 
   text(selector, value) {
@@ -258,8 +313,29 @@ class Facilitation {
     for (const el of document.querySelectorAll("[data-join-code]")) el.textContent = code;
     const link = document.querySelector("[data-join-link]");
     if (link) link.value = link.value.replace(/\/w\/[^/]+\/join\//, `/w/${code}/join/`);
+    const present = document.querySelector("[data-present-link]");
+    if (present) present.setAttribute("href", present.getAttribute("href").replace(/\/w\/[^/]+\//, `/w/${code}/`));
+    // The server draws the QR code of the link it has now: ask again.
+    const qr = document.querySelector("img[data-join-qr]");
+    if (qr) qr.setAttribute("src", qr.getAttribute("src").replace(/\?.*$/, `?code=${code}`));
     const path = window.location.pathname.replace(/^\/w\/[^/]+\//, `/w/${code}/`);
     if (path !== window.location.pathname) window.history.replaceState(null, "", path);
+  }
+
+  /** Copy the join link, saying so; where the clipboard is not allowed, select it instead. */
+  async copyLink() {
+    const link = /** @type {HTMLInputElement | null} */ (document.querySelector("[data-join-link]"));
+    const told = document.querySelector("[data-copied]");
+    if (!link) return;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(link.value);
+      copied = true;
+    } catch {
+      link.select();
+      copied = document.execCommand && document.execCommand("copy");
+    }
+    if (told) told.textContent = copied ? "Copied: paste it in your chat or invite." : "Selected: press Ctrl + C (⌘ + C) to copy.";
   }
 
   removePerson(button) {
@@ -285,8 +361,10 @@ class Facilitation {
       }
       return value;
     };
-    on("phase", (e) => this.send("phase.set", { phase: e.target.value }));
-    on("reveal", () => this.send("votes.reveal"));
+    for (const { value, button } of this.steps()) button.addEventListener("click", () => this.askForPhase(value));
+    on("next", (e) => this.askForPhase(e.currentTarget.dataset.phase));
+    const copy = document.querySelector("[data-copy-link]");
+    if (copy) copy.addEventListener("click", () => this.copyLink());
     on("lock", () => this.send("board.lock", { locked: !(this.workshop && this.workshop.locked) }));
     on("timer-start", () => {
       const value = minutes();

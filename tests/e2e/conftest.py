@@ -136,15 +136,18 @@ def browser():
 
 @pytest.fixture
 def new_page(browser) -> Iterator[Callable]:
-    """new_page() -> a Page in its own context (its own person).
+    """new_page(viewport=None, **options) -> a Page in its own context (its own person).
 
     An uncaught error in any page's JavaScript fails the test that saw it, listed at teardown
     (a console message about a failed request does not: tests refuse requests on purpose)."""
     contexts = []
     page_errors: list[str] = []
 
-    def make(viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900})
+    def make(viewport: dict | None = None, **options):
+        """`options`: more of the context's, e.g. has_touch=True, is_mobile=True for a phone."""
+        context = browser.new_context(
+            viewport=viewport or {"width": 1400, "height": 900}, **options
+        )
         context.set_default_timeout(10_000)
         context.on("weberror", lambda web_error: page_errors.append(describe(web_error)))
         contexts.append(context)

@@ -173,7 +173,7 @@ def test_facilitator_builds_a_map_with_the_editor(server, new_page):
 def test_the_demo_board_in_the_editor(server, new_page):
     """The car-purchase demo as its facilitator edits it; this screenshot is the README's."""
     call_command("seed_demo", verbosity=0, stdout=StringIO())
-    page = new_page({"width": 1600, "height": 1000})
+    page = new_page({"width": 1440, "height": 900})
     log_in(page, server, "facilitator", "journeymap-demo")
     page.get_by_role("link", name="Buying a family car").click()
     page.get_by_role("heading", name="Post-purchase").wait_for()

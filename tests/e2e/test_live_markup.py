@@ -121,20 +121,30 @@ def test_notes_that_arrive_in_events_look_as_the_server_renders_them(server, new
     # an internal one (no heat box), and the voted note changed in place (its heat box stays).
     new_note = {"type": "touchpoint.add", "op_id": "n1", "stage": discovery, "text": HOSTILE}
     new_note.update(department="Sales & <Co>", group=group, critical=True, channel="phone")
+    new_note.update(colour="blue")
     internal = {"type": "touchpoint.add", "op_id": "n2", "stage": purchase, "text": "Routes"}
     internal.update(department="Ops", group=group, internal=True)
     changed = {"type": "touchpoint.update", "op_id": "u1", "touchpoint": room["voted"]}
     changed.update(text="Signs a longer contract", department="", critical=True, group=group)
+    changed.update(colour="pink")
     for operation in (new_note, internal, changed):
         send_operation(page, operation)
     shows_revision_now(page, room)
 
     assert refetches == [], "the notes were patched in, not re-fetched"
     added = page.locator("li[data-touchpoint]", has_text="onerror")
-    expect(added.locator(".heat .heat-count strong")).to_have_text(["0", "0", "0"])
+    # The empty heat box of a revealed board: no chips (nobody tagged it), said to screen readers.
+    expect(added.locator(".heat")).to_have_count(1)
+    expect(added.locator(".heat .heat-count")).to_have_count(0)
+    expect(added.locator(".heat")).to_have_text("No tags from the 3 voters")
+    # Who added it (the facilitator, in her colour) and its colour of paper.
+    expect(added).to_have_attribute("data-colour", "blue")
+    expect(added.locator(".note-author")).to_have_attribute("style", "--author:#4338ca")
+    expect(added.locator(".note-author")).to_have_text("Added by fran")
     expect(page.locator("li.internal .heat")).to_have_count(0)
     voted = page.locator(f'li[data-touchpoint="{room["voted"]}"]')
     expect(voted.locator('.heat-count[data-tag="pain"] strong')).to_have_text("2")
+    expect(voted).to_have_attribute("data-colour", "pink")
     assert_board_as_the_server_renders_it(page, board_url)
     assert page.evaluate("window.pwned") is None
 

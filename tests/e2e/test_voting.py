@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from maps import operations as ops
-from tests.e2e.conftest import log_in, publish_screenshot, screenshot, send_operation
+from tests.e2e.conftest import log_in, screenshot, send_operation
 from workshops.models import Vote
 from workshops.operations import open_workshop
 
@@ -80,12 +80,15 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
     screens = {"fran": fran, **people}
 
     # The facilitator opens the vote; every screen says so and says what to do.
-    fran.get_by_label("Phase", exact=True).select_option("vote")
+    # The stepper: straight to Vote (no votes are revealed by that, so no question asked).
+    fran.locator("#facilitation").get_by_role("button", name="Vote", exact=True).click()
     for page in screens.values():
         expect(page.locator("[data-phase-label]")).to_have_text("Vote")
         expect(page.locator("[data-phase-hint]")).to_contain_text("hidden until")
+    fran.get_by_role("button", name="Timer", exact=True).click()
     fran.get_by_label("Timer (minutes)").fill("3")
     fran.get_by_role("button", name="Start").click()
+    fran.keyboard.press("Escape")
     for page in screens.values():
         expect(page.locator("[data-timer-display]")).to_have_text(re.compile(r"^[23]:\d\d$"))
 
@@ -110,7 +113,11 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
         note(ann, "Negotiates the price and APR").get_by_role("button", name="Pain", exact=True)
     ).to_have_attribute("aria-pressed", "false")
 
-    fran.get_by_role("button", name="Reveal votes").click()
+    # "Next: Reveal" asks first; only the dialog's "Reveal votes" reveals.
+    fran.get_by_role("button", name="Next: Reveal").click()
+    confirm = fran.get_by_role("dialog", name="Reveal the votes?")
+    expect(confirm).to_be_visible()
+    confirm.get_by_role("button", name="Reveal votes").click()
     for name, page in screens.items():
         expect(page.locator("[data-phase-label]")).to_have_text("Reveal")
         contract = note(page, "Signs a long contract").locator(".heat")
@@ -137,10 +144,9 @@ def test_four_screens_vote_and_see_the_reveal(server, new_page, room):
     assert delight != plain and plain == "rgb(255, 255, 255)"
     fran.get_by_label("All tags").check()
 
-    paths = {
-        name: screenshot(page, f"voting-revealed-{name.lower()}") for name, page in screens.items()
-    }
-    publish_screenshot(paths["fran"], "heatmap.png")
+    # (The README's heat map is the demo's: tests/e2e/test_board_controls.py.)
+    for name, page in screens.items():
+        screenshot(page, f"voting-revealed-{name.lower()}")
 
     # Time up is signalled on every screen at the same server time. The page's controls count in
     # minutes: a two-second timer goes over a second socket of the facilitator's.

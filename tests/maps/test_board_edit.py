@@ -229,6 +229,18 @@ def test_updating_a_note_records_every_field(client, journey_map, notes, owner):
     assert note["version"] == notes[0].version + 1
 
 
+def test_the_note_form_sets_the_notes_colour_and_shows_it_chosen(client, journey_map, notes, owner):
+    client.force_login(owner)
+    data = {"touchpoint": notes[0].pk, "text": "First", "channel": "other", "colour": "green"}
+    post(client, "note_update", journey_map, data)
+    assert events(journey_map)[-1].payload["touchpoint"]["colour"] == "green"
+    assert Touchpoint.objects.get(pk=notes[0].pk).colour == "green"
+    form = client.get(reverse("note_form", args=[journey_map.pk]), {"touchpoint": notes[0].pk})
+    assert '<option value="green" selected>Green</option>' in form.content.decode()
+    board = client.get(reverse("board", args=[journey_map.pk])).content.decode()
+    assert f'data-touchpoint="{notes[0].pk}"' in board and 'data-colour="green"' in board
+
+
 def test_unchecking_marks_clears_them(client, journey_map, notes, owner, actor):
     ops.update_touchpoint(actor, journey_map, notes[0].pk, critical=True)
     client.force_login(owner)

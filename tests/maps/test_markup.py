@@ -86,7 +86,9 @@ def test_the_heat_box_shows_counts_levels_and_shares():
     )
     assert 'aria-label="Votes from 4 voters"' in box
     assert re.search(r'data-tag="pain">.*?<strong>3</strong>.*?\(75%\)', box)
-    assert re.search(r'data-tag="truth">.*?<strong>0</strong>.*?\(0%\)', box)
+    assert re.search(r'data-tag="delight">.*?<strong>1</strong>.*?\(25%\)', box)
+    # A chip only for a tag somebody gave: no "Truth 0".
+    assert 'data-tag="truth"' not in box and box.count('class="heat-count"') == 2
     assert "heat-flag" not in box
 
 
@@ -116,7 +118,9 @@ def test_the_live_template_carries_the_empty_heat_box_a_new_note_gets_once_heat_
     html = note_template(voters=3)
     empty = heat_box(Heat(voters=3))
     assert f"</p>{empty}</li></template>" in html
-    assert 'aria-label="Votes from 3 voters"' in empty and "<strong>0</strong>" in empty
+    # No chips at all (nobody tagged it), but a screen reader hears it was counted.
+    assert "heat-count" not in empty and "<strong>" not in empty
+    assert '<p class="visually-hidden">No tags from the 3 voters</p>' in empty
 
 
 def test_no_heat_box_on_internal_notes_or_without_voters():
@@ -155,3 +159,37 @@ def test_the_board_page_shows_heat_once_revealed_coloured_on_the_voted_note(
     assert 'data-top="pain" data-level="4"' in voted_li and "<strong>2</strong>" in voted_li
     # Every note shows the counts once votes are revealed; a note nobody tagged has no colour.
     assert 'data-top="" data-level="0"' in quiet_li and "<strong>2</strong>" not in quiet_li
+
+
+def test_a_note_names_its_author_after_a_dot_in_their_colour():
+    html = note_item(note(author_name=HOSTILE, author_colour="#b91c1c"))
+    assert (
+        '<p class="note-author" data-if="authored" style="--author:#b91c1c">'
+        '<span class="visually-hidden">Added by </span><span data-field="author">'
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+        "</span></p>"
+    ) in html
+    # An account on the map's page has no presence colour: no style at all.
+    assert 'class="note-author" data-if="authored"><span' in note_item(note(author_name="ann"))
+    assert "note-author" not in note_item(note())
+
+
+def test_a_coloured_note_says_so_in_an_attribute():
+    assert 'data-position="m" data-colour="pink" tabindex="0">' in note_item(note(colour="pink"))
+    assert "data-colour" not in note_item(note())
+
+
+def test_the_actions_button_is_only_on_notes_that_ask_for_it():
+    assert "data-note-menu" not in note_item(note())
+    html = note_item(note(), menu=True)
+    assert html.count('<button type="button" class="note-menu" data-note-menu') == 1
+    assert "data-note-menu" in note_template(voters=0, menu=True)
+    assert "data-note-menu" not in note_template(voters=0)
+
+
+def test_the_live_template_has_a_blank_author_line_to_fill():
+    html = note_template(voters=0)
+    assert (
+        '<p class="note-author" data-if="authored"><span class="visually-hidden">Added by </span>'
+        '<span data-field="author"></span></p>'
+    ) in html

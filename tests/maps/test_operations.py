@@ -44,6 +44,10 @@ def test_an_operation_bumps_the_revision_and_appends_one_event(journey_map, acto
             "department": "",
             "critical": False,
             "internal": False,
+            "colour": "",
+            # An account adding a note on the map's page: its name, no presence colour.
+            "author": "owner",
+            "author_colour": "",
         }
     }
 

@@ -110,6 +110,7 @@ def test_the_document_uses_local_references_not_database_ids(full_map):
         "department": "Support",
         "critical": False,
         "internal": False,
+        "colour": "",
     }
     assert document["actions"] == [
         {
@@ -219,3 +220,17 @@ def test_the_commands_export_and_import_a_map(full_map, owner, tmp_path):
     pdf = tmp_path / "map.pdf"
     call_command("export_map_pdf", imported.pk, "-o", str(pdf), "--paper", "a3")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_notes_colour_goes_through_export_and_import(full_map, make_user):
+    note = full_map.touchpoints.order_by("pk").first()
+    ops.update_touchpoint(ops.SYSTEM, full_map, note.pk, colour="green")
+    document = export_document(full_map)
+    assert document["touchpoints"][0]["colour"] == "green"
+    imported, _ = json_io.import_map(ops.Actor.for_user(make_user("importer")), document)
+    assert imported.touchpoints.order_by("pk").first().colour == "green"
+    bad = copy.deepcopy(document)
+    bad["touchpoints"][0]["colour"] = "red"
+    with pytest.raises(DocumentInvalid) as refused:
+        json_io.import_map(ops.Actor.for_user(make_user("other")), bad)
+    assert "touchpoints[0].colour" in str(refused.value.errors)

@@ -55,3 +55,17 @@ def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=out)
     assert counts() == before
     assert "Kept the existing" in out.getvalue()
+
+
+def test_the_demos_notes_are_written_by_the_workshops_people_in_their_colours():
+    call_command("seed_demo", stdout=StringIO())
+    workshop = Workshop.objects.get()
+    colours = dict(workshop.participants.values_list("display_name", "colour"))
+    authors = set(Touchpoint.objects.values_list("author_name", "author_colour"))
+    assert {name for name, _ in authors} == {
+        "facilitator",
+        "Alex (Marketing)",
+        "Priya (Sales)",
+        "Tom (Finance)",
+    }
+    assert all(colour == colours[name] for name, colour in authors)

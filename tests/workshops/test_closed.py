@@ -73,7 +73,7 @@ async def test_a_page_that_connects_to_a_closed_workshop_learns_it_from_the_hell
 CONTROLS = [
     "data-add-note",  # the stages' add-note forms
     'data-operation="action.',  # the action items' forms
-    'data-control="phase"',  # the facilitator's controls
+    'data-control="next"',  # the facilitator's controls
     'data-control="lock"',
     'data-control="timer-start"',
     'data-control="budget-set"',
@@ -123,7 +123,7 @@ def test_an_open_workshops_page_has_its_controls(workshop, facilitator, ann):
     """The control for the test above: each role's controls are there while it is open."""
     set_phase(workshop, "vote")
     boss, guest = live_page(facilitator), live_page(ann)
-    for control in ('data-control="phase"', 'data-control="ready-reset"', "data-progress"):
+    for control in ('data-control="next"', 'data-control="ready-reset"', "data-progress"):
         assert control in boss and control not in guest, control
     for control in ('data-control="ready"', "data-votes-left"):
         assert control in guest, control

@@ -38,7 +38,8 @@ def test_the_live_board_carries_the_note_template_and_the_group_names(
     html = board_html(client, workshop, ann, view)
 
     assert html.count("<template data-note-template>") == 1
-    assert note_template(voters=0) in html
+    # Ann may change notes: hers carry the actions button.
+    assert note_template(voters=0, menu=True) in html
     names = re.search(r"<ul hidden data-groups>(.*?)</ul>", html).group(1)
     assert names == (
         f'<li data-group-name="{first}">&lt;b&gt;Forms&lt;/b&gt; &amp; co</li>'
@@ -58,7 +59,7 @@ def test_once_votes_are_revealed_the_template_has_the_empty_heat_box_of_a_new_no
     set_phase(workshop, "discuss")
     html = board_html(client, workshop, ann)
     template = re.search(r"<template data-note-template>.*?</template>", html).group(0)
-    assert template == note_template(voters=2)
+    assert template == note_template(voters=2, menu=True)
     assert heat_box(Heat(voters=2)) in template
 
 
@@ -66,3 +67,10 @@ def test_the_maps_own_page_carries_no_template(client, owner, journey_map):
     client.force_login(owner)
     html = client.get(reverse("board", args=[journey_map.pk])).content.decode()
     assert "data-note-template" not in html and "data-groups" not in html
+
+
+def test_an_observers_notes_have_no_actions_button(client, workshop, olga, actor, stages):
+    ops.add_touchpoint(actor, workshop.map, stage=stages[0], text="Signs up")
+    html = board_html(client, workshop, olga)
+    assert "Signs up" in html and "data-note-menu" not in html
+    assert note_template(voters=0) in html

@@ -32,13 +32,17 @@ def facilitation_panel(context: template.Context) -> dict[str, Any]:
     participant = context["participant"]
     state = hello_state(workshop, participant)
     is_facilitator = participant.role == Participant.Role.FACILITATOR
+    phases = list(Phase.choices)
+    now = [value for value, _label in phases].index(workshop.phase)
     return {
         "workshop": workshop,
         "participant": participant,
         "people": members_now(workshop) if is_facilitator else [],
         "state": state,
         "hint": PHASE_HINTS[workshop.phase],
-        "phases": Phase.choices,
+        "phases": phases,
+        # The stepper's "Next: Vote →" (none once closed).
+        "next_phase": phases[now + 1] if now + 1 < len(phases) else None,
         "is_facilitator": is_facilitator,
         "votes": participant.role != Participant.Role.OBSERVER,
         "budget_min": BUDGET_MIN,

@@ -39,6 +39,12 @@ export class Gestures {
       });
     }
     board.addEventListener("keydown", (e) => this.onKey(e));
+    // A double click edits in place, as on the whiteboards people know.
+    board.addEventListener("dblclick", (e) => {
+      const target = /** @type {HTMLElement} */ (e.target);
+      const li = target.closest && target.closest("li[data-touchpoint]");
+      if (li && !target.closest("button, textarea, input, a")) this.startEditing(/** @type {HTMLElement} */ (li));
+    });
     const Sortable = /** @type {any} */ (window).Sortable;
     if (!Sortable) return;
     for (const list of board.querySelectorAll("ol[data-stage-notes]")) {
@@ -48,6 +54,11 @@ export class Gestures {
         filter: "textarea, button, input",
         preventOnFilter: false,
         animation: 120,
+        // On a touch screen a finger swipes the board: a note is dragged only after a press
+        // of a third of a second (its ⋯ sheet moves it to another stage without a drag).
+        delay: 300,
+        delayOnTouchOnly: true,
+        touchStartThreshold: 6,
         onStart: (e) => this.connection.send({ type: "focus", touchpoint: Number(e.item.dataset.touchpoint), activity: "dragging" }),
         onMove: (e) => this.dragMoved(e),
         onEnd: (e) => this.dropped(e),
@@ -150,10 +161,7 @@ export class Gestures {
       textEl.hidden = false;
       this.connection.send({ type: "focus", touchpoint: null, activity: null });
       li.focus();
-      if (save && text && text !== textEl.textContent) {
-        this.lastDraft = text;
-        this.connection.operate("touchpoint.update", { touchpoint: id, text, base_version: baseVersion });
-      }
+      if (save && text && text !== textEl.textContent) this.saveText(li, text, baseVersion);
     };
     area.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey) {
@@ -165,6 +173,22 @@ export class Gestures {
       }
     });
     area.addEventListener("blur", () => area.isConnected && finish(true));
+  }
+
+  /**
+   * Send a note's new text, based on the version the page shows (or `baseVersion`, the one the
+   * edit started from): a conflicting edit comes back as a conflict (showConflict), never as a
+   * silent overwrite.
+   * @param {HTMLElement} li
+   * @param {string} text
+   * @param {number} [baseVersion]
+   */
+  saveText(li, text, baseVersion) {
+    const current = /** @type {HTMLElement} */ (li.querySelector('[data-field="text"]')).textContent;
+    if (text === current) return;
+    this.lastDraft = text;
+    const base = baseVersion ?? Number(li.dataset.version);
+    this.connection.operate("touchpoint.update", { touchpoint: Number(li.dataset.touchpoint), text, base_version: base });
   }
 
   // Two people edited the same note: show the text that won, and reopen ours on top of it so

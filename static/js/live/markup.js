@@ -108,6 +108,24 @@ export function buildPersonItem(participant) {
   return li;
 }
 
+/**
+ * A person's initials in their colour, for the header's "who is online".
+ * @param {Participant} participant
+ */
+export function buildFace(participant) {
+  const face = document.createElement("span");
+  face.style.setProperty("--colour", participant.colour);
+  face.textContent = initials(participant.name);
+  face.title = participant.name;
+  return face;
+}
+
+/** "Alex (Marketing)" -> "AM"; one word: its first letter. @param {string} name */
+export function initials(name) {
+  const words = name.replace(/[^\p{L}\p{N}\s]/gu, " ").split(/\s+/).filter(Boolean);
+  return words.slice(0, 2).map((word) => [...word][0].toUpperCase()).join("") || "?";
+}
+
 export function buildNobodyOnline() {
   const li = document.createElement("li");
   li.className = "muted";

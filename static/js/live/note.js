@@ -6,7 +6,8 @@
 //   [data-if="x"]       kept only while x is set (a text that is not empty, true); when x is a
 //                       text, that is its text too
 //   [data-unless="x"]   kept only while x is not set
-//   the li's data-touchpoint, data-version, data-group and its classes critical and internal
+//   the li's data-touchpoint, data-version, data-group, data-colour and its classes critical
+//   and internal; the author line's --author colour (a "#rrggbb" from the server, or none)
 // The meta line ([data-field="meta"]) is made of such parts; it is re-made from the template
 // whenever a note changes. User text only ever goes in through textContent.
 
@@ -22,10 +23,16 @@
  * @property {string} department
  * @property {boolean} critical
  * @property {boolean} internal
+ * @property {string} [colour] the note's paper: "" (yellow) or a NoteColour value
+ * @property {string} [author] who added it ("" for nobody)
+ * @property {string} [author_colour] their presence colour, "#rrggbb" or ""
  */
 /** @typedef {Record<string, string | boolean>} Values what the hooks show, by name */
 
 const META = '[data-field="meta"]';
+const AUTHOR = '[data-if="authored"]';
+const HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
+const NOTE_COLOUR = /^[a-z]{1,10}$/;
 
 /**
  * What a note's li shows, by hook name: its fields, with the channel's label and the group's
@@ -42,6 +49,8 @@ export function noteValues(note, names) {
     group: names.group,
     critical: note.critical,
     internal: note.internal,
+    author: note.author || "",
+    authored: Boolean(note.author),
   };
 }
 
@@ -140,4 +149,10 @@ function setAttributes(li, note) {
   else li.dataset.group = String(note.group);
   li.classList.toggle("critical", note.critical);
   li.classList.toggle("internal", note.internal);
+  if (note.colour && NOTE_COLOUR.test(note.colour)) li.dataset.colour = note.colour;
+  else delete li.dataset.colour;
+  // The same attribute text as maps/markup.py writes, so both renderings are alike.
+  const author = li.querySelector(`:scope > ${AUTHOR}`);
+  if (author && note.author_colour && HEX_COLOUR.test(note.author_colour)) author.setAttribute("style", `--author:${note.author_colour}`);
+  else if (author) author.removeAttribute("style");
 }

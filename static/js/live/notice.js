@@ -15,14 +15,17 @@ export function setBadge(state, text) {
 }
 
 /**
- * Show a message for 8 s: an alert by default, or a polite "status".
+ * Show a message for 8 s: an alert by default, or a polite "status". `quiet`: for screen
+ * readers only, when the page already shows it (a new phase's hint is in the phase bar).
  * @param {string} text
  * @param {"alert" | "status"} [role]
+ * @param {boolean} [quiet]
  */
-export function say(text, role = "alert") {
+export function say(text, role = "alert", quiet = false) {
   const message = document.getElementById("live-message");
   if (!message) return;
   message.setAttribute("role", role);
+  message.classList.toggle("visually-hidden", quiet);
   message.hidden = false;
   message.textContent = text;
   clearTimeout(sayTimer);

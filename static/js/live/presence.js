@@ -1,9 +1,10 @@
 // Who is here (the "Online" list) and who is moving or editing which note ("Ann is editing
 // this"), from the server's presence, drag and focus messages (docs/protocol.md).
 
-import { buildInUseTag, buildNobodyOnline, buildPresenceItem } from "./markup.js";
+import { buildFace, buildInUseTag, buildNobodyOnline, buildPresenceItem } from "./markup.js";
 
 export const PRESENCE_STALE_MS = 4000; // a drag marker with no news for this long fades
+const MAX_FACES = 4; // the header shows this many people's initials, then the count
 
 /** @typedef {import("./markup.js").Participant} Participant */
 /** @typedef {{participant: Participant, connection?: string, activity: string | null, at: number, sticky?: boolean}} NoteUse */
@@ -113,6 +114,11 @@ export class Presence {
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((participant) => buildPresenceItem(participant, this.me !== null && participant.id === this.me.id));
     this.list.replaceChildren(...(items.length ? items : [buildNobodyOnline()]));
+    // The header's summary: a few faces and how many are here.
+    const dots = document.querySelector("[data-online-dots]");
+    const count = document.querySelector("[data-online-count]");
+    if (dots) dots.replaceChildren(...[...people.values()].slice(0, MAX_FACES).map(buildFace));
+    if (count) count.textContent = String(people.size);
   }
 
   renderNotesInUse() {

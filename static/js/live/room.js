@@ -67,9 +67,9 @@ function renderProgress(panel, progress) {
   const list = section?.querySelector("[data-progress-people]");
   const template = /** @type {HTMLTemplateElement | null} */ (section?.querySelector("template[data-progress-template]"));
   if (!section || !list || !template) return;
+  // The counts show in the section and on the People chip of the phase bar.
   for (const name of ["voted", "total", "ready"]) {
-    const el = section.querySelector(`[data-progress-${name}]`);
-    if (el) el.textContent = String(progress[name]);
+    for (const el of panel.querySelectorAll(`[data-progress-${name}]`)) el.textContent = String(progress[name]);
   }
   const items = progress.people.map((person) => {
     const li = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
