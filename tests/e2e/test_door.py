@@ -47,7 +47,7 @@ def test_the_facilitator_removes_a_guest_and_draws_a_new_code(server, new_page, 
         screenshot(fran, f"door-facilitator-{name}")
 
     fran.once("dialog", lambda dialog: dialog.accept())
-    fran.get_by_role("button", name="People", exact=True).click()
+    fran.locator("[popovertarget=people-panel]").click()
     people.get_by_role("button", name="Remove Sam from the workshop").click()
     expect(sam.locator("#connection")).to_have_attribute("data-state", "refused")
     expect(sam.locator("#connection")).to_contain_text("removed you")
@@ -61,7 +61,7 @@ def test_the_facilitator_removes_a_guest_and_draws_a_new_code(server, new_page, 
 
     old = room["workshop"].join_code
     if not people.is_visible():
-        fran.get_by_role("button", name="People", exact=True).click()
+        fran.locator("[popovertarget=people-panel]").click()
     fran.get_by_role("button", name="New join code").click()
     new = Workshop.objects.get(pk=room["workshop"].pk).join_code
     expect(fran.locator("#facilitation [data-join-code]")).not_to_have_text(old)

@@ -69,10 +69,13 @@ def test_actions_the_ready_check_and_the_close_in_two_browsers(server, new_page,
     ann.get_by_role("button", name="I'm done").click()
     expect(ann.get_by_role("button", name="I'm done")).to_have_attribute("aria-pressed", "true")
     expect(fran.locator("[data-progress-ready]")).to_have_text("1")
+    fran.locator("[popovertarget=people-panel]").click()
     expect(fran.locator('[data-progress-person] [data-if="ready"]')).to_be_visible()
+    fran.keyboard.press("Escape")
 
     # The facilitator closes the workshop: both pages become the final board, read-only.
-    fran.get_by_label("Phase", exact=True).select_option("closed")
+    fran.get_by_role("button", name="Next: Closed").click()
+    fran.get_by_role("button", name="End the workshop").click()
     for page in (ann, fran):
         expect(page.locator("[data-closed]")).to_be_visible()
         expect(page.get_by_role("link", name="See the analysis")).to_have_attribute(

@@ -66,7 +66,9 @@ def test_the_stepper_marks_the_phase_and_offers_the_next(client, owner, workshop
     set_phase(workshop, "closed")
     workshop.refresh_from_db()
     html = live_html(client, workshop, owner=owner)
-    assert 'data-control="next" hidden>' in html
+    # A closed workshop has no next phase and no controls: the banner with the results instead.
+    assert 'data-control="next"' not in html and 'class="stepper"' not in html
+    assert '<section class="closed-banner" data-closed role="status">' in html
 
 
 def test_only_the_facilitator_gets_the_invite_and_only_editors_the_note_sheet(
