@@ -13,13 +13,15 @@ export class NoteSheet {
    * @param {HTMLDialogElement} options.dialog #note-sheet
    * @param {import("./board-dom.js").BoardDom} options.board
    * @param {import("./connection.js").Connection} options.connection
-   * @param {import("./gestures.js").Gestures} options.gestures
+   * @param {import("./editing.js").NoteEditor} options.editor saves the text (conflicts and all)
+   * @param {() => string | null} options.refusal why changing notes is not possible now
    */
-  constructor({ dialog, board, connection, gestures }) {
+  constructor({ dialog, board, connection, editor, refusal }) {
     this.dialog = dialog;
     this.board = board;
     this.connection = connection;
-    this.gestures = gestures;
+    this.editor = editor;
+    this.refusal = refusal;
     /** @type {number | null} the note the sheet is open on */
     this.noteId = null;
     this.text = /** @type {HTMLTextAreaElement} */ (dialog.querySelector("[data-sheet-text]"));
@@ -57,6 +59,11 @@ export class NoteSheet {
 
   /** @param {HTMLElement} li */
   open(li) {
+    const reason = this.refusal();
+    if (reason) {
+      say(reason);
+      return;
+    }
     this.noteId = Number(li.dataset.touchpoint);
     this.text.value = li.querySelector('[data-field="text"]')?.textContent || "";
     const here = Number(li.closest("[data-stage-notes]")?.getAttribute("data-stage-notes"));
@@ -92,7 +99,7 @@ export class NoteSheet {
       say("A note needs some text: delete it instead?");
       return;
     }
-    this.gestures.saveText(li, text);
+    if (text !== li.querySelector('[data-field="text"]')?.textContent) this.editor.save(li, text);
     this.dialog.close();
   }
 
