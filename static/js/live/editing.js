@@ -154,6 +154,13 @@ export class NoteEditor {
     area.rows = 3;
     area.value = draft ?? textEl.textContent ?? "";
     area.setAttribute("aria-label", theirs ? CONFLICT_LABEL : LABEL);
+    if (theirs) {
+      const yours = document.createElement("p");
+      yours.className = "edit-yours";
+      yours.setAttribute("aria-hidden", "true"); // the field's own label says it
+      yours.textContent = "Your words:";
+      box.append(yours);
+    }
     box.append(area);
     if (theirs) box.append(this.choices(id));
     // The field stands in for the text; after a conflict their text shows above the user's own.
