@@ -49,13 +49,14 @@ NOTE_FIELDS = (
 
 def text_author(journey_map: JourneyMap, touchpoint: Touchpoint) -> str:
     """Who wrote a note's current text ("" when the log does not say): a conflict tells the
-    person whose save was refused whose words won ("Alex saved: …")."""
+    person whose save was refused whose words won ("Alex saved: …"). Only a new text bumps the
+    version, so the first event showing this version wrote it; later ones changed the rest."""
     written = MapEvent.objects.filter(
         map=journey_map,
         type__in=("touchpoint.added", "touchpoint.updated"),
         payload__touchpoint__id=touchpoint.pk,
         payload__touchpoint__version=touchpoint.version,
-    ).order_by("-revision")
+    ).order_by("revision")
     return written.values_list("actor_name", flat=True).first() or ""
 
 

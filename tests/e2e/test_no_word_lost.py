@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from maps import operations as ops
 from maps.models import Touchpoint
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, publish_screenshot, screenshot
 from workshops.operations import open_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -112,7 +112,11 @@ def test_a_conflict_keeps_the_first_savers_text_until_the_second_chooses_to_save
     mine = sams_note.get_by_label(CONFLICT_EDITOR)
     expect(mine).to_have_value("Books a test drive by phone")
     expect(mine).to_be_focused()
-    screenshot(sam, "conflict-editor")
+    for size, viewport in SIZES.items():
+        sam.set_viewport_size(viewport)
+        path = screenshot(sam, f"conflict-editor-{size}")
+        if size == "1440":
+            publish_screenshot(path, "live-conflict.png")
 
     # Leaving the field is not a decision: nothing is sent, Fran's text stays everywhere.
     sam.locator("h1").click()
@@ -208,7 +212,9 @@ def test_locking_mid_typing_keeps_the_words_and_unlocking_lets_them_through(serv
     expect(add_form(fran, "Discovery").get_by_role("button")).to_be_enabled()
     for size, viewport in SIZES.items():
         sam.set_viewport_size(viewport)
-        screenshot(sam, f"disabled-with-reason-{size}")
+        path = screenshot(sam, f"disabled-with-reason-{size}")
+        if size == "1440":
+            publish_screenshot(path, "live-locked-reason.png")
 
     fran.get_by_role("button", name="Unlock board").click()
     expect(form.get_by_role("button", name="Add note to Discovery")).to_be_enabled()
@@ -305,7 +311,11 @@ def test_a_note_added_offline_shows_pending_and_arrives_once(server, new_page, r
     expect(field).to_have_value("")
     for size, viewport in SIZES.items():
         sam.set_viewport_size(viewport)
-        screenshot(sam, f"pending-note-{size}")
+        if size == "390":  # one stage per screen: show the note's
+            sam.locator("[data-stage-tab]", has_text="Purchase").click()
+        path = screenshot(sam, f"pending-note-{size}")
+        if size == "390":
+            publish_screenshot(path, "live-phone-pending.png")
 
     sam.context.set_offline(False)
     expect(sam.locator("#connection")).to_have_attribute("data-state", "online", timeout=20_000)

@@ -105,6 +105,7 @@ export function foldActions(board, canAct) {
     section.toggleAttribute("data-folded", !open);
   };
   board.onFresh(render);
+  window.matchMedia(PHONE).addEventListener("change", render); // a phone turned, a window resized
   render();
   return render;
 }

@@ -93,7 +93,9 @@ export class Controls {
       for (const form of actions.querySelectorAll("form[data-operation]")) {
         refuseForm(/** @type {HTMLFormElement} */ (form), act, false);
       }
-      showReason(/** @type {HTMLElement} */ (actions), act, "why-not-actions");
+      // Without forms (an observer's, a closed workshop's) there is nothing to explain.
+      const forms = actions.querySelector("form[data-operation]");
+      showReason(/** @type {HTMLElement} */ (actions), forms ? act : null, "why-not-actions");
     }
   }
 }

@@ -108,10 +108,15 @@ function renderProgress(panel, progress) {
     li.dataset.voted = String(person.voted);
     li.dataset.ready = String(person.ready);
     li.querySelector('[data-field="name"]').textContent = person.name;
-    li.querySelector('[data-field="remaining"]').textContent = String(person.remaining);
+    li.querySelector('[data-field="left"]').textContent = votesLeft(person.remaining);
     li.querySelector('[data-if="voted"]').hidden = !person.voted;
     li.querySelector('[data-if="ready"]').hidden = !person.ready;
     return li;
   });
   list.replaceChildren(...items);
+}
+
+/** "1 vote left", "3 votes left" (as _progress_person.html says it). @param {number} n */
+export function votesLeft(n) {
+  return `${n} vote${n === 1 ? "" : "s"} left`;
 }
