@@ -330,3 +330,45 @@ def test_a_note_added_offline_shows_pending_and_arrives_once(server, new_page, r
         fran.locator("li[data-touchpoint]", has_text="Asks for the dealer's best price")
     ).to_have_count(1)
     assert Touchpoint.objects.filter(text="Asks for the dealer's best price").count() == 1
+
+
+# --- hostile text in what these screens show ----------------------------------------------------
+
+XSS = '<script>window.__xss=1</script> "><img src=x onerror="window.__xss=2"> <svg onload=window.__xss=3>'
+RTL = "\u202eevil\u202c \u200b\u200dzero-width"
+
+
+def test_hostile_names_and_texts_in_the_conflict_and_a_pending_note_stay_text(
+    server, new_page, room
+):
+    mallory_name = '<img src=x onerror="window.__xss=4">'
+    mallory = as_guest(new_page, server, room, mallory_name)
+    sam = as_guest(new_page, server, room, "Sam")
+    sams_note = sam.locator("li[data-touchpoint]").first
+    sams_note.dblclick()
+    mallorys_note = mallory.locator("li[data-touchpoint]").first
+    mallorys_note.dblclick()
+    hostile = f"{XSS} {RTL}"
+    mallorys_note.get_by_label(EDITOR).fill(hostile)
+    mallorys_note.get_by_label(EDITOR).press("Enter")
+    expect(sam.locator("li[data-touchpoint]").first.locator('[data-field="text"]')).to_have_text(
+        hostile
+    )
+    sams_note.get_by_label(EDITOR).fill("Sam's words")
+    sams_note.get_by_label(EDITOR).press("Enter")
+    theirs = sams_note.locator(".edit-theirs")
+    expect(theirs.locator("strong")).to_have_text(f"{mallory_name} saved:")
+    expect(theirs.locator("[data-theirs-text]")).to_have_text(hostile)
+    expect(theirs.locator("img, script, svg")).to_have_count(0)
+
+    # A long hostile note waiting offline is shown as text, cut at the field's limit.
+    sam.context.set_offline(True)
+    expect(sam.locator("#connection")).to_have_attribute("data-state", "offline")
+    field = sam.get_by_label("New note in Purchase")
+    field.fill(XSS + "x" * 10_000)
+    field.press("Enter")
+    pending = sam.locator("li.pending")
+    expect(pending.locator('[data-field="text"]')).to_have_text((XSS + "x" * 10_000)[:500])
+    expect(pending.locator("img, script, svg")).to_have_count(0)
+    for page in (sam, mallory):
+        assert page.evaluate("window.__xss") is None
