@@ -175,6 +175,34 @@ def test_saving_with_enter_then_leaving_the_note_sends_one_update_and_no_page_er
     assert Touchpoint.objects.get(map=room["map"]).version == 2
 
 
+def test_an_edit_queued_offline_is_not_resent_over_a_newer_text(server, new_page, room):
+    """The outbox resends an unanswered edit after the reconnect with its old base version:
+    the server refuses it as a conflict, and the editor reopens with the words; the text saved
+    meanwhile stays until the offline editor chooses."""
+    fran = as_facilitator(new_page, server, room)
+    sam = as_guest(new_page, server, room, "Sam")
+    sam.context.set_offline(True)
+    expect(sam.locator("#connection")).to_have_attribute("data-state", "offline")
+    sams_note = sam.locator("li[data-touchpoint]").first
+    sams_note.dblclick()
+    sams_note.get_by_label(EDITOR).fill("Written on the train")
+    sams_note.get_by_label(EDITOR).press("Enter")
+
+    frans_note = fran.locator("li[data-touchpoint]").first
+    frans_note.dblclick()
+    frans_note.get_by_label(EDITOR).fill("Written in the office")
+    frans_note.get_by_label(EDITOR).press("Enter")
+    expect(frans_note.locator('[data-field="text"]')).to_have_text("Written in the office")
+
+    sam.context.set_offline(False)
+    expect(sam.locator("#connection")).to_have_attribute("data-state", "online", timeout=20_000)
+    expect(sams_note.locator(".edit-theirs")).to_contain_text("fran saved:")
+    expect(sams_note.get_by_label(CONFLICT_EDITOR)).to_have_value("Written on the train")
+    sam.wait_for_timeout(500)
+    assert note_text(room) == "Written in the office"
+    expect(frans_note.locator('[data-field="text"]')).to_have_text("Written in the office")
+
+
 # --- controls the room does not allow -----------------------------------------------------------
 
 

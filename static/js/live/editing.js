@@ -41,6 +41,13 @@ export class NoteEditor {
     this.open = new Map();
     /** @type {Map<string, {id: number, text: string}>} op_id -> the text that update sent */
     this.sent = new Map();
+    // Saves kept in the outbox across a reload are resent on connecting: their refusal
+    // (a conflict meanwhile) reopens the editor with their words like any other.
+    for (const operation of connection.outbox.unanswered()) {
+      if (operation.type === "touchpoint.update" && typeof operation.text === "string") {
+        this.sent.set(operation.op_id, { id: Number(operation.touchpoint), text: operation.text });
+      }
+    }
   }
 
   /**
