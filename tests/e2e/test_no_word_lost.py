@@ -236,6 +236,9 @@ def test_locking_mid_typing_keeps_the_words_and_unlocking_lets_them_through(serv
     menu = sam.locator("li[data-touchpoint] [data-note-menu]").first
     expect(menu).to_be_disabled()
     expect(menu).to_have_attribute("title", "The facilitator has locked the board.")
+    # Dragging is off too (SortableJS's own switch, on every stage's list).
+    drag_off = "[...document.querySelectorAll('ol[data-stage-notes]')].map((l) => Sortable.get(l).option('disabled'))"
+    assert sam.evaluate(drag_off) == [True, True]
     # The facilitator passes the lock: nothing is disabled on Fran's screen.
     expect(add_form(fran, "Discovery").get_by_role("button")).to_be_enabled()
     for size, viewport in SIZES.items():
@@ -248,6 +251,7 @@ def test_locking_mid_typing_keeps_the_words_and_unlocking_lets_them_through(serv
     expect(form.get_by_role("button", name="Add note to Discovery")).to_be_enabled()
     expect(form.locator("[data-why-not]")).to_be_hidden()
     expect(menu).to_be_enabled()
+    assert sam.evaluate(drag_off) == [False, False]
     field.press("Enter")
     expect(
         fran.locator("li[data-touchpoint]", has_text="Half a thought about the price")
@@ -313,6 +317,77 @@ def test_a_refusal_that_still_happens_puts_the_words_back_in_the_field(server, n
     expect(field).to_have_value("Asks about the warranty")
     expect(sam.locator("li.pending")).to_have_count(0)
     assert not Touchpoint.objects.filter(text="Asks about the warranty").exists()
+
+
+class HoldRefusals(HideWorkshopState):
+    """HideWorkshopState, and the server's errors held back until release(): the words typed
+    while a refusal is on its way."""
+
+    def __init__(self) -> None:
+        self.held: list[str] = []
+        self.page_side = None
+
+    def __call__(self, page_side) -> None:
+        self.page_side = page_side
+        server_side = page_side.connect_to_server()
+
+        def to_page(frame) -> None:
+            kind = json.loads(frame).get("type")
+            if kind == "error":
+                self.held.append(frame)
+            elif kind != "workshop.state":
+                page_side.send(frame)
+
+        page_side.on_message(lambda frame: server_side.send(frame))
+        server_side.on_message(to_page)
+
+    def release(self) -> None:
+        for frame in self.held:
+            self.page_side.send(frame)
+        self.held.clear()
+
+
+def test_a_refused_note_whose_field_holds_new_words_stays_on_the_board_to_try_again(
+    server, new_page, room
+):
+    fran = as_facilitator(new_page, server, room)
+    route = HoldRefusals()
+    sam = new_page()
+    sam.route_web_socket(re.compile(r"/ws/workshops/"), route)
+    code = room["workshop"].join_code
+    sam.goto(f"{server}/w/{code}/join/")
+    sam.get_by_label("Your name, as others will see it").fill("Sam")
+    sam.get_by_role("button", name="Join").click()
+    online(sam)
+    fran.get_by_role("button", name="Lock board").click()
+    expect(fran.get_by_role("button", name="Unlock board")).to_be_visible()
+
+    field = sam.get_by_label("New note in Discovery")
+    field.fill("Asks about the warranty")
+    field.press("Enter")
+    expect(sam.locator("li.pending")).to_have_count(1)
+    for _ in range(100):  # the refusal reaches the route, and is held there
+        if route.held:
+            break
+        sam.wait_for_timeout(50)
+    assert len(route.held) == 1
+    field.fill("Reads the small print")  # typed while the refusal is on its way
+    route.release()
+
+    failed = sam.locator("li.pending.failed")
+    expect(failed).to_contain_text("Asks about the warranty")
+    expect(failed.locator("[data-pending-state]")).to_have_text(
+        "Not added: The facilitator has locked the board."
+    )
+    expect(field).to_have_value("Reads the small print")
+    # Unlocked, "Try again" adds it; the field's words are still the field's.
+    fran.get_by_role("button", name="Unlock board").click()
+    expect(fran.get_by_role("button", name="Lock board")).to_be_visible()
+    failed.get_by_role("button", name="Try again").click()
+    expect(fran.locator("li[data-touchpoint]", has_text="Asks about the warranty")).to_have_count(1)
+    expect(sam.locator("li.pending")).to_have_count(0)
+    expect(field).to_have_value("Reads the small print")
+    assert Touchpoint.objects.filter(text="Asks about the warranty").count() == 1
 
 
 # --- pending notes ------------------------------------------------------------------------------
