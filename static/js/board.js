@@ -55,7 +55,11 @@ if (live) {
   const adder = live.canEdit ? new NoteAdder({ board, connection, refusal }) : null;
   const gestures = editor ? new Gestures({ board, connection, editor }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
-  if (editor && dialog) new NoteSheet({ dialog, board, connection, editor, refusal }).bind();
+  if (editor && dialog) {
+    const sheet = new NoteSheet({ dialog, board, connection, editor, refusal });
+    sheet.bind();
+    controls.onChange(() => sheet.refresh());
+  }
 
   keepDrafts(board);
   board.onFresh(() => {

@@ -282,6 +282,26 @@ def test_the_vote_phase_disables_adding_with_its_reason_and_gather_brings_it_bac
     expect(sam.locator(".vote-buttons")).to_have_count(0)
 
 
+def test_the_note_sheet_follows_the_lock_and_keeps_its_words(server, new_page, room):
+    fran = as_facilitator(new_page, server, room)
+    sam = as_guest(new_page, server, room, "Sam")
+    sam.locator("li[data-touchpoint] [data-note-menu]").first.click()
+    sheet = sam.locator("#note-sheet")
+    sheet.get_by_label("Text").fill("Books a test drive for Saturday")
+
+    fran.get_by_role("button", name="Lock board").click()
+    expect(sheet.get_by_role("button", name="Save text")).to_be_disabled()
+    expect(sheet.get_by_role("button", name="Delete note")).to_be_disabled()
+    expect(sheet.locator("[data-why-not]")).to_have_text("The facilitator has locked the board.")
+    expect(sheet.get_by_label("Text")).to_have_value("Books a test drive for Saturday")
+
+    fran.get_by_role("button", name="Unlock board").click()
+    expect(sheet.get_by_role("button", name="Save text")).to_be_enabled()
+    expect(sheet.locator("[data-why-not]")).to_be_hidden()
+    sheet.get_by_role("button", name="Save text").click()
+    expect(fran.locator("li[data-touchpoint]", has_text="for Saturday")).to_have_count(1)
+
+
 class HideWorkshopState:
     """A route for the page's websockets that keeps workshop.state from the page: its controls
     stay as they were, as in the moment before a lock's broadcast arrives (a race)."""

@@ -52,6 +52,36 @@ export class NoteSheet {
     });
   }
 
+  /**
+   * The room changed what is allowed while the sheet is open: its buttons follow (the words
+   * in its text field stay), with the reason in the sheet.
+   */
+  refresh() {
+    const reason = this.refusal();
+    for (const control of this.dialog.querySelectorAll("[data-sheet-action], input[data-sheet-colour], [data-sheet-stage]")) {
+      /** @type {HTMLButtonElement} */ (control).disabled = Boolean(reason);
+    }
+    let line = /** @type {HTMLElement | null} */ (this.dialog.querySelector("[data-why-not]"));
+    if (!line && reason) {
+      line = document.createElement("p");
+      line.className = "why-not";
+      line.dataset.whyNot = "";
+      line.setAttribute("role", "status");
+      this.dialog.querySelector(".sheet-head")?.after(line);
+    }
+    if (line) {
+      line.textContent = reason || "";
+      line.hidden = !reason;
+    }
+    if (!reason && this.noteId !== null) {
+      // Back on: a stage list with one choice only keeps Move off, as open() decided.
+      const none = this.stage.options.length === 0; // no other stage to move to
+      this.stage.disabled = none;
+      const move = /** @type {HTMLButtonElement | null} */ (this.dialog.querySelector('[data-sheet-action="move"]'));
+      if (move) move.disabled = none;
+    }
+  }
+
   /** @returns {HTMLElement | null} the note's li, if it is still on the board */
   note() {
     return this.noteId === null ? null : this.board.noteEl(this.noteId);
@@ -79,6 +109,7 @@ export class NoteSheet {
       /** @type {HTMLInputElement} */ (radio).checked = /** @type {HTMLInputElement} */ (radio).value === colour;
     }
     this.dialog.showModal();
+    this.refresh();
   }
 
   /** The note, or null after saying it is gone (someone deleted it while the sheet was open). */
