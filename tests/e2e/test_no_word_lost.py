@@ -175,6 +175,32 @@ def test_saving_with_enter_then_leaving_the_note_sends_one_update_and_no_page_er
     assert Touchpoint.objects.get(map=room["map"]).version == 2
 
 
+def test_a_note_moved_by_someone_else_while_being_edited_keeps_the_editor_and_the_words(
+    server, new_page, room
+):
+    fran = as_facilitator(new_page, server, room)
+    sam = as_guest(new_page, server, room, "Sam")
+    purchase = room["stages"][1]
+    sams_note = sam.locator("li[data-touchpoint]").first
+    sams_note.dblclick()
+    editor = sams_note.get_by_label(EDITOR)
+    editor.fill("Books a test drive, then")
+
+    fran.locator("li[data-touchpoint]").first.focus()
+    fran.keyboard.press("Alt+ArrowRight")  # to Purchase: Sam's screen re-places the note
+    moved = sam.locator(f'ol[data-stage-notes="{purchase.pk}"] li[data-touchpoint]')
+    expect(moved).to_have_count(1)
+    expect(moved.get_by_label(EDITOR)).to_be_focused()
+    assert sent(sam, "touchpoint.update") == []
+
+    sam.keyboard.type(" asks for a quote")
+    sam.keyboard.press("Enter")
+    expect(fran.locator("li[data-touchpoint]")).to_have_text(
+        re.compile("Books a test drive, then asks for a quote")
+    )
+    assert len(sent(sam, "touchpoint.update")) == 1
+
+
 def test_an_edit_queued_offline_is_not_resent_over_a_newer_text(server, new_page, room):
     """The outbox resends an unanswered edit after the reconnect with its old base version:
     the server refuses it as a conflict, and the editor reopens with the words; the text saved

@@ -26,6 +26,22 @@ const CONFLICT_LABEL = "Your words (Save mine overwrites theirs)";
  * @property {() => void} close take the editor away (nothing is sent)
  */
 
+// The user's last click, tap or Tab: a blur soon after one outside the editor (or a Tab out of
+// it) is the user leaving the field; a blur without (the note re-placed by someone else's
+// move) is not.
+/** @type {{at: number, target: EventTarget | null, tab: boolean}} */
+let lastGesture = { at: 0, target: null, tab: false };
+document.addEventListener("pointerdown", (e) => { lastGesture = { at: Date.now(), target: e.target, tab: false }; }, true);
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Tab") lastGesture = { at: Date.now(), target: e.target, tab: true };
+}, true);
+/**
+ * @param {HTMLElement} box the editor
+ * @param {number} since when it opened (the click that opened it is not leaving it)
+ */
+const userLeft = (box, since) => lastGesture.at >= since && Date.now() - lastGesture.at < 1000
+  && (lastGesture.tab || !box.contains(/** @type {Node} */ (lastGesture.target)));
+
 export class NoteEditor {
   /**
    * @param {object} options
@@ -176,6 +192,7 @@ export class NoteEditor {
     if (focus) area.focus();
     this.connection.send({ type: "focus", touchpoint: id, activity: "editing" });
 
+    const openedAt = Date.now();
     // Enter removes the field, and removing a focused field fires its blur: finish once.
     let finished = false;
     const finish = (/** @type {boolean} */ keep) => {
@@ -213,9 +230,15 @@ export class NoteEditor {
     // conflict's draft (a decision), nor while saving would be refused (the words stay).
     area.addEventListener("blur", () => {
       if (!area.isConnected || theirs || this.refusal()) return;
-      // A click on the editor's own parts is not leaving it.
       setTimeout(() => {
-        if (!box.contains(document.activeElement) && area.isConnected) finish(true);
+        if (!area.isConnected || box.contains(document.activeElement)) return; // its own buttons
+        // Someone else's move of this note re-placed it in the list, which takes the focus
+        // away: not the user leaving, so the typing goes on where it was.
+        if (!userLeft(box, openedAt)) {
+          area.focus();
+          return;
+        }
+        finish(true);
       }, 0);
     });
   }
