@@ -56,6 +56,7 @@ VOTE_PHASES = frozenset({"vote"})
 DISCUSS_PHASES = frozenset({"discuss"})
 CLOSED = "closed"
 
+_ROLES = (FACILITATOR, PARTICIPANT, OBSERVER)
 _WORKSHOP_ROLES: dict[Who, frozenset[str]] = {
     Who.EDITORS: frozenset({FACILITATOR, PARTICIPANT}),
     Who.FACILITATOR: frozenset({FACILITATOR}),
@@ -98,6 +99,61 @@ def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) ->
     ):
         label = _PHASE_LABELS[phase]
         raise OperationError("wrong_phase", f"That is not possible in the {label} phase.")
+
+
+# What a disabled control on the live page says (workshop_gates): the same refusals as
+# check_workshop, put as what the person can do about it rather than what went wrong.
+_ACTIVITIES: dict[str, tuple[Who, When]] = {
+    "edit": (Who.EDITORS, When.EDITING),  # add, edit, move, group notes
+    "vote": (Who.VOTERS, When.VOTING),
+    "act": (Who.EDITORS, When.DISCUSSING),  # action items
+}
+_WATCHING = {
+    "edit": "Observers can watch, not edit.",
+    "vote": "Observers watch; they do not vote.",
+    "act": "Observers can watch, not edit.",
+}
+_OPENS = {
+    "edit": ("Adding and changing notes opens again in the {} phase.", EDIT_PHASES),
+    "vote": ("Voting opens in the {} phase.", VOTE_PHASES),
+    "act": ("Action items open in the {} phase.", DISCUSS_PHASES),
+}
+
+
+def why_not(activity: str, role: str, phase: str, locked: bool) -> str | None:
+    """Why a workshop member may not do `activity` ("edit", "vote", "act") now, in words for
+    the control that stays disabled, or None when they may. The decision is check_workshop's."""
+    who, when = _ACTIVITIES[activity]
+    try:
+        check_workshop(who, when, role, phase, locked)
+    except OperationError as refused:
+        if refused.code == "forbidden":
+            return _WATCHING[activity] if role == OBSERVER else refused.message
+        if refused.code == "wrong_phase":
+            return _next_opening(activity, phase) or refused.message
+        return refused.message
+    return None
+
+
+def _next_opening(activity: str, phase: str) -> str | None:
+    """When `activity` opens next after `phase`, in the phases' order (the facilitator may
+    still go back: this says what the agenda has next); None when it does not again."""
+    sentence, phases = _OPENS[activity]
+    order = list(_PHASE_LABELS)
+    later = [p for p in order[order.index(phase) + 1 :] if p in phases]
+    if later:
+        return sentence.format(_PHASE_LABELS[later[0]])
+    return "Voting is over: the votes are revealed." if activity == "vote" else None
+
+
+def workshop_gates(phase: str, locked: bool) -> dict[str, dict[str, str | None]]:
+    """For every activity and workshop role, why its controls are disabled now (None: they are
+    not). Sent in every workshop.state, so the live page disables what the server would refuse
+    without a copy of these rules."""
+    return {
+        activity: {role: why_not(activity, role, phase, locked) for role in _ROLES}
+        for activity in _ACTIVITIES
+    }
 
 
 def workshop_role_on_map(role: str, map_role: str | None) -> str:

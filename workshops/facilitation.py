@@ -32,7 +32,7 @@ from maps.operations import (
     operation,
 )
 from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, Field
-from maps.permissions import When, Who, check_workshop
+from maps.permissions import When, Who, check_workshop, workshop_gates
 
 from .models import Participant, Phase, Vote, Workshop, new_join_code
 from .notify import close_participant, notify_participant, notify_workshop
@@ -114,6 +114,8 @@ def workshop_state(workshop: Workshop) -> dict[str, Any]:
         "revealed": is_revealed(workshop),
         "timer": timer_state(workshop),
         "closed": closed_state(workshop),
+        # Why each role's controls are disabled now (maps.permissions.workshop_gates).
+        "gates": workshop_gates(workshop.phase, workshop.locked),
     }
 
 

@@ -47,6 +47,19 @@ NOTE_FIELDS = (
 )
 
 
+def text_author(journey_map: JourneyMap, touchpoint: Touchpoint) -> str:
+    """Who wrote a note's current text ("" when the log does not say): a conflict tells the
+    person whose save was refused whose words won ("Alex saved: …"). Only a new text bumps the
+    version, so the first event showing this version wrote it; later ones changed the rest."""
+    written = MapEvent.objects.filter(
+        map=journey_map,
+        type__in=("touchpoint.added", "touchpoint.updated"),
+        payload__touchpoint__id=touchpoint.pk,
+        payload__touchpoint__version=touchpoint.version,
+    ).order_by("revision")
+    return written.values_list("actor_name", flat=True).first() or ""
+
+
 def clean_touchpoint_fields(fields: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for field, value in fields.items():
@@ -164,6 +177,7 @@ def update_touchpoint(
                 "conflict",
                 "Someone else changed this note while you were editing it.",
                 current=touchpoint_data(touchpoint),
+                by=text_author(locked, touchpoint),
             )
         if "text" in cleaned and cleaned["text"] != touchpoint.text:
             touchpoint.version += 1

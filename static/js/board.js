@@ -3,7 +3,11 @@
 //   live/connection.js  socket, outbox (live/outbox.js), revision order (live/revisions.js)
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
-//   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
+//   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js)
+//   live/editing.js     a note's text edited in place, and conflicts (both texts shown)
+//   live/adding.js      new notes, shown pending until their ack; refusals keep the text
+//   live/controls.js    what the phase, lock, role and end allow: the rest disabled, with why
+//   live/drafts.js      what is being typed survives a re-fetched board
 //   live/sheet.js       the note sheet: edit, move to a stage, colour, delete, by touch
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
@@ -11,7 +15,10 @@
 //   live/room.js        the facilitator's progress, "I'm done", the workshop's end
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
-import { bindActionForms } from "./live/actions.js";
+import { bindActionForms, foldActions } from "./live/actions.js";
+import { NoteAdder } from "./live/adding.js";
+import { keepDrafts } from "./live/drafts.js";
+import { NoteEditor } from "./live/editing.js";
 import { Gestures } from "./live/gestures.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
@@ -41,37 +48,66 @@ function showStatus(status) {
 }
 
 if (live) {
-  const { root, board, connection } = live;
+  const { root, board, connection, controls } = live;
   const presence = new Presence({ board, list: document.getElementById("presence") });
-  const gestures = live.canEdit ? new Gestures({ board, connection }) : null;
+  const refusal = () => controls.refusal("edit");
+  const editor = live.canEdit ? new NoteEditor({ board, connection, refusal }) : null;
+  const adder = live.canEdit ? new NoteAdder({ board, connection, refusal }) : null;
+  const gestures = editor ? new Gestures({ board, connection, editor }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
-  if (gestures && dialog) new NoteSheet({ dialog, board, connection, gestures }).bind();
+  if (editor && dialog) {
+    const sheet = new NoteSheet({ dialog, board, connection, editor, refusal });
+    sheet.bind();
+    controls.onChange(() => sheet.refresh());
+  }
 
+  keepDrafts(board);
   board.onFresh(() => {
     gestures?.bind();
+    adder?.restore();
+    editor?.restore();
+    controls.render(); // after gestures: it turns off the fresh lists' dragging when refused
     presence.renderNotesInUse();
   });
   connection.onStatus((status) => {
     showStatus(status);
+    adder?.onStatus(status);
     if (status.state === "offline" || status.state === "refused") presence.clear();
   });
   connection.onMessage((message) => {
     presence.onMessage(message);
-    if (message.type === "ack" || message.type === "error") gestures?.answered(message);
-    if (message.type === "error") {
-      if (message.code === "conflict" && message.current && gestures) gestures.showConflict(message.current);
-      else say(message.message || "That did not work.");
-    } else if (message.type === "workshop.state" && message.phase_label) {
+    let told = false; // an answer the editor or the adder already explained
+    if (message.type === "ack" || message.type === "error") {
+      gestures?.answered(message);
+      told = Boolean(editor?.answered(message)) || Boolean(adder?.answered(message));
+    }
+    if (message.type === "error" && !told) say(message.message || "That did not work.");
+    else if (message.type === "workshop.state" && message.phase_label) {
       const phase = root.querySelector("[data-phase]");
       if (phase) phase.textContent = message.phase_label;
     }
   });
+  // Keys that would change a note while that is refused: say why instead of asking the server.
+  document.addEventListener("keydown", (e) => {
+    const reason = refusal();
+    const note = /** @type {HTMLElement} */ (e.target).closest?.("#board li[data-touchpoint]");
+    if (!reason || !note || e.target !== note) return;
+    if (e.key === "Enter" || e.key === "Delete" || (e.altKey && e.key.startsWith("Arrow"))) {
+      e.preventDefault();
+      e.stopPropagation();
+      say(reason);
+    }
+  }, true);
 
   board.updateEmptyStates();
   gestures?.bind();
-  if (live.canEdit) bindActionForms(connection);
+  adder?.bind();
+  controls.render();
+  if (live.canEdit) bindActionForms(connection, () => controls.refusal("act"), board);
+  const refold = foldActions(board, () => !controls.refusal("act"));
+  controls.onChange(refold); // a new phase may open (or fold) it on a phone
   const panel = document.getElementById("facilitation");
-  if (panel) bindRoom({ panel, connection });
+  if (panel) bindRoom({ panel, connection, board });
   window.addEventListener("offline", () => connection.drop());
   window.addEventListener("online", () => connection.reconnect());
   presence.start();

@@ -5,6 +5,7 @@
 // operations go through the connection's outbox (resent after a reconnect; every message here
 // is safe to resend). The protocol is docs/protocol.md and docs/voting.md.
 
+import { Chime, rememberSound, soundWanted } from "./live/chime.js";
 import { clockOffset, remainingSeconds } from "./live/clock.js";
 import { buildPersonItem, buildVoteButtons } from "./live/markup.js";
 import { say } from "./live/notice.js";
@@ -13,6 +14,7 @@ import { live } from "./live/session.js";
 const panel = document.getElementById("facilitation");
 
 const TICK_MS = 250;
+const FLASH_MS = 4000; // how long the timer box flashes when time is up
 // Entering one of these from an earlier phase shows everyone the votes (workshops/tally.py).
 const REVEALING = new Set(["reveal", "discuss", "closed"]);
 
@@ -20,10 +22,13 @@ class Facilitation {
   /**
    * @param {HTMLElement} root #facilitation
    * @param {import("./live/connection.js").Connection} connection
+   * @param {import("./live/controls.js").Controls} controls whether voting is open to this person
    */
-  constructor(root, connection) {
+  constructor(root, connection, controls) {
     this.root = root;
     this.connection = connection;
+    this.controls = controls;
+    this.chime = new Chime();
     const initial = readJson("facilitation-state") || {};
     this.workshop = initial.workshop || null;
     // The revealed heat the board was rendered with (the page and its state come together).
@@ -31,13 +36,15 @@ class Facilitation {
     this.mine = initial.my_votes || null;
     this.role = root.dataset.role;
     this.clockOffset = 0; // server clock minus this browser's, in ms
-    this.timeUpShown = false;
+    // A page opened after the time was up does not flash: only a countdown seen reaching 0.
+    this.timeUpShown = true;
     this.pendingVotes = new Set();
   }
 
   start() {
     this.connection.onMessage((message) => this.onMessage(message));
     this.bindControls();
+    this.bindSound();
     // The board is re-rendered from the server after structural changes: add the vote buttons
     // again.
     const container = document.getElementById("board-container") || document.body;
@@ -124,7 +131,7 @@ class Facilitation {
 
   setClock(timer) {
     if (timer && timer.now) this.clockOffset = clockOffset(timer.now, Date.now());
-    if (timer && timer.state === "running") this.timeUpShown = false;
+    if (timer && timer.state === "running" && remainingSeconds(timer, Date.now(), this.clockOffset) > 0) this.timeUpShown = false;
   }
 
   // --- rendering -----------------------------------------------------------------------------
@@ -229,16 +236,43 @@ class Facilitation {
     display.textContent = `${minutes}:${rest}${paused ? " (paused)" : ""}`;
     const expired = !paused && seconds === 0;
     box.dataset.state = expired ? "expired" : timer.state;
+    up.hidden = !expired;
     if (expired && !this.timeUpShown) {
       this.timeUpShown = true;
-      up.hidden = false;
-    } else if (!expired) {
-      up.hidden = true;
+      this.flash(box);
     }
   }
 
+  /** Time is up: the timer box flashes (and chimes, for whoever turned the sound on). */
+  flash(box) {
+    box.classList.add("time-up-flash");
+    clearTimeout(this.flashTimer);
+    this.flashTimer = setTimeout(() => box.classList.remove("time-up-flash"), FLASH_MS);
+    if (soundWanted(localStore())) this.chime.play();
+  }
+
+  /** The sound toggle shows this person's choice (off unless they turned it on). */
+  bindSound() {
+    const toggle = this.root.querySelector("[data-sound-toggle]");
+    if (!toggle) return;
+    const show = (on) => {
+      toggle.setAttribute("aria-pressed", String(on));
+      toggle.title = on ? "Sound at time's end: on" : "Sound at time's end: off";
+    };
+    show(soundWanted(localStore()));
+    toggle.addEventListener("click", () => {
+      const on = toggle.getAttribute("aria-pressed") !== "true";
+      rememberSound(localStore(), on);
+      show(on);
+      if (on) this.chime.wake(); // the click is the gesture a browser needs to allow sound
+    });
+    // A browser may keep the sound asleep after a reload until the page is touched.
+    document.addEventListener("pointerdown", () => soundWanted(localStore()) && this.chime.wake(), { once: true });
+  }
+
+  // The server's rule, from workshop.state's gates (live/controls.js): no copy of it here.
   canVote() {
-    return this.workshop && this.workshop.phase === "vote" && this.role !== "observer" && !(this.workshop.locked && this.role !== "facilitator");
+    return Boolean(this.workshop) && this.workshop.phase === "vote" && !this.controls.refusal("vote");
   }
 
   renderVotes() {
@@ -398,6 +432,14 @@ function heatKey(heat) {
   return heat ? JSON.stringify([heat.voters, heat.heat]) : "";
 }
 
+function localStore() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 function readJson(id) {
   const el = document.getElementById(id);
   if (!el) return null;
@@ -408,4 +450,4 @@ function readJson(id) {
   }
 }
 
-if (panel && live) new Facilitation(panel, live.connection).start();
+if (panel && live) new Facilitation(panel, live.connection, live.controls).start();

@@ -148,7 +148,15 @@ def test_on_a_phone_every_visible_control_is_at_least_44_px(server, new_page, de
     assert targets["seen"] > 20, targets
     assert targets["small"] == [], targets["small"]
     publish_screenshot(screenshot(page, f"live-phone-{who}"), f"live-phone-{who}.png")
-    # And in the note sheet (a guest may change notes too).
+    # And in the note sheet (a guest may change notes too, though not while voting: then the
+    # menu is disabled and says why, live/controls.js).
+    if who == "guest":
+        menu = page.locator("li[data-touchpoint] [data-note-menu]").first
+        expect(menu).to_be_disabled()
+        expect(menu).to_have_attribute("title", re.compile("opens again in the Discuss phase"))
+        set_phase(demo.workshop, "gather")
+        page.reload()
+        expect(page.locator("#connection")).to_have_attribute("data-state", "online")
     page.locator("li[data-touchpoint] [data-note-menu]").first.tap()
     expect(page.locator("#note-sheet")).to_be_visible()
     targets = page.evaluate(TARGETS)

@@ -463,15 +463,17 @@ def test_a_conflicting_edit_shows_the_winning_text_and_reopens_the_editor_with_m
     sams_note.get_by_label(editor_label).press("Enter")
 
     expect(sam.locator("#live-message")).to_contain_text(
-        "It now reads: “Books a test drive online”"
+        "fran saved this note while you were editing it"
     )
-    reopened = sam.get_by_label(editor_label)
+    expect(sams_note.locator(".edit-theirs")).to_contain_text("Books a test drive online")
+    reopened = sam.get_by_label("Your words (Save mine overwrites theirs)")
     expect(reopened).to_have_value("Books a test drive by phone")
     expect(reopened).to_be_focused()
     assert Touchpoint.objects.get(
         pk=room["map"].touchpoints.get(text__contains="test drive").pk
     ).text == ("Books a test drive online")
 
-    # Saving again is a deliberate overwrite of the version Sam has now seen.
+    # Saving again (Enter in the field: a deliberate keystroke) overwrites the version Sam has
+    # now seen.
     reopened.press("Enter")
     expect(fran.locator("li[data-touchpoint]", has_text="by phone")).to_have_count(1)

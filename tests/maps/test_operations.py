@@ -250,6 +250,26 @@ def test_a_text_edit_based_on_an_old_version_is_a_conflict(journey_map, actor):
     assert Touchpoint.objects.get().text == "v2 from Ann"
 
 
+def test_a_conflict_names_who_wrote_the_text_that_won(journey_map, actor, editor):
+    """The refused editor is told whose words won ("Ann saved: …"): the writer of the note's
+    current version, not whoever touched the note last for something else (its colour)."""
+    note = ops.add_touchpoint(
+        actor, journey_map, stage=first_stage(journey_map).pk, text="v1"
+    ).payload["touchpoint"]
+    ann = ops.Actor(name="Ann", participant_id=7)
+    ops.update_touchpoint(ann, journey_map, note["id"], base_version=1, text="v2 from Ann")
+    ops.update_touchpoint(ops.Actor.for_user(editor), journey_map, note["id"], colour="pink")
+    with pytest.raises(ops.OperationError) as conflict:
+        ops.update_touchpoint(actor, journey_map, note["id"], base_version=1, text="v2 from Bob")
+    assert conflict.value.details["by"] == "Ann"
+    # A note nobody has edited since it was added: its author wrote the text.
+    other = ops.add_touchpoint(ann, journey_map, stage=first_stage(journey_map).pk, text="x")
+    other_id = other.payload["touchpoint"]["id"]
+    with pytest.raises(ops.OperationError) as conflict:
+        ops.update_touchpoint(actor, journey_map, other_id, base_version=0, text="y")
+    assert conflict.value.details["by"] == "Ann"
+
+
 def test_deleting_a_stage_with_notes_asks_where_they_go(journey_map, actor):
     first, second, _ = journey_map.stages.order_by("position")
     note = ops.add_touchpoint(actor, journey_map, stage=first.pk, text="keep me").payload[

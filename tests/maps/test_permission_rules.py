@@ -18,6 +18,8 @@ from maps.permissions import (
     get_map_for_user,
     need_on_map,
     role_for,
+    why_not,
+    workshop_gates,
 )
 
 pytestmark = pytest.mark.django_db
@@ -177,3 +179,67 @@ def test_the_refusal_pages_say_why_in_the_same_words_for_missing_and_foreign_map
     assert foreign.status_code == missing.status_code == 404
     assert "<p>No such map.</p>" in foreign.content.decode()
     assert "<p>No such map.</p>" in missing.content.decode()
+
+
+# --- what the live page's disabled controls say (workshop_gates) ---------------------------------
+
+PHASES = ["gather", "group", "vote", "reveal", "discuss", "closed"]
+ROLES = ["facilitator", "participant", "observer"]
+ACTIVITIES = {
+    "edit": (Who.EDITORS, When.EDITING),
+    "vote": (Who.VOTERS, When.VOTING),
+    "act": (Who.EDITORS, When.DISCUSSING),
+}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+@pytest.mark.parametrize("locked", [False, True])
+def test_the_gates_disable_exactly_what_the_server_refuses(phase, locked):
+    """A control is disabled (a reason) if and only if check_workshop refuses its operations:
+    the page never offers what would be refused, nor hides what would be accepted."""
+    gates = workshop_gates(phase, locked)
+    assert set(gates) == set(ACTIVITIES)
+    for activity, (who, when) in ACTIVITIES.items():
+        assert set(gates[activity]) == set(ROLES)
+        for role in ROLES:
+            try:
+                check_workshop(who, when, role, phase, locked)
+                refused = False
+            except OperationError:
+                refused = True
+            reason = gates[activity][role]
+            assert (reason is not None) is refused, (activity, role, phase, locked, reason)
+            assert reason is None or reason.strip()
+
+
+@pytest.mark.parametrize(
+    ("activity", "role", "phase", "locked", "sentence"),
+    [
+        ("edit", "participant", "gather", True, "The facilitator has locked the board."),
+        (
+            "edit",
+            "participant",
+            "vote",
+            False,
+            "Adding and changing notes opens again in the Discuss phase.",
+        ),
+        (
+            "edit",
+            "participant",
+            "reveal",
+            False,
+            "Adding and changing notes opens again in the Discuss phase.",
+        ),
+        ("edit", "observer", "gather", False, "Observers can watch, not edit."),
+        ("vote", "participant", "gather", False, "Voting opens in the Vote phase."),
+        ("vote", "facilitator", "discuss", False, "Voting is over: the votes are revealed."),
+        ("vote", "observer", "vote", False, "Observers watch; they do not vote."),
+        ("act", "participant", "vote", False, "Action items open in the Discuss phase."),
+        ("act", "participant", "closed", False, "This workshop has ended; the board is read-only."),
+        ("edit", "facilitator", "closed", True, "This workshop has ended; the board is read-only."),
+    ],
+)
+def test_a_disabled_control_says_what_the_person_can_expect(
+    activity, role, phase, locked, sentence
+):
+    assert why_not(activity, role, phase, locked) == sentence

@@ -532,6 +532,7 @@ def test_the_workshop_state_every_screen_reads(workshop):
     set_phase(workshop, Phase.VOTE)
     state = workshop_state(workshop)
     timer = state.pop("timer")
+    gates = state.pop("gates")
     assert state == {
         "type": "workshop.state",
         "workshop": workshop.pk,
@@ -544,6 +545,13 @@ def test_the_workshop_state_every_screen_reads(workshop):
         "closed": None,
     }
     assert timer["state"] == "stopped"
+    # Why each role's controls are off now (maps.permissions.workshop_gates, tested there).
+    assert gates["edit"] == {
+        "facilitator": None,
+        "participant": "Adding and changing notes opens again in the Discuss phase.",
+        "observer": "Observers can watch, not edit.",
+    }
+    assert gates["vote"]["participant"] is None
 
 
 def test_extending_past_the_maximum_says_the_limit_in_minutes(workshop):

@@ -3,18 +3,57 @@
 // The list itself is always the server's: an action event makes the board re-fetch
 // (board-dom.js has no patch for it). A select whose chosen option is disabled (an owner the
 // form does not offer) sends nothing, so the owner is kept.
+// Nothing typed is lost: outside Discuss (or locked) the forms' buttons are disabled with the
+// reason (controls.js) and a submit sends nothing; a form is emptied only once its operation is
+// acknowledged, and a refusal leaves the words where they were (drafts.js carries them over
+// the re-fetched board).
+
+import { say } from "./notice.js";
+
+const PHONE = "(max-width: 799px)";
 
 // Fields that are ids or numbers on the wire (docs/protocol.md's table).
 const NUMBERS = new Set(["touchpoint", "action", "base_version"]);
 
-/** @param {import("./connection.js").Connection} connection */
-export function bindActionForms(connection) {
+/**
+ * @param {import("./connection.js").Connection} connection
+ * @param {() => string | null} refusal why action items cannot be changed now (null: they can)
+ * @param {import("./board-dom.js").BoardDom} board
+ */
+export function bindActionForms(connection, refusal, board) {
+  /** @type {Map<string, string>} op_id -> the selector of the form that sent it */
+  const sent = new Map();
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.matches("#board form[data-operation]")) return;
     event.preventDefault();
-    connection.operate(form.dataset.operation || "", fieldsOf(form));
+    const reason = refusal();
+    if (reason) {
+      say(reason);
+      return;
+    }
+    const operation = form.dataset.operation || "";
+    const fields = fieldsOf(form);
+    const opId = connection.operate(operation, fields);
+    if (opId) sent.set(opId, formSelector(operation, fields.action));
   });
+  connection.onMessage((message) => {
+    const selector = message.op_id ? sent.get(message.op_id) : undefined;
+    if (!selector || (message.type !== "ack" && message.type !== "error")) return;
+    sent.delete(message.op_id);
+    // Done: the form starts afresh (before the re-fetch its event causes, which would
+    // otherwise carry the sent words over as a draft).
+    if (message.type === "ack") /** @type {HTMLFormElement | null} */ (board.element.querySelector(selector))?.reset();
+  });
+}
+
+/**
+ * @param {string} operation
+ * @param {string | number | undefined} action
+ */
+function formSelector(operation, action) {
+  const form = `form[data-operation="${CSS.escape(operation)}"]`;
+  return action === undefined ? form : `${form}:has(input[name="action"][value="${Number(action)}"])`;
 }
 
 /** @param {HTMLFormElement} form */
@@ -25,4 +64,48 @@ function fieldsOf(form) {
     fields[name] = NUMBERS.has(name) ? Number(value) : String(value);
   }
   return fields;
+}
+
+/**
+ * The action items' panel folds to its heading (a button saying how many there are), so that
+ * on a phone the board keeps the screen: folded there while this person cannot change actions
+ * (outside Discuss), open everywhere else; each person's own choice holds for the page's life,
+ * across re-fetches.
+ * @param {import("./board-dom.js").BoardDom} board
+ * @param {() => boolean} canAct
+ */
+export function foldActions(board, canAct) {
+  /** @type {boolean | null} the person's own choice (null: none yet) */
+  let chosen = null;
+  const render = () => {
+    const section = /** @type {HTMLElement | null} */ (board.element.querySelector("[data-actions]"));
+    const heading = section?.querySelector(":scope > h2");
+    if (!section || !heading) return;
+    const open = chosen ?? (!window.matchMedia(PHONE).matches || canAct());
+    let toggle = /** @type {HTMLButtonElement | null} */ (heading.querySelector("button[data-fold]"));
+    if (!toggle) {
+      toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "fold";
+      toggle.dataset.fold = "";
+      toggle.setAttribute("aria-controls", "actions");
+      toggle.append(...heading.childNodes);
+      const count = document.createElement("span");
+      count.className = "fold-count";
+      toggle.append(count);
+      heading.append(toggle);
+      toggle.addEventListener("click", () => {
+        chosen = toggle?.getAttribute("aria-expanded") !== "true";
+        render();
+      });
+    }
+    const count = section.querySelectorAll("[data-action]").length;
+    /** @type {HTMLElement} */ (toggle.querySelector(".fold-count")).textContent = ` (${count})`;
+    toggle.setAttribute("aria-expanded", String(open));
+    section.toggleAttribute("data-folded", !open);
+  };
+  board.onFresh(render);
+  window.matchMedia(PHONE).addEventListener("change", render); // a phone turned, a window resized
+  render();
+  return render;
 }

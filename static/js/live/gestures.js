@@ -14,13 +14,13 @@ export class Gestures {
    * @param {object} options
    * @param {import("./board-dom.js").BoardDom} options.board
    * @param {import("./connection.js").Connection} options.connection
+   * @param {{start(li: HTMLElement): void}} options.editor edits a note's text (editing.js)
    */
-  constructor({ board, connection }) {
+  constructor({ board, connection, editor }) {
     this.board = board;
     this.connection = connection;
+    this.editor = editor;
     this.lastDragSent = 0;
-    /** @type {string | null} the text of the last edit sent, reopened on a conflict */
-    this.lastDraft = null;
     /** @type {Set<string>} op_ids of keyboard steps not yet answered */
     this.steps = new Set();
   }
@@ -28,22 +28,13 @@ export class Gestures {
   /** Listen on a (freshly rendered) board. */
   bind() {
     const board = this.board.element;
-    for (const form of board.querySelectorAll("form[data-add-note]")) {
-      form.addEventListener("submit", (e) => {
-        e.preventDefault();
-        const input = /** @type {HTMLInputElement} */ (form.querySelector('input[name="text"]'));
-        const text = input.value.trim();
-        if (!text) return;
-        this.connection.operate("touchpoint.add", { stage: Number(/** @type {HTMLElement} */ (form).dataset.addNote), text });
-        input.value = "";
-      });
-    }
+    // The add forms are adding.js's (pending notes, refusals keeping the text).
     board.addEventListener("keydown", (e) => this.onKey(e));
     // A double click edits in place, as on the whiteboards people know.
     board.addEventListener("dblclick", (e) => {
       const target = /** @type {HTMLElement} */ (e.target);
       const li = target.closest && target.closest("li[data-touchpoint]");
-      if (li && !target.closest("button, textarea, input, a")) this.startEditing(/** @type {HTMLElement} */ (li));
+      if (li && !target.closest("button, textarea, input, a")) this.editor.start(/** @type {HTMLElement} */ (li));
     });
     const Sortable = /** @type {any} */ (window).Sortable;
     if (!Sortable) return;
@@ -105,7 +96,7 @@ export class Gestures {
       this.steps.add(this.connection.operate("touchpoint.step", { touchpoint: Number(li.dataset.touchpoint), to }));
     } else if (e.key === "Enter") {
       e.preventDefault();
-      this.startEditing(li);
+      this.editor.start(li);
     } else if (e.key === "Delete") {
       e.preventDefault();
       const text = /** @type {HTMLElement} */ (li.querySelector('[data-field="text"]')).textContent;
@@ -130,77 +121,5 @@ export class Gestures {
     const row = li && list && li.parentElement === list ? `, position ${this.board.notesIn(list).indexOf(li) + 1}` : "";
     say(`Moved to ${name ? name.textContent : "the stage"}${row}.`, "status");
   }
-
-  /**
-   * Edit a note's text in place: Enter saves, Escape cancels, leaving the field saves.
-   * @param {HTMLElement} li
-   * @param {string} [draft] text to start from instead of the note's
-   */
-  startEditing(li, draft) {
-    if (li.querySelector("textarea")) return;
-    const textEl = /** @type {HTMLElement} */ (li.querySelector('[data-field="text"]'));
-    const id = Number(li.dataset.touchpoint);
-    const baseVersion = Number(li.dataset.version);
-    const area = document.createElement("textarea");
-    area.maxLength = 500;
-    area.rows = 3;
-    area.value = draft ?? textEl.textContent ?? "";
-    area.setAttribute("aria-label", "Note text (Enter saves, Escape cancels)");
-    textEl.hidden = true;
-    textEl.after(area);
-    area.focus();
-    this.connection.send({ type: "focus", touchpoint: id, activity: "editing" });
-    // Enter removes the field, and removing a focused field fires its blur, which saves too:
-    // finish once.
-    let finished = false;
-    const finish = (save) => {
-      if (finished) return;
-      finished = true;
-      const text = area.value.trim();
-      area.remove();
-      textEl.hidden = false;
-      this.connection.send({ type: "focus", touchpoint: null, activity: null });
-      li.focus();
-      if (save && text && text !== textEl.textContent) this.saveText(li, text, baseVersion);
-    };
-    area.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey) {
-        e.preventDefault();
-        finish(true);
-      } else if (e.key === "Escape") {
-        e.preventDefault();
-        finish(false);
-      }
-    });
-    area.addEventListener("blur", () => area.isConnected && finish(true));
-  }
-
-  /**
-   * Send a note's new text, based on the version the page shows (or `baseVersion`, the one the
-   * edit started from): a conflicting edit comes back as a conflict (showConflict), never as a
-   * silent overwrite.
-   * @param {HTMLElement} li
-   * @param {string} text
-   * @param {number} [baseVersion]
-   */
-  saveText(li, text, baseVersion) {
-    const current = /** @type {HTMLElement} */ (li.querySelector('[data-field="text"]')).textContent;
-    if (text === current) return;
-    this.lastDraft = text;
-    const base = baseVersion ?? Number(li.dataset.version);
-    this.connection.operate("touchpoint.update", { touchpoint: Number(li.dataset.touchpoint), text, base_version: base });
-  }
-
-  // Two people edited the same note: show the text that won, and reopen ours on top of it so
-  // saving again is a deliberate overwrite, never a silent one.
-  showConflict(current) {
-    const li = this.board.noteEl(current.id);
-    const mine = this.lastDraft;
-    say(`Someone else changed this note while you were editing it. It now reads: “${current.text}”.`);
-    if (li) {
-      li.dataset.version = String(current.version);
-      /** @type {HTMLElement} */ (li.querySelector('[data-field="text"]')).textContent = current.text;
-      if (mine) this.startEditing(li, mine);
-    }
-  }
+  // Editing a note's text, and its conflicts: editing.js.
 }

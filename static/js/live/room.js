@@ -2,8 +2,11 @@
 // who has votes left, who is done: room.progress), everyone else's "I'm done" button (the
 // ready check), and the end of the workshop. The markup is the server's
 // (workshops/_facilitation.html, _progress_person.html); this fills its hooks with textContent
-// and sends ready.set / ready.reset. A workshop that closes while the page is open reloads it:
-// the server renders the final board read-only, with links to the PDF and the analysis.
+// and sends ready.set / ready.reset. A workshop that closes while the page is open becomes the
+// final board at once, without a reload (a reload would lose what is on the screen): the
+// banner with the links to the PDF and the analysis shows, every control of the running room
+// goes (the facilitator's, "I'm done", the votes left), and the board is fetched again, as the
+// server renders it once closed: read-only, no forms.
 
 /**
  * @param {object} options
@@ -13,7 +16,7 @@
 export function bindRoom({ panel, connection }) {
   const readyButton = panel.querySelector('[data-control="ready"]');
   const closedBanner = /** @type {HTMLElement | null} */ (panel.querySelector("[data-closed]"));
-  const renderedClosed = closedBanner ? !closedBanner.hidden : false;
+  let shownClosed = closedBanner ? !closedBanner.hidden : false;
   let phase = panel.dataset.phase || "";
 
   const setReady = (/** @type {boolean} */ ready) => readyButton?.setAttribute("aria-pressed", String(ready));
@@ -27,7 +30,11 @@ export function bindRoom({ panel, connection }) {
 
   const onState = (state) => {
     if (!state) return;
-    if (state.closed && !renderedClosed) window.location.reload();
+    if (state.closed && !shownClosed) {
+      shownClosed = true;
+      showClosed(panel, state.closed);
+      connection.reloadBoard();
+    }
     if (state.phase !== phase) setReady(false); // each phase asks afresh
     phase = state.phase;
   };
@@ -61,6 +68,30 @@ export function bindRoom({ panel, connection }) {
   });
 }
 
+// What only a running room has: gone once it is closed.
+const RUNNING = ".facilitator-controls, .facilitator-tools, [data-votes-left], .ready-check, [popover], dialog[data-phase-confirm]";
+
+/**
+ * The workshop has ended: the banner and its links (the server's, from workshop.state's
+ * `closed`: same-site paths only), and none of the running room's controls.
+ * @param {HTMLElement} panel
+ * @param {{pdf?: string, analysis?: string}} closed
+ */
+function showClosed(panel, closed) {
+  const banner = /** @type {HTMLElement | null} */ (panel.querySelector("[data-closed]"));
+  if (banner) {
+    for (const name of /** @type {const} */ (["pdf", "analysis"])) {
+      const link = banner.querySelector(`a[data-result="${name}"]`);
+      const href = closed[name];
+      if (link && typeof href === "string" && href.startsWith("/") && !href.startsWith("//")) link.setAttribute("href", href);
+    }
+    banner.hidden = false;
+  }
+  for (const el of panel.querySelectorAll(RUNNING)) el.remove();
+  for (const popover of document.querySelectorAll("#invite-panel")) popover.remove();
+  document.querySelector(".invite-button")?.remove();
+}
+
 /** The facilitator's view of the room, from a room.progress message. */
 function renderProgress(panel, progress) {
   const section = panel.querySelector("[data-progress]");
@@ -77,10 +108,15 @@ function renderProgress(panel, progress) {
     li.dataset.voted = String(person.voted);
     li.dataset.ready = String(person.ready);
     li.querySelector('[data-field="name"]').textContent = person.name;
-    li.querySelector('[data-field="remaining"]').textContent = String(person.remaining);
+    li.querySelector('[data-field="left"]').textContent = votesLeft(person.remaining);
     li.querySelector('[data-if="voted"]').hidden = !person.voted;
     li.querySelector('[data-if="ready"]').hidden = !person.ready;
     return li;
   });
   list.replaceChildren(...items);
+}
+
+/** "1 vote left", "3 votes left" (as _progress_person.html says it). @param {number} n */
+export function votesLeft(n) {
+  return `${n} vote${n === 1 ? "" : "s"} left`;
 }

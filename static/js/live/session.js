@@ -4,6 +4,7 @@
 
 import { BoardDom } from "./board-dom.js";
 import { Connection } from "./connection.js";
+import { Controls } from "./controls.js";
 
 /**
  * @typedef {object} LiveSession
@@ -11,6 +12,7 @@ import { Connection } from "./connection.js";
  * @property {boolean} canEdit
  * @property {BoardDom} board
  * @property {Connection} connection
+ * @property {Controls} controls which controls work now, and why the others do not
  */
 
 function readJson(id) {
@@ -44,7 +46,16 @@ function open(root) {
     createSocket: (url) => new WebSocket(url),
     storage: sessionStore(),
   });
-  return { root, canEdit: root.dataset.canEdit === "true", board, connection };
+  const state = readJson("facilitation-state");
+  const role = document.getElementById("facilitation")?.dataset.role || "observer";
+  const controls = new Controls({ role, gates: state?.workshop?.gates || null });
+  // Every workshop.state says which controls work: the hello's, a broadcast's, an ack's.
+  connection.onMessage((message) => {
+    if (message.type === "hello") controls.update(message.facilitation?.workshop);
+    else if (message.type === "workshop.state") controls.update(message);
+    else if (message.type === "ack" && message.workshop?.type === "workshop.state") controls.update(message.workshop);
+  });
+  return { root, canEdit: root.dataset.canEdit === "true", board, connection, controls };
 }
 
 const root = document.getElementById("live");

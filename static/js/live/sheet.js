@@ -13,13 +13,15 @@ export class NoteSheet {
    * @param {HTMLDialogElement} options.dialog #note-sheet
    * @param {import("./board-dom.js").BoardDom} options.board
    * @param {import("./connection.js").Connection} options.connection
-   * @param {import("./gestures.js").Gestures} options.gestures
+   * @param {import("./editing.js").NoteEditor} options.editor saves the text (conflicts and all)
+   * @param {() => string | null} options.refusal why changing notes is not possible now
    */
-  constructor({ dialog, board, connection, gestures }) {
+  constructor({ dialog, board, connection, editor, refusal }) {
     this.dialog = dialog;
     this.board = board;
     this.connection = connection;
-    this.gestures = gestures;
+    this.editor = editor;
+    this.refusal = refusal;
     /** @type {number | null} the note the sheet is open on */
     this.noteId = null;
     this.text = /** @type {HTMLTextAreaElement} */ (dialog.querySelector("[data-sheet-text]"));
@@ -50,6 +52,36 @@ export class NoteSheet {
     });
   }
 
+  /**
+   * The room changed what is allowed while the sheet is open: its buttons follow (the words
+   * in its text field stay), with the reason in the sheet.
+   */
+  refresh() {
+    const reason = this.refusal();
+    for (const control of this.dialog.querySelectorAll("[data-sheet-action], input[data-sheet-colour], [data-sheet-stage]")) {
+      /** @type {HTMLButtonElement} */ (control).disabled = Boolean(reason);
+    }
+    let line = /** @type {HTMLElement | null} */ (this.dialog.querySelector("[data-why-not]"));
+    if (!line && reason) {
+      line = document.createElement("p");
+      line.className = "why-not";
+      line.dataset.whyNot = "";
+      line.setAttribute("role", "status");
+      this.dialog.querySelector(".sheet-head")?.after(line);
+    }
+    if (line) {
+      line.textContent = reason || "";
+      line.hidden = !reason;
+    }
+    if (!reason && this.noteId !== null) {
+      // Back on: a stage list with one choice only keeps Move off, as open() decided.
+      const none = this.stage.options.length === 0; // no other stage to move to
+      this.stage.disabled = none;
+      const move = /** @type {HTMLButtonElement | null} */ (this.dialog.querySelector('[data-sheet-action="move"]'));
+      if (move) move.disabled = none;
+    }
+  }
+
   /** @returns {HTMLElement | null} the note's li, if it is still on the board */
   note() {
     return this.noteId === null ? null : this.board.noteEl(this.noteId);
@@ -57,6 +89,11 @@ export class NoteSheet {
 
   /** @param {HTMLElement} li */
   open(li) {
+    const reason = this.refusal();
+    if (reason) {
+      say(reason);
+      return;
+    }
     this.noteId = Number(li.dataset.touchpoint);
     this.text.value = li.querySelector('[data-field="text"]')?.textContent || "";
     const here = Number(li.closest("[data-stage-notes]")?.getAttribute("data-stage-notes"));
@@ -72,6 +109,7 @@ export class NoteSheet {
       /** @type {HTMLInputElement} */ (radio).checked = /** @type {HTMLInputElement} */ (radio).value === colour;
     }
     this.dialog.showModal();
+    this.refresh();
   }
 
   /** The note, or null after saying it is gone (someone deleted it while the sheet was open). */
@@ -92,7 +130,7 @@ export class NoteSheet {
       say("A note needs some text: delete it instead?");
       return;
     }
-    this.gestures.saveText(li, text);
+    if (text !== li.querySelector('[data-field="text"]')?.textContent) this.editor.save(li, text);
     this.dialog.close();
   }
 
