@@ -70,6 +70,17 @@ HEAT_COUNT = (
 INCONSISTENT_FLAG = '<p class="heat-flag">{}</p>'
 INCONSISTENT_TEXT = "Inconsistent: painful and delightful to many"
 NOTE_TEMPLATE = "<template data-note-template>{}</template>"
+# A stack's head: a group's notes next to each other in a stage show as one stack under its
+# name and count (static/js/live/groups.js keeps the heads where the runs are, renames them in
+# place and drags them). A list item of the stage's notes list, never a note itself.
+STACK_HEAD = (
+    '<li class="stack-head" data-stack-head="{}" tabindex="0">'
+    '<span class="stack-grip" aria-hidden="true"></span>'
+    '<span class="visually-hidden">Group: </span>'
+    '<span class="stack-name" data-field="name">{}</span>'
+    '<span class="stack-count" data-field="count">{}</span>'
+    '<span class="visually-hidden"> notes</span></li>'
+)
 
 
 def note_meta(note: Touchpoint, *, every_part: bool = False) -> SafeString:
@@ -124,14 +135,36 @@ def note_items(
     menu: bool = False,
 ) -> SafeString:
     """A stage column's notes, each with its heat (when `heat` has it) and, for the note whose
-    id is `focused`, the autofocus."""
-    items = (
-        note_item(
-            note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused, menu=menu
+    id is `focused`, the autofocus; a stack head before each run of one group's notes."""
+    items = []
+    for at, note in enumerate(notes):
+        if note.group_id is not None and (at == 0 or notes[at - 1].group_id != note.group_id):
+            items.append(stack_head(note, _run_length(notes, at)))
+        items.append(
+            note_item(
+                note,
+                heat=heat.get(note.pk),
+                form_url=form_url,
+                focused=note.pk == focused,
+                menu=menu,
+            )
         )
-        for note in notes
-    )
     return mark_safe("".join(items))  # noqa: S308 (each item is a SafeString)
+
+
+def _run_length(notes: list[Touchpoint], start: int) -> int:
+    """How many notes from `start` on are in the group of the note at `start`."""
+    end = start
+    while end < len(notes) and notes[end].group_id == notes[start].group_id:
+        end += 1
+    return end - start
+
+
+def stack_head(note: Touchpoint, count: int) -> SafeString:
+    """The head of the stack `note` starts: its group's name and how many notes it holds."""
+    return mark_safe(  # noqa: S308 (the group's name is escaped; the rest are numbers)
+        STACK_HEAD.format(int(note.group_id), escape(note.group.name), int(count))
+    )
 
 
 def note_template(*, voters: int, menu: bool = False) -> SafeString:
