@@ -160,6 +160,14 @@ def _run_length(notes: list[Touchpoint], start: int) -> int:
     return end - start
 
 
+def stack_template() -> SafeString:
+    """The `<template>` static/js/live/groups.js clones for a stack that forms live: a blank
+    head, filled through its data-field slots."""
+    return mark_safe(  # noqa: S308 (no user text)
+        f"<template data-stack-template>{STACK_HEAD.format(0, '', 0)}</template>"
+    )
+
+
 def stack_head(note: Touchpoint, count: int) -> SafeString:
     """The head of the stack `note` starts: its group's name and how many notes it holds."""
     return mark_safe(  # noqa: S308 (the group's name is escaped; the rest are numbers)

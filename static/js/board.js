@@ -4,6 +4,7 @@
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
+//   live/groups.js      stacks: laid out under their heads, stacked, moved, renamed
 //   live/sheet.js       the note sheet: edit, move to a stage, colour, delete, by touch
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
@@ -13,6 +14,7 @@
 
 import { bindActionForms } from "./live/actions.js";
 import { Gestures } from "./live/gestures.js";
+import { Grouping, keepStacks } from "./live/groups.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
@@ -43,7 +45,16 @@ function showStatus(status) {
 if (live) {
   const { root, board, connection } = live;
   const presence = new Presence({ board, list: document.getElementById("presence") });
-  const gestures = live.canEdit ? new Gestures({ board, connection }) : null;
+  // Participants group in the Group phase; the facilitator whenever the board is open
+  // (maps/permissions.py; the panel's data-phase follows the phase live).
+  const panel = document.getElementById("facilitation");
+  const mayGroup = () => Boolean(panel && (panel.dataset.role === "facilitator" || panel.dataset.phase === "group"));
+  const operate = (type, fields) => connection.operate(type, fields);
+  /** @type {Grouping | null} */
+  let grouping = null;
+  const stacks = keepStacks(/** @type {HTMLElement} */ (board.element.parentElement), () => grouping?.refocusMoved());
+  grouping = live.canEdit ? new Grouping({ board, operate, mayGroup, stacks }) : null;
+  const gestures = grouping ? new Gestures({ board, connection, grouping }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
   if (gestures && dialog) new NoteSheet({ dialog, board, connection, gestures }).bind();
 
@@ -70,7 +81,6 @@ if (live) {
   board.updateEmptyStates();
   gestures?.bind();
   if (live.canEdit) bindActionForms(connection);
-  const panel = document.getElementById("facilitation");
   if (panel) bindRoom({ panel, connection });
   window.addEventListener("offline", () => connection.drop());
   window.addEventListener("online", () => connection.reconnect());
