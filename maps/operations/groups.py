@@ -86,8 +86,9 @@ def ungroup_touchpoint(
     index: Any = None,
     op_id: str | None = None,
 ) -> MapEvent:
-    """Take a note out of its stack, where it is or (dragged out) at `index` of `stage`: one
-    touchpoint.updated, and group.deleted when its group is left empty."""
+    """Take a note out of its stack, at `index` of `stage` (dragged out) or else just under the
+    stack (one from the middle would split it in two): one touchpoint.updated, and
+    group.deleted when its group is left empty."""
     if (stage is None) != (index is None):
         raise OperationError("invalid", "A place out of the stack needs both stage and index.")
     at = None if index is None else clean_index(index)
@@ -98,6 +99,8 @@ def ungroup_touchpoint(
         left = note.group_id
         if left is None:
             raise OperationError("invalid", "This note is in no group.")
+        if target is None:
+            note.position = _key_out_of_run(locked, actor, note)
         note.group = None
         if target is not None and at is not None:
             keys = _keys(target.pk, without={note.pk})
@@ -203,6 +206,24 @@ def _key_under_stack(
         at += 1
     keys = [key for _, _, key in rows]
     return _key_at(journey_map, actor, target.stage_id, keys, at, {without})
+
+
+def _key_out_of_run(journey_map: JourneyMap, actor: Actor, note: Touchpoint) -> str:
+    """Where a note taken out of its stack in place goes: where it is when no note of its
+    stack is below it, else just under the stack's last note."""
+    rows = list(
+        Touchpoint.objects.filter(stage_id=note.stage_id)
+        .order_by("position", "id")
+        .values_list("pk", "group_id", "position")
+    )
+    at = next(i for i, (pk, _, _) in enumerate(rows) if pk == note.pk)
+    end = at + 1
+    while end < len(rows) and rows[end][1] == note.group_id:
+        end += 1
+    if end == at + 1:
+        return note.position
+    keys = [key for pk, _, key in rows if pk != note.pk]
+    return _key_at(journey_map, actor, note.stage_id, keys, end - 1, {note.pk})
 
 
 def _key_at(

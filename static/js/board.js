@@ -14,7 +14,7 @@
 
 import { bindActionForms } from "./live/actions.js";
 import { Gestures } from "./live/gestures.js";
-import { Grouping, keepStacks } from "./live/groups.js";
+import { Grouping, bindSheetStacks, keepStacks } from "./live/groups.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
@@ -57,6 +57,7 @@ if (live) {
   const gestures = grouping ? new Gestures({ board, connection, grouping }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
   if (gestures && dialog) new NoteSheet({ dialog, board, connection, gestures }).bind();
+  if (grouping && dialog) bindSheetStacks(dialog, grouping);
 
   board.onFresh(() => {
     gestures?.bind();

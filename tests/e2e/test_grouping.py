@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from maps import operations as ops
 from maps.models import JourneyMap, Touchpoint, TouchpointGroup
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import log_in, publish_screenshot, screenshot
 from workshops.facilitation import set_phase
 from workshops.operations import open_workshop
 
@@ -268,3 +268,94 @@ def test_mouse_drag_on_the_map_page_moves_and_stacks_and_survives_a_reload(serve
     assert order(discovery) == ["Searches online for safe cars", "Reads owner reviews"]
     assert TouchpointGroup.objects.get().name == "Research"
     screenshot(page, "grouping-map-page")
+
+
+# --- what people see ---------------------------------------------------------------------------
+
+SIZES = {"desktop": (1440, 900), "laptop": (1280, 720), "phone": (390, 844)}
+
+
+@pytest.fixture
+def grouped_room(room):
+    """The room with two stacks: a named one of three in Discovery and one of two in Comparing."""
+    actor = ops.Actor.for_user(room["workshop"].map.memberships.get().user)
+    journey_map = room["map"]
+    discovery, comparing, purchase = room["stages"]
+    ids = dict(Touchpoint.objects.values_list("text", "id"))
+    ops.stack_touchpoint(
+        actor, journey_map, ids["Reads owner reviews"], onto=ids["Searches online for safe cars"]
+    )
+    ops.stack_touchpoint(
+        actor, journey_map, ids["Books a test drive"], onto=ids["Searches online for safe cars"]
+    )
+    group = Touchpoint.objects.get(pk=ids["Searches online for safe cars"]).group_id
+    ops.rename_group(actor, journey_map, group, name="Research before the showroom")
+    ops.add_touchpoint(actor, journey_map, stage=discovery.pk, text="Sees an ad on a bus")
+    for text in ("Asks friends which car", "Checks the boot size"):
+        made = ops.add_touchpoint(actor, journey_map, stage=comparing.pk, text=text)
+        ops.stack_touchpoint(
+            actor, journey_map, made.payload["touchpoint"]["id"], onto=ids["Compares prices"]
+        )
+    ops.add_touchpoint(actor, journey_map, stage=purchase.pk, text="Signs the papers")
+    return room
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_stacks_look_like_a_board_at_every_size(server, new_page, grouped_room, size):
+    width, height = SIZES[size]
+    phone = size == "phone"
+    sam = (
+        join_as_guest(new_page, server, grouped_room, viewport={"width": width, "height": height})
+        if not phone
+        else None
+    )
+    if phone:
+        page = new_page({"width": width, "height": height}, has_touch=True, is_mobile=True)
+        page.goto(f"{server}/join/")
+        page.get_by_label("Workshop code").fill(grouped_room["workshop"].join_code.lower())
+        page.get_by_role("button", name="Continue").click()
+        page.get_by_label("Your name, as others will see it").fill("Sam")
+        page.get_by_role("button", name="Join").click()
+        expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+        sam = page
+    discovery = grouped_room["stages"][0]
+    stack = head(sam, discovery)
+    expect(stack.locator('[data-field="name"]')).to_have_text("Research before the showroom")
+    expect(stack.locator('[data-field="count"]')).to_have_text("3")
+    assert sam.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    if phone:
+        assert stack.bounding_box()["height"] >= 44
+    path = screenshot(sam, f"grouping-{size}")
+    publish_screenshot(path, f"grouping-{size}.png")
+
+
+def test_on_a_phone_the_notes_menu_stacks_and_unstacks(server, new_page, grouped_room):
+    page = new_page({"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page.goto(f"{server}/join/")
+    page.get_by_label("Workshop code").fill(grouped_room["workshop"].join_code.lower())
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Your name, as others will see it").fill("Sam")
+    page.get_by_role("button", name="Join").click()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    discovery = grouped_room["stages"][0]
+
+    note(page, "Sees an ad on a bus").locator("[data-note-menu]").click()
+    sheet = page.locator("#note-sheet")
+    expect(sheet.get_by_label("Move to stack…")).to_be_visible()
+    sheet.get_by_label("Move to stack…").select_option(label="Stack “Research before the showroom”")
+    screenshot(page, "grouping-phone-sheet")
+    sheet.get_by_role("button", name="Stack", exact=True).click()
+    expect(head(page, discovery).locator('[data-field="count"]')).to_have_text("4")
+    assert len(groups_of("Sees an ad on a bus", "Searches online for safe cars")) == 1
+
+    note(page, "Books a test drive").locator("[data-note-menu]").click()
+    sheet.get_by_role("button", name="Take out of its stack").click()
+    # Out of the middle of the stack: it goes under the stack, which stays one.
+    expect(head(page, discovery).locator('[data-field="count"]')).to_have_text("3")
+    assert Touchpoint.objects.get(text="Books a test drive").group_id is None
+    assert order(discovery) == [
+        "Searches online for safe cars",
+        "Reads owner reviews",
+        "Sees an ad on a bus",
+        "Books a test drive",
+    ]

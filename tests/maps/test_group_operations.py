@@ -137,6 +137,16 @@ def test_ungrouping_in_place_keeps_the_note_where_it_is(journey_map, actor, stag
     assert order(stages[0])[:2] == [("A", "Group 1"), ("B", None)]
 
 
+def test_a_note_taken_out_of_the_middle_of_a_stack_goes_under_it_not_splitting_it(
+    journey_map, actor, stages, notes
+):
+    a, b, c, d, e = notes  # noqa: RUF059 (the five notes by name)
+    for note in (b, c):
+        ops.stack_touchpoint(actor, journey_map, note, onto=a)  # A, B, C stacked
+    ops.ungroup_touchpoint(actor, journey_map, b)
+    assert order(stages[0]) == [("A", "Group 1"), ("C", "Group 1"), ("B", None), ("D", None)]
+
+
 def test_ungrouping_needs_a_grouped_note_and_a_whole_place(journey_map, actor, stages, notes):
     a, b, *_ = notes
     with pytest.raises(OperationError) as lonely:

@@ -525,3 +525,54 @@ export class Grouping {
     if (document.activeElement !== head) head.focus();
   }
 }
+
+/**
+ * The note sheet's "Move to stack…" (phones: no drag across screens): filled for the note the
+ * sheet opens on, with the board's stacks and the notes a new stack could start with.
+ * @param {HTMLDialogElement} dialog #note-sheet (templates/workshops/live.html)
+ * @param {Grouping} grouping
+ */
+export function bindSheetStacks(dialog, grouping) {
+  const part = /** @type {HTMLElement | null} */ (dialog.querySelector("[data-sheet-stacks]"));
+  const select = /** @type {HTMLSelectElement | null} */ (dialog.querySelector("[data-sheet-stack-onto]"));
+  const out = /** @type {HTMLButtonElement | null} */ (dialog.querySelector('[data-sheet-stack="unstack"]'));
+  if (!part || !select || !out) return;
+  /** @type {HTMLElement | null} */
+  let note = null;
+  // After the sheet's own listener (registered first) has opened it on the note.
+  document.addEventListener("click", (e) => {
+    const li = /** @type {HTMLElement} */ (e.target).closest?.("#board [data-note-menu]")?.closest(NOTE);
+    if (!li) return;
+    note = /** @type {HTMLElement} */ (li);
+    part.hidden = !grouping.mayGroup();
+    const board = grouping.board.element;
+    /** @type {HTMLOptionElement[]} */
+    const options = [];
+    const seen = new Set();
+    for (const other of /** @type {NodeListOf<HTMLElement>} */ (board.querySelectorAll(NOTE))) {
+      if (other === note) continue;
+      const group = other.dataset.group;
+      if (group && !seen.has(group)) {
+        seen.add(group);
+        if (group !== note.dataset.group) options.push(new Option(`Stack “${groupName(board, group) || ""}”`, other.dataset.touchpoint));
+      } else if (!group) {
+        options.push(new Option(`New stack with “${textOf(other)}”`, other.dataset.touchpoint));
+      }
+    }
+    select.replaceChildren(...options);
+    select.disabled = options.length === 0;
+    out.hidden = !note.dataset.group;
+  });
+  dialog.querySelector('[data-sheet-stack="stack"]')?.addEventListener("click", () => {
+    const onto = select.value ? grouping.board.noteEl(Number(select.value)) : null;
+    if (note?.isConnected && onto) grouping.stackOnto(note, onto);
+    dialog.close();
+  });
+  out.addEventListener("click", () => {
+    if (note?.isConnected && note.dataset.group) {
+      grouping.operate("touchpoint.ungroup", { touchpoint: Number(note.dataset.touchpoint) });
+      say(`“${textOf(note)}” taken out of its stack.`, "status");
+    }
+    dialog.close();
+  });
+}
