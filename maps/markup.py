@@ -117,13 +117,16 @@ def note_item(
     form_url: str | None = None,
     focused: bool = False,
     menu: bool = False,
+    stack: str = "",
 ) -> SafeString:
     """One note's li. `heat` when the page may show votes on it (never on internal notes);
     `form_url` (the note_form URL) adds the editor's Edit disclosure; `focused` the autofocus
     that htmx moves the browser's focus to after a swap; `menu` the live page's actions button."""
     show_heat = heat is not None and heat.voters > 0 and not note.internal
     heat_html = heat_box(heat) if show_heat else ""
-    return _note(note, note_meta(note), note_author(note), heat_html, form_url, focused, menu)
+    return _note(
+        note, note_meta(note), note_author(note), heat_html, form_url, focused, menu, stack
+    )
 
 
 def note_items(
@@ -147,9 +150,19 @@ def note_items(
                 form_url=form_url,
                 focused=note.pk == focused,
                 menu=menu,
+                stack=_stack_mark(notes, at),
             )
         )
     return mark_safe("".join(items))  # noqa: S308 (each item is a SafeString)
+
+
+def _stack_mark(notes: list[Touchpoint], at: int) -> str:
+    """A stacked note's place in its stack (data-stack): "end" for its last note, else "in";
+    "" for a note in no group. static/js/live/groups.js keeps the same marks live."""
+    group = notes[at].group_id
+    if group is None:
+        return ""
+    return "in" if at + 1 < len(notes) and notes[at + 1].group_id == group else "end"
 
 
 def _run_length(notes: list[Touchpoint], start: int) -> int:
@@ -195,8 +208,11 @@ def _note(
     form_url: str | None = None,
     focused: bool = False,
     menu: bool = False,
+    stack: str = "",
 ) -> SafeString:
     group = f' data-group="{note.group_id}"' if note.group_id is not None else ""
+    # "in" or "end" (_stack_mark): ours, no escaping needed.
+    group += f' data-stack="{stack}"' if stack else ""
     # A NoteColour value (checked on the way in and by the database): no escaping needed.
     colour = f' data-colour="{note.colour}"' if note.colour else ""
     edit = format_html(EDIT, form_url, note.pk) if form_url else ""

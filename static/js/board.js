@@ -45,10 +45,11 @@ function showStatus(status) {
 if (live) {
   const { root, board, connection } = live;
   const presence = new Presence({ board, list: document.getElementById("presence") });
-  // Participants group in the Group phase; the facilitator whenever the board is open
-  // (maps/permissions.py; the panel's data-phase follows the phase live).
+  // Stacking gestures are the Group phase's, for everyone: in another phase a drop over a note
+  // is a move, also for the facilitator (whom the server would let group then too,
+  // maps/permissions.py). The panel's data-phase follows the phase live.
   const panel = document.getElementById("facilitation");
-  const mayGroup = () => Boolean(panel && (panel.dataset.role === "facilitator" || panel.dataset.phase === "group"));
+  const mayGroup = () => panel?.dataset.phase === "group";
   const operate = (type, fields) => connection.operate(type, fields);
   /** @type {Grouping | null} */
   let grouping = null;
