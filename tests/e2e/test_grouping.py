@@ -209,6 +209,18 @@ def test_grouping_by_keyboard_alone(server, new_page, room):
     expect(stage_notes(fran, comparing)).to_contain_text("Reads owner reviews")
     assert order(comparing)[:2] == ["Searches online for safe cars", "Reads owner reviews"]
 
+    # Alt + ArrowDown: one place down, under the stage's next note.
+    sam.keyboard.press("Alt+ArrowDown")
+    expect(
+        stage_notes(fran, comparing).locator("> li[data-touchpoint] [data-field=text]")
+    ).to_have_text(["Compares prices", "Searches online for safe cars", "Reads owner reviews"])
+    expect(head(sam, comparing)).to_be_focused()
+    assert order(comparing) == [
+        "Compares prices",
+        "Searches online for safe cars",
+        "Reads owner reviews",
+    ]
+
     # U on a stacked note takes it out.
     note(sam, "Reads owner reviews").focus()
     sam.keyboard.press("u")
