@@ -127,7 +127,13 @@ export function keepStacks(container, after) {
     after?.(board);
     observer.takeRecords(); // our own changes
   };
-  const observer = new MutationObserver(run);
+  // Only what can change a stack: a list's notes (added, moved, removed), a note's group, or
+  // a fresh board. Presence labels, meta lines and editors inside notes are left alone.
+  const matters = (/** @type {MutationRecord} */ record) =>
+    record.type === "attributes" || record.target === container || /** @type {Element} */ (record.target).matches?.("ol[data-stage-notes]");
+  const observer = new MutationObserver((records) => {
+    if (records.some(matters)) run();
+  });
   observer.observe(container, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-group"] });
   run();
   return {
@@ -376,14 +382,15 @@ export class Grouping {
   pickKey(e) {
     const picking = /** @type {NonNullable<Grouping["picking"]>} */ (this.picking);
     const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[e.key];
-    e.preventDefault();
+    if (e.key !== "Tab") e.preventDefault(); // Tab cancels and still moves on
     if (step) {
       picking.at = (picking.at + step + picking.candidates.length) % picking.candidates.length;
       this.showPick();
     } else if (e.key === "Enter" || e.key === " ") {
       const onto = picking.candidates[picking.at];
       this.finishPicking();
-      this.stackOnto(picking.note, onto);
+      if (onto.isConnected && picking.note.isConnected) this.stackOnto(picking.note, onto);
+      else say("That note is no longer on the board: not stacked.");
     } else if (e.key === "Escape" || e.key === "Tab") {
       this.finishPicking();
       say("Not stacked.", "status");
