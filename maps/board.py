@@ -161,6 +161,7 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
         "note_add",
         "note_update",
         "note_move",
+        "board_operate",
         "note_delete",
         "note_group",
         "note_form",
@@ -239,6 +240,8 @@ def board_context(
         "htmx_edit": role in ("owner", "editor"),
         "is_owner": role == "owner",
         "columns": list(columns.values()),
+        # Named on the board: a stack's head takes its name from here (static/js/live/groups.js).
+        "groups": journey_map.groups.order_by("pk"),
         "lanes_used": used,
         "note_colours": NoteColour.choices,
         "curve": emotion_curve(stages),

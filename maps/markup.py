@@ -70,6 +70,17 @@ HEAT_COUNT = (
 INCONSISTENT_FLAG = '<p class="heat-flag">{}</p>'
 INCONSISTENT_TEXT = "Inconsistent: painful and delightful to many"
 NOTE_TEMPLATE = "<template data-note-template>{}</template>"
+# A stack's head: a group's notes next to each other in a stage show as one stack under its
+# name and count (static/js/live/groups.js keeps the heads where the runs are, renames them in
+# place and drags them). A list item of the stage's notes list, never a note itself.
+STACK_HEAD = (
+    '<li class="stack-head" data-stack-head="{}" tabindex="0">'
+    '<span class="stack-grip" aria-hidden="true"></span>'
+    '<span class="visually-hidden">Group: </span>'
+    '<span class="stack-name" data-field="name">{}</span>'
+    '<span class="stack-count" data-field="count">{}</span>'
+    '<span class="visually-hidden"> notes</span></li>'
+)
 
 
 def note_meta(note: Touchpoint, *, every_part: bool = False) -> SafeString:
@@ -106,13 +117,16 @@ def note_item(
     form_url: str | None = None,
     focused: bool = False,
     menu: bool = False,
+    stack: str = "",
 ) -> SafeString:
     """One note's li. `heat` when the page may show votes on it (never on internal notes);
     `form_url` (the note_form URL) adds the editor's Edit disclosure; `focused` the autofocus
     that htmx moves the browser's focus to after a swap; `menu` the live page's actions button."""
     show_heat = heat is not None and heat.voters > 0 and not note.internal
     heat_html = heat_box(heat) if show_heat else ""
-    return _note(note, note_meta(note), note_author(note), heat_html, form_url, focused, menu)
+    return _note(
+        note, note_meta(note), note_author(note), heat_html, form_url, focused, menu, stack
+    )
 
 
 def note_items(
@@ -124,14 +138,54 @@ def note_items(
     menu: bool = False,
 ) -> SafeString:
     """A stage column's notes, each with its heat (when `heat` has it) and, for the note whose
-    id is `focused`, the autofocus."""
-    items = (
-        note_item(
-            note, heat=heat.get(note.pk), form_url=form_url, focused=note.pk == focused, menu=menu
+    id is `focused`, the autofocus; a stack head before each run of one group's notes."""
+    items = []
+    for at, note in enumerate(notes):
+        if note.group_id is not None and (at == 0 or notes[at - 1].group_id != note.group_id):
+            items.append(stack_head(note, _run_length(notes, at)))
+        items.append(
+            note_item(
+                note,
+                heat=heat.get(note.pk),
+                form_url=form_url,
+                focused=note.pk == focused,
+                menu=menu,
+                stack=_stack_mark(notes, at),
+            )
         )
-        for note in notes
-    )
     return mark_safe("".join(items))  # noqa: S308 (each item is a SafeString)
+
+
+def _stack_mark(notes: list[Touchpoint], at: int) -> str:
+    """A stacked note's place in its stack (data-stack): "end" for its last note, else "in";
+    "" for a note in no group. static/js/live/groups.js keeps the same marks live."""
+    group = notes[at].group_id
+    if group is None:
+        return ""
+    return "in" if at + 1 < len(notes) and notes[at + 1].group_id == group else "end"
+
+
+def _run_length(notes: list[Touchpoint], start: int) -> int:
+    """How many notes from `start` on are in the group of the note at `start`."""
+    end = start
+    while end < len(notes) and notes[end].group_id == notes[start].group_id:
+        end += 1
+    return end - start
+
+
+def stack_template() -> SafeString:
+    """The `<template>` static/js/live/groups.js clones for a stack that forms live: a blank
+    head, filled through its data-field slots."""
+    return mark_safe(  # noqa: S308 (no user text)
+        f"<template data-stack-template>{STACK_HEAD.format(0, '', 0)}</template>"
+    )
+
+
+def stack_head(note: Touchpoint, count: int) -> SafeString:
+    """The head of the stack `note` starts: its group's name and how many notes it holds."""
+    return mark_safe(  # noqa: S308 (the group's name is escaped; the rest are numbers)
+        STACK_HEAD.format(int(note.group_id), escape(note.group.name), int(count))
+    )
 
 
 def note_template(*, voters: int, menu: bool = False) -> SafeString:
@@ -154,8 +208,11 @@ def _note(
     form_url: str | None = None,
     focused: bool = False,
     menu: bool = False,
+    stack: str = "",
 ) -> SafeString:
     group = f' data-group="{note.group_id}"' if note.group_id is not None else ""
+    # "in" or "end" (_stack_mark): ours, no escaping needed.
+    group += f' data-stack="{stack}"' if stack else ""
     # A NoteColour value (checked on the way in and by the database): no escaping needed.
     colour = f' data-colour="{note.colour}"' if note.colour else ""
     edit = format_html(EDIT, form_url, note.pk) if form_url else ""

@@ -43,6 +43,7 @@ class When(StrEnum):
 
     EDITING = "editing"  # the editing phases, while the board is not locked
     DISCUSSING = "discussing"  # the discuss phase, while the board is not locked
+    GROUPING = "grouping"  # the group phase, while the board is not locked
     VOTING = "voting"  # the vote phase, while the board is not locked
     ANYTIME = "anytime"  # any open phase, while the board is not locked
     ALWAYS = "always"  # any open phase, locked or not
@@ -54,6 +55,7 @@ FACILITATOR, PARTICIPANT, OBSERVER = "facilitator", "participant", "observer"
 EDIT_PHASES = frozenset({"gather", "group", "discuss"})
 VOTE_PHASES = frozenset({"vote"})
 DISCUSS_PHASES = frozenset({"discuss"})
+GROUP_PHASES = frozenset({"group"})
 CLOSED = "closed"
 
 _ROLES = (FACILITATOR, PARTICIPANT, OBSERVER)
@@ -68,6 +70,12 @@ _MAP_NEEDS: dict[Who, str] = {
     Who.FACILITATOR: "edit",
     Who.VOTERS: "edit",
     Who.EVERYONE: "view",
+}
+# The phases a participant may ask in, for the phase-bound `When`s (the others: any open one).
+_PHASES_FOR: dict[When, frozenset[str]] = {
+    When.EDITING: EDIT_PHASES,
+    When.DISCUSSING: DISCUSS_PHASES,
+    When.GROUPING: GROUP_PHASES,
 }
 _PHASE_LABELS = {
     "gather": "Gather",
@@ -94,10 +102,11 @@ def check_workshop(who: Who, when: When, role: str, phase: str, locked: bool) ->
         return
     if locked:
         raise OperationError("locked", "The facilitator has locked the board.")
-    if (when == When.EDITING and phase not in EDIT_PHASES) or (
-        when == When.DISCUSSING and phase not in DISCUSS_PHASES
-    ):
+    if phase not in _PHASES_FOR.get(when, {phase}):
         label = _PHASE_LABELS[phase]
+        if when == When.GROUPING:
+            message = f"Notes are grouped in the Group phase; this is the {label} phase."
+            raise OperationError("wrong_phase", message)
         raise OperationError("wrong_phase", f"That is not possible in the {label} phase.")
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("maps/<int:map_id>/notes/move/", views.note_move, name="note_move"),
     path("maps/<int:map_id>/notes/group/", views.note_group, name="note_group"),
     path("maps/<int:map_id>/notes/delete/", views.note_delete, name="note_delete"),
+    path("maps/<int:map_id>/board/operate/", views.board_operate, name="board_operate"),
     path("maps/<int:map_id>/actions/add/", views.action_add, name="action_add"),
     path("maps/<int:map_id>/actions/update/", views.action_update, name="action_update"),
     path("maps/<int:map_id>/actions/delete/", views.action_delete, name="action_delete"),

@@ -523,6 +523,34 @@ def note_group(request: HttpRequest, map_id: int) -> HttpResponse:
     return _edit(request, map_id, "touchpoint.group", change, focus_note=note_id)
 
 
+# The board's drag and drop on the map page (static/js/editor.js, through the live page's
+# modules): the same operations, by name, as the live board sends on its socket.
+DRAG_OPERATIONS = frozenset(
+    {
+        "touchpoint.move",
+        "touchpoint.stack",
+        "touchpoint.ungroup",
+        "group.move",
+        "group.rename",
+        "group.delete",
+    }
+)
+
+
+@login_required
+@require_POST
+def board_operate(request: HttpRequest, map_id: int) -> HttpResponse:
+    """One drag-and-drop operation named in `type` (one of DRAG_OPERATIONS), its fields as
+    posted; answered with the board like every htmx edit."""
+    operation = request.POST.get("type", "")
+    if operation not in DRAG_OPERATIONS:
+        get_map_for_user(request.user, map_id)  # an outsider learns nothing, not even this
+        return _refused(request, map_id, "That is not something the board can do.")
+    return _operate(
+        request, map_id, operation, focus_note=_posted_id_or_none(request, "touchpoint")
+    )
+
+
 @login_required
 @require_POST
 def note_delete(request: HttpRequest, map_id: int) -> HttpResponse:

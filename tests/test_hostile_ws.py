@@ -42,6 +42,9 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "group.add": {"name": "G", "touchpoints": ["N"]},
     "group.rename": {"group": "G", "name": "H"},
     "group.delete": {"group": "G"},
+    "group.move": {"group": "G", "stage": "S", "index": 0},
+    "touchpoint.stack": {"touchpoint": "N", "onto": "N"},
+    "touchpoint.ungroup": {"touchpoint": "N", "stage": "S", "index": 0},
     "action.add": {"touchpoint": "N", "text": "x", "owner": "", "due": "", "status": "open"},
     "action.update": {"action": "A", "text": "y", "owner": "", "due": "", "status": "done"},
     "action.delete": {"action": "A"},
@@ -61,7 +64,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "ready.set": {"ready": True},
     "ready.reset": {},
 }
-ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action"}
+ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action", "onto"}
 BOUNDED_FIELDS = {"budget", "seconds"}
 BOOL_FIELDS = {"locked", "on", "ready"}
 # Values of the wrong type for each kind of field.

@@ -37,6 +37,7 @@ from .clean import (
     clean_score,
     clean_text,
 )
+from .groups import move_group, stack_touchpoint, ungroup_touchpoint
 from .imports import import_touchpoints
 from .journey_maps import (
     create_future_state,
@@ -153,6 +154,7 @@ __all__ = [
     "import_actions",
     "import_touchpoints",
     "lock_map",
+    "move_group",
     "move_stage",
     "move_touchpoint",
     "one_or_none",
@@ -162,9 +164,11 @@ __all__ = [
     "remove_member",
     "rename_group",
     "run_once",
+    "stack_touchpoint",
     "stage_keys",
     "step_stage",
     "step_touchpoint",
+    "ungroup_touchpoint",
     "update_action",
     "update_map",
     "update_persona",

@@ -5,6 +5,7 @@ field (`field` in the error message)."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,6 +37,16 @@ def clean_text(
             "too_long", f"{label} is limited to {maximum} characters.", field=field
         )
     return value
+
+
+def clean_name(value: Any, label: str, maximum: int, *, required: bool = False) -> str:
+    """A name people pick things by (a group's): clean_text's rules, and when required it
+    must show something: a name of only zero-width or other invisible characters would be a
+    blank title on the board."""
+    name = clean_text(value, label, maximum, required=required, field="name")
+    if required and all(unicodedata.category(char) in ("Cf", "Zs", "Cc") for char in name):
+        raise OperationError("invalid", f"{label} cannot be empty.", field="name")
+    return name
 
 
 def clean_score(value: Any, field: str) -> int | None:

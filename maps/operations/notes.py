@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..permissions import When, Who
 from ..serializers import group_data, touchpoint_data
-from .clean import clean_bool, clean_choice, clean_id, clean_index, clean_text
+from .clean import clean_bool, clean_choice, clean_id, clean_index, clean_name, clean_text
 from .log import append_event, claim_revision, lock_map, one_or_none, record
 from .order import respace_notes
 from .registry import BOOL, CHOICE, ID, IDS, INDEX, OPTIONAL_ID, TEXT, Field, operation
@@ -282,7 +282,7 @@ def get_group(journey_map: JourneyMap, group_id: Any) -> TouchpointGroup:
     Field("name", TEXT, required=True, note=f"≤ {NAME_MAX}"),
     Field("touchpoints", IDS, note="notes to gather into it"),
     who=Who.EDITORS,
-    when=When.EDITING,
+    when=When.GROUPING,
 )
 def add_group(
     actor: Actor,
@@ -293,7 +293,7 @@ def add_group(
     op_id: str | None = None,
 ) -> MapEvent:
     """A named group, optionally gathering notes at once (the group phase's main gesture)."""
-    name = clean_text(name, "group name", NAME_MAX, required=True, field="name")
+    name = clean_name(name, "group name", NAME_MAX, required=True)
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         if locked.groups.filter(name=name).exists():
@@ -312,12 +312,12 @@ def add_group(
     Field("group", ID, required=True),
     Field("name", TEXT, required=True, note=f"≤ {NAME_MAX}"),
     who=Who.EDITORS,
-    when=When.EDITING,
+    when=When.GROUPING,
 )
 def rename_group(
     actor: Actor, journey_map: JourneyMap, group: Any, *, name: str, op_id: str | None = None
 ) -> MapEvent:
-    name = clean_text(name, "group name", NAME_MAX, required=True, field="name")
+    name = clean_name(name, "group name", NAME_MAX, required=True)
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         group = get_group(locked, group)
@@ -332,7 +332,7 @@ def rename_group(
     "group.delete",
     Field("group", ID, required=True, note="ungroup: the notes stay"),
     who=Who.EDITORS,
-    when=When.EDITING,
+    when=When.GROUPING,
 )
 def delete_group(
     actor: Actor, journey_map: JourneyMap, group: Any, *, op_id: str | None = None
@@ -352,7 +352,7 @@ def delete_group(
     Field("touchpoint", ID, required=True),
     Field("name", TEXT, required=True, note=f'≤ {NAME_MAX}; "": out of its group'),
     who=Who.EDITORS,
-    when=When.EDITING,
+    when=When.GROUPING,
 )
 def group_touchpoint(
     actor: Actor, journey_map: JourneyMap, touchpoint: Any, *, name: str, op_id: str | None = None

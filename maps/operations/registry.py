@@ -137,6 +137,7 @@ _WHO_IN_A_WORKSHOP = {
 _WHEN_IN_A_WORKSHOP = {
     "editing": "gather, group, discuss; unlocked",
     "discussing": "discuss; unlocked",
+    "grouping": "group; unlocked",
     "voting": "vote (the facilitator too); unlocked",
     "anytime": "any open phase",
     "always": "any open phase, locked too",

@@ -81,6 +81,12 @@ def note_template(context: template.Context) -> SafeString:
     return markup.note_template(voters=board_voters(context), menu=_has_note_menu(context))
 
 
+@register.simple_tag
+def stack_template() -> SafeString:
+    """The `<template>` the board's scripts fill for a stack that forms live (maps.markup)."""
+    return markup.stack_template()
+
+
 @register.inclusion_tag("maps/_heat_legend.html", takes_context=True)
 def heat_legend(context: template.Context) -> dict[str, Any]:
     voters = board_voters(context)

@@ -4,6 +4,7 @@
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js)
+//   live/groups.js      stacks: laid out under their heads, stacked, moved, renamed
 //   live/editing.js     a note's text edited in place, and conflicts (both texts shown)
 //   live/adding.js      new notes, shown pending until their ack; refusals keep the text
 //   live/controls.js    what the phase, lock, role and end allow: the rest disabled, with why
@@ -20,6 +21,7 @@ import { NoteAdder } from "./live/adding.js";
 import { keepDrafts } from "./live/drafts.js";
 import { NoteEditor } from "./live/editing.js";
 import { Gestures } from "./live/gestures.js";
+import { Grouping, bindSheetStacks, keepStacks } from "./live/groups.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
@@ -50,16 +52,27 @@ function showStatus(status) {
 if (live) {
   const { root, board, connection, controls } = live;
   const presence = new Presence({ board, list: document.getElementById("presence") });
+  // Stacking gestures are the Group phase's, for everyone: in another phase a drop over a note
+  // is a move, also for the facilitator (whom the server would let group then too,
+  // maps/permissions.py). The panel's data-phase follows the phase live.
+  const panel = document.getElementById("facilitation");
+  const mayGroup = () => panel?.dataset.phase === "group";
+  const operate = (type, fields) => connection.operate(type, fields);
+  /** @type {Grouping | null} */
+  let grouping = null;
+  const stacks = keepStacks(/** @type {HTMLElement} */ (board.element.parentElement), () => grouping?.refocusMoved());
   const refusal = () => controls.refusal("edit");
   const editor = live.canEdit ? new NoteEditor({ board, connection, refusal }) : null;
   const adder = live.canEdit ? new NoteAdder({ board, connection, refusal }) : null;
-  const gestures = editor ? new Gestures({ board, connection, editor }) : null;
+  grouping = editor ? new Grouping({ board, operate, mayGroup, stacks }) : null;
+  const gestures = editor && grouping ? new Gestures({ board, connection, editor, grouping }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
   if (editor && dialog) {
     const sheet = new NoteSheet({ dialog, board, connection, editor, refusal });
     sheet.bind();
     controls.onChange(() => sheet.refresh());
   }
+  if (grouping && dialog) bindSheetStacks(dialog, grouping);
 
   keepDrafts(board);
   board.onFresh(() => {
@@ -106,7 +119,6 @@ if (live) {
   if (live.canEdit) bindActionForms(connection, () => controls.refusal("act"), board);
   const refold = foldActions(board, () => !controls.refusal("act"));
   controls.onChange(refold); // a new phase may open (or fold) it on a phone
-  const panel = document.getElementById("facilitation");
   if (panel) bindRoom({ panel, connection, board });
   window.addEventListener("offline", () => connection.drop());
   window.addEventListener("online", () => connection.reconnect());

@@ -1,24 +1,74 @@
-// The board page's keyboard moves: Alt + arrow keys on a focused note move it up, down, or to
-// the previous or next stage (keyboard.js), through the same htmx endpoint as the "Move"
-// buttons. The server answers with the whole board and marks the moved note autofocus, so focus
-// stays on it.
+// The map page's board for its editors: the live board's drag and drop and stacks
+// (live/groups.js: the same lists, the same drop rules, the same operations by name), posted
+// through htmx to the board's operate endpoint instead of a socket; and the keyboard's moves:
+// Alt + arrow keys on a focused note move it up, down, or to the previous or next stage
+// (keyboard.js), through the same htmx endpoint as the "Move" buttons. Every post answers with
+// the whole board; a moved note comes back with autofocus, so focus stays on it.
 import { stepOf } from "./keyboard.js";
+import { BoardDom } from "./live/board-dom.js";
+import { Grouping, keepStacks } from "./live/groups.js";
 
-document.addEventListener("keydown", (event) => {
-  const note = event.target;
-  const to = stepOf(event);
-  if (!to || !(note instanceof HTMLElement) || !note.matches("li[data-touchpoint]")) {
-    return;
-  }
-  const url = document.getElementById("board")?.dataset.moveUrl;
-  if (!url || !window.htmx) {
-    return;
-  }
-  event.preventDefault();
-  window.htmx.ajax("POST", url, {
-    source: note,
-    target: "#board",
-    swap: "outerHTML",
-    values: { touchpoint: note.dataset.touchpoint, to },
+const board = new BoardDom({ url: "", channels: {} });
+
+/**
+ * One operation, posted as the live board would send it (maps.views.board_operate).
+ * @param {string} type
+ * @param {Record<string, unknown>} fields
+ */
+function operate(type, fields) {
+  const url = board.element?.dataset.operateUrl;
+  const htmx = /** @type {any} */ (window).htmx;
+  if (!url || !htmx) return;
+  /** @type {Record<string, string>} */
+  const values = { type };
+  for (const [name, value] of Object.entries(fields)) values[name] = String(value);
+  htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values });
+}
+
+const container = board.element?.parentElement;
+if (container) {
+  /** @type {Grouping | null} */
+  let grouping = null;
+  const stacks = keepStacks(container, () => grouping?.refocusMoved());
+  // Editors group on the map page at any time (no workshop phase here).
+  grouping = new Grouping({ board, operate, mayGroup: () => true, stacks });
+  const ready = grouping;
+  /** @type {WeakSet<HTMLElement>} */
+  const bound = new WeakSet();
+  const bind = () => {
+    const element = board.element;
+    if (!element || bound.has(element)) return;
+    bound.add(element);
+    ready.bindBoard(element);
+    ready.bindLists(element, {
+      moved: (li, stageId) => {
+        const list = /** @type {HTMLElement} */ (board.stageList(stageId));
+        operate("touchpoint.move", { touchpoint: Number(li.dataset.touchpoint), stage: stageId, index: board.notesIn(list).indexOf(li) });
+      },
+    });
+  };
+  bind();
+  // Every edit swaps in a fresh #board: its lists are made draggable again.
+  document.addEventListener("htmx:afterSettle", bind);
+
+  document.addEventListener("keydown", (event) => {
+    if (ready.onKey(event)) return;
+    const note = event.target;
+    const to = stepOf(event);
+    if (!to || !(note instanceof HTMLElement) || !note.matches("li[data-touchpoint]")) {
+      return;
+    }
+    const url = board.element?.dataset.moveUrl;
+    const htmx = /** @type {any} */ (window).htmx;
+    if (!url || !htmx) {
+      return;
+    }
+    event.preventDefault();
+    htmx.ajax("POST", url, {
+      source: note,
+      target: "#board",
+      swap: "outerHTML",
+      values: { touchpoint: note.dataset.touchpoint, to },
+    });
   });
-});
+}

@@ -113,6 +113,8 @@ def expected_code(who: Who, when: When, role: str, phase: str, locked: bool) -> 
         return "wrong_phase"
     if when == When.DISCUSSING and phase != "discuss":
         return "wrong_phase"
+    if when == When.GROUPING and phase != "group":
+        return "wrong_phase"
     return None
 
 

@@ -63,10 +63,17 @@ def test_once_votes_are_revealed_the_template_has_the_empty_heat_box_of_a_new_no
     assert heat_box(Heat(voters=2)) in template
 
 
-def test_the_maps_own_page_carries_no_template(client, owner, journey_map):
+def test_the_maps_own_page_carries_no_note_template_but_what_its_stacks_need(
+    client, owner, journey_map
+):
+    # Notes arrive on the map page only with a fresh board (htmx); its stacks are laid out by
+    # static/js/live/groups.js, which names a stack's head from the group list.
+    ops.add_group(ops.Actor.for_user(owner), journey_map, name="Paperwork")
     client.force_login(owner)
     html = client.get(reverse("board", args=[journey_map.pk])).content.decode()
-    assert "data-note-template" not in html and "data-groups" not in html
+    assert "data-note-template" not in html
+    assert "<template data-stack-template>" in html
+    assert 'data-group-name="' in html and ">Paperwork</li>" in html
 
 
 def test_an_observers_notes_have_no_actions_button(client, workshop, olga, actor, stages):

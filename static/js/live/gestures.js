@@ -1,5 +1,6 @@
 // What the user does to notes: add (the stage's form), drag (SortableJS, vendored, a global
-// from its classic script), move with Alt + arrow keys, edit the text (Enter), delete (Delete).
+// from its classic script; the lists are made by groups.js, which also stacks notes), move with
+// Alt + arrow keys, edit the text (Enter: editing.js), delete (Delete); the grouping keys are groups.js's.
 // A dragged note is already where the user put it; the server decides its key, and the event
 // (or, on refusal, a re-fetch) settles it everywhere. A keyboard move is a step the server
 // decides (keyboard.js, as on the map page): its event moves the note, focus and all.
@@ -15,11 +16,13 @@ export class Gestures {
    * @param {import("./board-dom.js").BoardDom} options.board
    * @param {import("./connection.js").Connection} options.connection
    * @param {{start(li: HTMLElement): void}} options.editor edits a note's text (editing.js)
+   * @param {import("./groups.js").Grouping} options.grouping
    */
-  constructor({ board, connection, editor }) {
+  constructor({ board, connection, editor, grouping }) {
     this.board = board;
     this.connection = connection;
     this.editor = editor;
+    this.grouping = grouping;
     this.lastDragSent = 0;
     /** @type {Set<string>} op_ids of keyboard steps not yet answered */
     this.steps = new Set();
@@ -36,25 +39,13 @@ export class Gestures {
       const li = target.closest && target.closest("li[data-touchpoint]");
       if (li && !target.closest("button, textarea, input, a")) this.editor.start(/** @type {HTMLElement} */ (li));
     });
-    const Sortable = /** @type {any} */ (window).Sortable;
-    if (!Sortable) return;
-    for (const list of board.querySelectorAll("ol[data-stage-notes]")) {
-      Sortable.create(list, {
-        group: "notes",
-        draggable: "li[data-touchpoint]",
-        filter: "textarea, button, input",
-        preventOnFilter: false,
-        animation: 120,
-        // On a touch screen a finger swipes the board: a note is dragged only after a press
-        // of a third of a second (its ⋯ sheet moves it to another stage without a drag).
-        delay: 300,
-        delayOnTouchOnly: true,
-        touchStartThreshold: 6,
-        onStart: (e) => this.connection.send({ type: "focus", touchpoint: Number(e.item.dataset.touchpoint), activity: "dragging" }),
-        onMove: (e) => this.dragMoved(e),
-        onEnd: (e) => this.dropped(e),
-      });
-    }
+    this.grouping.bindBoard(board);
+    this.grouping.bindLists(board, {
+      moved: (li, stageId) => this.requestMove(li, stageId),
+      started: (li) => this.connection.send({ type: "focus", touchpoint: Number(li.dataset.touchpoint), activity: "dragging" }),
+      dragging: (e) => this.dragMoved(e),
+      ended: () => this.connection.send({ type: "focus", touchpoint: null, activity: null }),
+    });
   }
 
   dragMoved(e) {
@@ -66,12 +57,6 @@ export class Gestures {
     const index = e.related && e.related.dataset.touchpoint ? Math.max(0, notes.indexOf(e.related)) : notes.length;
     this.connection.send({ type: "drag", touchpoint: Number(e.dragged.dataset.touchpoint), stage: Number(list.dataset.stageNotes), index });
     return true;
-  }
-
-  dropped(e) {
-    this.connection.send({ type: "focus", touchpoint: null, activity: null });
-    if (e.from === e.to && e.oldIndex === e.newIndex) return;
-    this.requestMove(e.item, Number(e.to.dataset.stageNotes));
   }
 
   /**
@@ -87,6 +72,7 @@ export class Gestures {
 
   /** @param {KeyboardEvent} e */
   onKey(e) {
+    if (this.grouping.onKey(e)) return;
     const target = /** @type {HTMLElement} */ (e.target);
     const li = target.closest && target.closest("li[data-touchpoint]");
     if (!li || target !== li) return;
