@@ -36,6 +36,7 @@ import contextlib
 import json
 import os
 import random
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -204,6 +205,7 @@ class CpuClock:
         wall = time.perf_counter() - self.begin
         used = [s.cpu_seconds() - c for s, c in zip(self.servers, self.server_cpu, strict=True)]
         return {
+            "server_cpu_s": sum(used),
             "server_cpu": [100 * u / wall for u in used],
             "client_cpu": 100 * (time.process_time() - self.own_cpu) / wall,
         }
@@ -247,6 +249,27 @@ async def idle(servers: list[Server], seconds: float) -> dict:
     return {**clock.read(), "rss": [s.rss_mib() for s in servers]}
 
 
+def profile(servers: list[Server], phase: str, seconds: float, into: Path | None) -> list:
+    """py-spy on each server for `seconds` (collapsed stacks in `into`/<phase>-<n>.txt), when
+    --profile names a folder: where the servers' time goes in that phase. Only the thread
+    holding the GIL is sampled: Python's CPU, which the event loop and every thread share."""
+    if into is None:
+        return []
+    into.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).with_name("py-spy")
+    return [
+        subprocess.Popen(
+            [
+                *(str(spy), "record", "-p", str(server.pids()[-1]), "-d", str(int(seconds))),
+                *("--gil", "-f", "raw", "-r", "50", "-o", str(into / f"{phase}-{n}.txt")),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n, server in enumerate(servers)
+    ]
+
+
 async def moves(rooms: list[RoomLoad], servers: list[Server], rate: float, seconds: float) -> dict:
     """`rate` moves a second in every room for `seconds`, open loop (each leaves on schedule
     whether or not the server keeps up), the rooms' schedules spread over a move's interval."""
@@ -280,7 +303,6 @@ async def moves(rooms: list[RoomLoad], servers: list[Server], rate: float, secon
         with contextlib.suppress(Exception):
             await member.ws.send(json.dumps(message))
     sent_for = time.perf_counter() - begin
-    cpu = clock.read()
     sent = sum(len(r.sent_at) for r in rooms)
     deadline = time.perf_counter() + 60
     while sum(len(r.acked) for r in rooms) < sent and time.perf_counter() < deadline:
@@ -299,6 +321,7 @@ async def moves(rooms: list[RoomLoad], servers: list[Server], rate: float, secon
         if not any(unhealed(m, start, final) for r in rooms for m in open_members(r)):
             break
         await asyncio.sleep(0.05)
+    cpu = clock.read()  # the moves, their deliveries and their healing: CPU per move
     latencies = [x for r in rooms for x in r.latencies] or [0.0]
     return {
         "rooms": len(rooms),
@@ -404,10 +427,14 @@ async def run(args: argparse.Namespace, servers: list[Server], setups: list[dict
         if args.heartbeat
         else []
     )
+    spies = profile(servers, "idle", args.idle, args.profile)
     result["idle"] = await idle(servers, args.idle)
     print(f"idle: {result['idle']}", file=sys.stderr, flush=True)
     moving = rooms[: args.moving_rooms or len(rooms)]
+    spies += profile(servers, "moves", args.seconds, args.profile)
     result["moves"] = await moves(moving, servers, args.rate, args.seconds)
+    for spy in spies:
+        spy.wait()
     print(f"moves: {result['moves']}", file=sys.stderr, flush=True)
     result["closed_by_server"] = dict(
         Counter(m.closed_by_server for m in members if m.closed_by_server is not None)
@@ -444,6 +471,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0, help="moves a second per room")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--moving-rooms", type=int, default=0, help="0: every room")
+    parser.add_argument("--profile", type=Path, help="a folder for py-spy's stacks (bench extra)")
     args = parser.parse_args()
     processes = args.processes if args.backend == "postgres" else 1
     database, setups = prepare(args)
@@ -518,15 +546,16 @@ def print_tables(args: argparse.Namespace, processes: int, r: dict) -> None:
     print(f"\nMoves: {m['rooms']} rooms x {m['rate']:g} moves/s for {args.seconds:g} s\n")
     print(
         "| moves | sent/s | deliveries | p50 ms | p95 ms | p99 ms | max ms | missed (healed) "
-        "| lost | duplicated | refused | unanswered | server CPU % | client CPU % |"
+        "| lost | duplicated | refused | unanswered | server CPU % | CPU ms/move | client CPU % |"
     )
-    print("|---:" * 14 + "|")
+    print("|---:" * 15 + "|")
     refused = ", ".join(f"{k}: {v}" for k, v in m["refused"].items()) or "0"
     cpu = " + ".join(f"{x:.0f}" for x in m["server_cpu"])
     print(
         f"| {m['moves']} | {m['moves_per_s']:.0f} | {m['deliveries']} | {m['p50']:.1f} "
         f"| {m['p95']:.1f} | {m['p99']:.1f} | {m['max']:.1f} | {m['missed']} | {m['lost']} "
-        f"| {m['duplicated']} | {refused} | {m['unanswered']} | {cpu} | {m['client_cpu']:.0f} |"
+        f"| {m['duplicated']} | {refused} | {m['unanswered']} | {cpu} "
+        f"| {1000 * m['server_cpu_s'] / max(1, m['moves']):.1f} | {m['client_cpu']:.0f} |"
     )
     closed = ", ".join(f"{k}: {v}" for k, v in r["closed_by_server"].items()) or "0"
     others = ", ".join(f"{k}: {v}" for k, v in r["other_errors"].items()) or "0"
