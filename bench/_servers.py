@@ -118,8 +118,9 @@ class Database:
 
 
 # The ASGI servers a bench can run the app under (--server). Each is started with the
-# container's equivalents of its flags: frames bounded at 512 KiB both ways (docs/protocol.md,
-# "Frame sizes"), proxy headers left to the app (TRUSTED_PROXIES), no compression.
+# container's flags (the Dockerfile's CMD is uvicorn's) or their equivalents: frames bounded
+# at 512 KiB (docs/protocol.md, "Frame sizes"), proxy headers left to the app
+# (TRUSTED_PROXIES), no compression.
 SERVER_KINDS = ("daphne", "uvicorn", "granian")
 FRAME_BYTES = 524288
 
@@ -135,7 +136,8 @@ def server_command(kind: str, port: int) -> list[str]:
     if kind == "uvicorn":
         return [
             *(sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)),
-            *("--ws-max-size", str(FRAME_BYTES), "--ws-per-message-deflate", "false"),
+            *("--ws", "websockets-sansio", "--ws-max-size", str(FRAME_BYTES)),
+            *("--ws-per-message-deflate", "false"),
             *("--no-proxy-headers", "--lifespan", "off", app),
         ]
     if kind == "granian":
