@@ -403,7 +403,7 @@ def prepare(args: argparse.Namespace) -> tuple[Database | None, list[dict]]:
         call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_user("bench", password="a-long-password-1")  # noqa: S106
     setups = [
-        seed_workshop(user, f"Room {n}", args.participants, STAGES, NOTES_PER_STAGE)
+        seed_workshop(user, f"Room {n}", args.participants, STAGES, NOTES_PER_STAGE, bulk=True)
         for n in range(args.rooms)
     ]
     connections.close_all()
@@ -484,7 +484,7 @@ def main() -> None:
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]  # SQLite: the file made above
         env["LOG_LEVEL"] = "WARNING"
         for n in range(processes):
-            server = Server(f"capacity-{args.server}-{n}", env, args.server)
+            server = Server(f"capacity-{args.backend}-{args.server}-{n}", env, args.server)
             server.log_path.unlink(missing_ok=True)
             servers.append(server)
             server.start()
