@@ -62,6 +62,8 @@ DATABASE = "jm_bench_capacity"
 STAGES = 5
 NOTES_PER_STAGE = 20
 HEARTBEAT = 10.0  # board.js: a sync every 10 s (HEARTBEAT_MS)
+ANSWER_SECONDS = 60.0  # after the last move, how long the acks and broadcasts may take
+HEAL_SECONDS = 30.0  # then how long healing by sync may take
 
 
 # --- what the clients keep --------------------------------------------------------------------
@@ -304,23 +306,13 @@ async def moves(rooms: list[RoomLoad], servers: list[Server], rate: float, secon
             await member.ws.send(json.dumps(message))
     sent_for = time.perf_counter() - begin
     sent = sum(len(r.sent_at) for r in rooms)
-    deadline = time.perf_counter() + 60
+    deadline = time.perf_counter() + ANSWER_SECONDS
     while sum(len(r.acked) for r in rooms) < sent and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     final = {r.number: max([start[r.number], *r.acked.values()]) for r in rooms}
     await quiet(rooms, start, final, deadline)
     missed = sum(len(gaps(m, start, final)) for r in rooms for m in open_members(r))
-    for room in rooms:
-        for member in open_members(room):
-            gap = gaps(member, start, final)
-            if gap:
-                since = min(gap) - 1
-                with contextlib.suppress(Exception):
-                    await member.ws.send(json.dumps({"type": "sync", "since": since}))
-    while time.perf_counter() < deadline:
-        if not any(unhealed(m, start, final) for r in rooms for m in open_members(r)):
-            break
-        await asyncio.sleep(0.05)
+    await heal(rooms, start, final, time.perf_counter() + HEAL_SECONDS)
     cpu = clock.read()  # the moves, their deliveries and their healing: CPU per move
     latencies = [x for r in rooms for x in r.latencies] or [0.0]
     return {
@@ -343,6 +335,24 @@ async def moves(rooms: list[RoomLoad], servers: list[Server], rate: float, secon
         ),
         **cpu,
     }
+
+
+async def heal(rooms: list[RoomLoad], start, final, deadline: float) -> None:
+    """As the browser: a member missing revisions asks for them (`sync` since the first one
+    missing), again every 2 s while some are still missing (an answer may say `more`)."""
+    while time.perf_counter() < deadline:
+        behind = [m for r in rooms for m in open_members(r) if unhealed(m, start, final)]
+        if not behind:
+            return
+        for member in behind:
+            since = min(unhealed(member, start, final)) - 1
+            with contextlib.suppress(Exception):
+                await member.ws.send(json.dumps({"type": "sync", "since": since}))
+        asked = time.perf_counter()
+        while time.perf_counter() - asked < 2 and time.perf_counter() < deadline:
+            if not any(unhealed(m, start, final) for m in behind):
+                break
+            await asyncio.sleep(0.05)
 
 
 def open_members(room: RoomLoad) -> list[Member]:
