@@ -1,6 +1,7 @@
-"""Own servers for the fault run and the soak, on loopback: a Redis, a PostgreSQL database and
-daphne processes. Nothing here touches anyone else's Redis or database: the Redis is started
-on a free port, the database is created under its own name and dropped at the end."""
+"""Own servers for the fault run, the soak and the capacity run, on loopback: a Redis, a
+PostgreSQL database and server processes (daphne, or uvicorn / granian to compare). Nothing
+here touches anyone else's Redis or database: the Redis is started on a free port, the
+database is created under its own name and dropped at the end."""
 
 from __future__ import annotations
 
@@ -116,29 +117,66 @@ class Database:
         )
 
 
-class Daphne:
-    def __init__(self, name: str, env: dict[str, str]) -> None:
+# The ASGI servers a bench can run the app under (--server). Each is started with the
+# container's flags (the Dockerfile's CMD is uvicorn's) or their equivalents: frames bounded
+# at 512 KiB (docs/protocol.md, "Frame sizes"), proxy headers left to the app
+# (TRUSTED_PROXIES), no compression.
+SERVER_KINDS = ("daphne", "uvicorn", "granian")
+FRAME_BYTES = 524288
+
+
+def server_command(kind: str, port: int) -> list[str]:
+    """The command line of one server process of `kind` on 127.0.0.1:`port`."""
+    app = "journeymap.asgi:application"
+    if kind == "daphne":
+        return [
+            *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)),
+            *("--websocket-max-message-size", str(FRAME_BYTES), app),
+        ]
+    if kind == "uvicorn":
+        return [
+            *(sys.executable, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port)),
+            *("--ws", "websockets-sansio", "--ws-max-size", str(FRAME_BYTES)),
+            *("--ws-per-message-deflate", "false"),
+            *("--no-proxy-headers", "--lifespan", "off", app),
+        ]
+    if kind == "granian":
+        # granian has no websocket message size option: frames are not bounded the same way.
+        return [
+            *(sys.executable, "-m", "granian", "--interface", "asgi"),
+            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log", app),
+        ]
+    raise ValueError(f"unknown server {kind!r}: one of {', '.join(SERVER_KINDS)}")
+
+
+class Server:
+    """One ASGI server process of the app (daphne unless `kind` says otherwise), its output in
+    var/bench/<name>.log."""
+
+    def __init__(self, name: str, env: dict[str, str], kind: str = "daphne") -> None:
         self.name = name
+        self.kind = kind
         self.port = free_port()
         self.env = env
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
+    @property
+    def log_path(self) -> Path:
+        return LOGS / f"{self.name}.log"
+
     def start(self) -> None:
         LOGS.mkdir(parents=True, exist_ok=True)
         self.starts += 1
-        log = open(LOGS / f"{self.name}.log", "a")  # noqa: SIM115 (the process owns it)
+        log = open(self.log_path, "a")  # noqa: SIM115 (the process owns it)
         self.process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)),
-                "journeymap.asgi:application",
-            ],
+            server_command(self.kind, self.port),
             cwd=ROOT,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        wait_for_port(self.port, self.process, f"daphne {self.name}")
+        wait_for_port(self.port, self.process, f"{self.kind} {self.name}")
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -154,26 +192,79 @@ class Daphne:
                 self.process.kill()
                 self.process.wait(timeout=10)
 
-    def rss_mib(self) -> float:
+    def pids(self) -> list[int]:
+        """The server's process and its descendants (granian serves from a worker process)."""
         if self.process is None:
-            return 0.0
+            return []
+        children: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+        return found
+
+    def rss_mib(self) -> float:
+        """Resident memory of the server's processes together (VmRSS)."""
+        total = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def tracebacks(self) -> int:
+        """Tracebacks the server wrote to its log (stdout and stderr) so far."""
         try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
+            text = self.log_path.read_text(errors="replace")
         except OSError:
-            return 0.0
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return 0.0
+            return 0
+        return sum(1 for line in text.splitlines() if line.startswith("Traceback"))
+
+    def trouble_reports(self) -> int:
+        """Channel-layer and send failures the server logged (workshops.fanout.Trouble: once
+        per burst, "<what> failed: <error>")."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return 0
+        return sum(1 for line in text.splitlines() if " failed: " in line)
 
 
-def server_env(database: Database, redis: Redis, prefix: str) -> dict[str, str]:
+# The faults and soak runs, and live_room, start daphne: the name they know it by.
+Daphne = Server
+
+
+def server_env(database: Database, redis: Redis | None, prefix: str) -> dict[str, str]:
+    """Production settings on `database`; with `redis` the scaled-out mode, else the embedded
+    channel layer (one process). Rate limits are lifted: every bench client is 127.0.0.1."""
     env = {
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-not-a-secret-" + "x" * 40,
         "DATABASE_URL": database.url,
-        "REDIS_URL": redis.url,
         "CHANNEL_PREFIX": prefix,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOGIN_RATE_LIMIT": "100000",
@@ -183,6 +274,9 @@ def server_env(database: Database, redis: Redis, prefix: str) -> dict[str, str]:
     }
     for name in ("PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"):
         env.pop(name, None)
+    env.pop("REDIS_URL", None)
+    if redis is not None:
+        env["REDIS_URL"] = redis.url
     return env
 
 

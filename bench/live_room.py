@@ -143,32 +143,14 @@ def prepare_database(backend: str, clients: int) -> dict:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from maps import operations as ops
-    from workshops.operations import join_workshop, open_workshop
+    from bench._workshops import seed_workshop
 
     user = get_user_model().objects.create_user("bench", password="a-long-password-1")  # noqa: S106
-    actor = ops.Actor.for_user(user)
-    journey_map = ops.create_map(
-        actor, title="Bench", stage_names=[f"Stage {i}" for i in range(STAGES)]
-    )
-    stages = list(journey_map.stages.order_by("position").values_list("pk", flat=True))
-    for stage in stages:
-        for n in range(NOTES_PER_STAGE):
-            ops.add_touchpoint(actor, journey_map, stage=stage, text=f"Note {n}")
-    workshop = open_workshop(user, journey_map)
-    people = [join_workshop(workshop, display_name=f"P{i}") for i in range(clients - 1)] + [
-        workshop.participants.get(role="facilitator")
-    ]
+    setup = seed_workshop(user, "Bench", clients, STAGES, NOTES_PER_STAGE)
     from django.db import connections
 
     connections.close_all()
-    return {
-        "code": workshop.join_code,
-        "workshop": workshop.pk,
-        "stages": stages,
-        "notes": list(journey_map.touchpoints.values_list("pk", flat=True)),
-        "tokens": [p.token for p in people],
-    }
+    return setup
 
 
 @dataclass

@@ -2,8 +2,8 @@
 trust (TRUSTED_PROXIES), and then only its rightmost untrusted hop, so a client cannot pick a
 new address per request and walk past the rate limits (issue 14, item 6).
 
-The end-to-end tests run daphne exactly as the container does (the Dockerfile's CMD) and send
-what the hostile sweep sent: a new X-Forwarded-For on every request."""
+The end-to-end tests run the server exactly as the container does (the Dockerfile's CMD) and
+send what the hostile sweep sent: a new X-Forwarded-For on every request."""
 
 from __future__ import annotations
 
@@ -36,18 +36,22 @@ def container_command() -> list[str]:
 
 
 def start_container_server(extra_env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    """daphne with the container's flags, on loopback and a free port, on the test database."""
-    from tests.e2e.conftest import free_port, start_daphne
+    """The container's server with its own flags, on loopback and a free port, on the test
+    database."""
+    from tests.e2e.conftest import free_port, start_server
 
-    command = container_command()
-    assert command[0] == "daphne"
-    flags, args = [], iter(command[1:-1])
-    for arg in args:
-        if arg in ("-b", "--bind", "-p", "--port"):
-            next(args)  # our own address and port instead
-        else:
-            flags.append(arg)
     port = free_port()
+    command, args = [], iter(container_command())
+    for arg in args:
+        if arg in ("-b", "--bind", "--host"):  # our own address and port instead
+            command += [arg, "127.0.0.1"]
+            next(args)
+        elif arg in ("-p", "--port"):
+            command += [arg, str(port)]
+            next(args)
+        else:
+            command.append(arg)
+    assert str(port) in command, "the container's command names its port"
     env = {
         # Our own cache keys: the limits count per address, and Redis is shared.
         "CHANNEL_PREFIX": f"test-proxy-{uuid.uuid4().hex[:8]}",
@@ -56,7 +60,7 @@ def start_container_server(extra_env: dict[str, str]) -> tuple[subprocess.Popen,
         "CODE_GUESS_LIMIT": str(LIMIT),
         **extra_env,
     }
-    return start_daphne(port, env, flags=flags), port
+    return start_server(command, port, env), port
 
 
 @pytest.fixture

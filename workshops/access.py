@@ -8,12 +8,13 @@ therefore rejoins as the same participant, with the same colour and votes.
 from __future__ import annotations
 
 import secrets
+import weakref
 from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model, Q
 from django.http import HttpResponse
 
@@ -194,15 +195,34 @@ def load_member(participant_id: int, visitor_id: int | None = None) -> Participa
 
 
 def _instance(model: type[M], values: tuple[Any, ...]) -> M:
-    fields = model._meta.concrete_fields
     converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+    for (column, converters), value in zip(_converters(model), values, strict=True):
         for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(
+        connection.alias, [f.attname for f in model._meta.concrete_fields], converted
+    )
+
+
+def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
+    """Each column of `model` and the converters the ORM applies to its values, worked out
+    once per database connection: asking for them on every call was a third of the cost of
+    a member's standing, which every heartbeat checks (bench/capacity.py). Kept per
+    connection wrapper (one per thread): converters are bound to its operations."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    known = _CONVERTERS.setdefault(wrapper, {})
+    if model not in known:
+        known[model] = [
+            (column, wrapper.ops.get_db_converters(column) + column.get_db_converters(wrapper))
+            for column in (f.get_col(model._meta.db_table) for f in model._meta.concrete_fields)
+        ]
+    return known[model]
+
+
+_CONVERTERS: weakref.WeakKeyDictionary[Any, dict[type[Model], list[tuple[Any, list[Any]]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @cache

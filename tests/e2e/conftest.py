@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,8 +60,21 @@ def test_database_url() -> str:
 def start_daphne(
     port: int, extra_env: dict[str, str] | None = None, flags: list[str] | None = None
 ) -> subprocess.Popen:
-    """daphne on 127.0.0.1:`port` with the test database; `flags`: more daphne options (the
-    container's, tests/test_proxies.py)."""
+    """daphne on 127.0.0.1:`port` with the test database; `flags`: more daphne options."""
+    command = [
+        *("daphne", "-b", "127.0.0.1", "-p", str(port)),
+        *("--websocket-max-message-size", "524288", *(flags or [])),
+        "journeymap.asgi:application",
+    ]
+    return start_server(command, port, extra_env)
+
+
+def start_server(
+    command: list[str], port: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """An ASGI server's `command` (its first word the Python module: daphne, uvicorn),
+    listening on 127.0.0.1:`port`, with the test database (tests/test_proxies.py starts the
+    container's command this way)."""
     env = {
         **os.environ,
         "DEBUG": "1",
@@ -75,36 +89,27 @@ def start_daphne(
     }
     env.pop("PYTEST_VERSION", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # Its output goes to a file: a pipe nobody reads fills up and stops a talkative server.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (the process owns it)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--websocket-max-message-size",
-            "524288",
-            *(flags or []),
-            "journeymap.asgi:application",
-        ],
+        [sys.executable, "-m", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"{command[0]} exited: {log.read().decode()[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return process
         except OSError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("daphne did not start within 30 s")
+    raise RuntimeError(f"{command[0]} did not start within 30 s")
 
 
 @pytest.fixture(scope="session")
