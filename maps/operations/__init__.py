@@ -11,7 +11,8 @@ declaration in the registry): an operation trusts its actor but never its input.
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
 `actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
-before they run out). The
+before they run out), `states` (what an undo puts back), `undo` (undo and redo, per person),
+`summary` (events in words). The
 names below are the public ones.
 """
 
@@ -98,6 +99,8 @@ from .stages import (
     step_stage,
     update_stage,
 )
+from .states import keep_votes_with
+from .undo import redo, redo_target, stack_state, undo, undo_target
 
 __all__ = [
     "ACTION_NOT_FOUND",
@@ -152,6 +155,7 @@ __all__ = [
     "group_touchpoint",
     "import_actions",
     "import_touchpoints",
+    "keep_votes_with",
     "lock_map",
     "move_stage",
     "move_touchpoint",
@@ -159,12 +163,17 @@ __all__ = [
     "operation",
     "publish_on_commit",
     "record",
+    "redo",
+    "redo_target",
     "remove_member",
     "rename_group",
     "run_once",
+    "stack_state",
     "stage_keys",
     "step_stage",
     "step_touchpoint",
+    "undo",
+    "undo_target",
     "update_action",
     "update_map",
     "update_persona",
