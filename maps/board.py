@@ -167,6 +167,8 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
         "action_add",
         "action_update",
         "action_delete",
+        "map_undo",
+        "map_redo",
     ]
     return {name: reverse(name, args=[journey_map.pk]) for name in names}
 

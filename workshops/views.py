@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from journeymap.ratelimit import client_address, rate_limited, too_many_requests
 from maps.board import board_context
 from maps.models import Channel
-from maps.operations import OperationError
+from maps.operations import OperationError, stack_state
 from maps.permissions import (
     OBSERVER,
     PARTICIPANT,
@@ -41,6 +41,7 @@ from .access import (
     remember_participant,
     with_map_roles,
 )
+from .gate import Context
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .operations import join_workshop, open_workshop
 from .qr import join_qr_svg
@@ -253,6 +254,10 @@ def _live_context(
             "channel_labels": dict(Channel.choices),
             # Named on the board so that a grouped note's event patches it in place.
             "groups": workshop.map.groups.order_by("pk"),
+            # Undo and Redo: for whoever may change notes here (the buttons; the socket asks).
+            "stack": stack_state(workshop.map_id, Context.actor_of(participant))
+            if may_edit
+            else None,
         }
     )
     return context

@@ -9,6 +9,7 @@
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
 //   live/actions.js     the action items' forms, sent over the socket
 //   live/room.js        the facilitator's progress, "I'm done", the workshop's end
+//   live/undo.js        Undo and Redo: the buttons and Ctrl/⌘ + Z, sent on the socket
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
 import { bindActionForms } from "./live/actions.js";
@@ -18,6 +19,7 @@ import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
 import { live } from "./live/session.js";
 import { NoteSheet } from "./live/sheet.js";
+import { UndoControls } from "./live/undo.js";
 
 const REFUSED = {
   removed: "Not connected: the facilitator removed you from this workshop.",
@@ -70,6 +72,7 @@ if (live) {
   board.updateEmptyStates();
   gestures?.bind();
   if (live.canEdit) bindActionForms(connection);
+  if (live.canEdit) new UndoControls({ connection, board }).bind();
   const panel = document.getElementById("facilitation");
   if (panel) bindRoom({ panel, connection });
   window.addEventListener("offline", () => connection.drop());
