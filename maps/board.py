@@ -245,6 +245,8 @@ def board_context(
         "note_colours": NoteColour.choices,
         "curve": emotion_curve(stages),
         "urls": editor_urls(journey_map),
+        # The history panel's partial (the live page points it at its workshop's URL).
+        "history_url": reverse("map_history", args=[journey_map.pk]),
         "channel_options": channel_options(),
         "value_points": ValuePoint.choices,
         # Forms that change action items: editors and owners here; the live page decides its own.

@@ -12,7 +12,7 @@ One module per concern: `log` (the event log, run_once), `clean` (input cleaners
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
 `actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
 before they run out), `states` (what an undo puts back), `undo` (undo and redo, per person),
-`summary` (events in words). The
+`summary` (events in words), `versions` (named copies of the board, and restoring one). The
 names below are the public ones.
 """
 
@@ -101,6 +101,13 @@ from .stages import (
 )
 from .states import keep_votes_with
 from .undo import redo, redo_target, stack_state, undo, undo_target
+from .versions import (
+    VERSION_NOT_FOUND,
+    get_version,
+    restore_version,
+    take_version,
+    version_snapshot,
+)
 
 __all__ = [
     "ACTION_NOT_FOUND",
@@ -111,6 +118,7 @@ __all__ = [
     "PERSONA_LIMITS",
     "STAGE_NOT_FOUND",
     "SYSTEM",
+    "VERSION_NOT_FOUND",
     "Actor",
     "Field",
     "Operation",
@@ -151,6 +159,7 @@ __all__ = [
     "get_group",
     "get_stage",
     "get_touchpoint",
+    "get_version",
     "group_name",
     "group_touchpoint",
     "import_actions",
@@ -167,11 +176,13 @@ __all__ = [
     "redo_target",
     "remove_member",
     "rename_group",
+    "restore_version",
     "run_once",
     "stack_state",
     "stage_keys",
     "step_stage",
     "step_touchpoint",
+    "take_version",
     "undo",
     "undo_target",
     "update_action",
@@ -179,4 +190,5 @@ __all__ = [
     "update_persona",
     "update_stage",
     "update_touchpoint",
+    "version_snapshot",
 ]
