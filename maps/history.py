@@ -146,12 +146,25 @@ def _sentence(line: Line, stage_names: dict[int, str]) -> str:
     if many is None:
         return f"{describe(line.events[0])} and {len(line.events) - 1} more changes"
     text = many.format(n=len(line.events))
+    if line.kind == "touchpoint.moved":
+        return text + _where_to(line.events, stage_names)
     if line.kind.startswith(("touchpoint.", "action.")):
         stages = set.intersection(*(stage_ids(e) or {0} for e in line.events))
         where = [stage_names[s] for s in stages if s in stage_names]
         if len(where) == 1:
             text += f" in {where[0]}"
     return text
+
+
+def _where_to(events: list[MapEvent], stage_names: dict[int, str]) -> str:
+    """Moves: " in Purchase" when every note moved within it, " to Purchase" when every note
+    went there from elsewhere, nothing when they went to several stages."""
+    targets = {e.payload.get("stage") for e in events}
+    if len(targets) != 1 or next(iter(targets)) not in stage_names:
+        return ""
+    target = next(iter(targets))
+    within = all(stage_ids(e) == {target} for e in events)
+    return f" {'in' if within else 'to'} {stage_names[target]}"
 
 
 def note_label(journey_map: JourneyMap, note: int | None) -> str:

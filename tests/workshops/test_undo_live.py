@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 
+from maps import operations as ops
 from tests.workshops.live_client import LiveClient, fresh_state
 from workshops.facilitation import set_locked, set_phase
 from workshops.models import Vote
@@ -142,3 +143,24 @@ async def test_an_undo_resent_is_applied_once(workshop, ann, stages, note):
     state = await sync_to_async(fresh_state)(workshop.map)
     assert state["touchpoints"][note]["stage"] == stages[1]  # one step back, not two
     await client.disconnect()
+
+
+async def test_a_restore_reaches_every_open_board(workshop, owner, ann, bob, stages, note):
+    version = await sync_to_async(ops.take_version)(ops.Actor.for_user(owner), workshop.map, "v1")
+    ann_client, _ = await connected(ann)
+    bob_client, _ = await connected(bob)
+    await operate(ann_client, "touchpoint.update", touchpoint=note, text="Changed live")
+    await operate(bob_client, "touchpoint.add", stage=stages[1], text="Added live")
+
+    event = await sync_to_async(ops.restore_version)(
+        ops.Actor.for_user(owner), workshop.map, version
+    )
+    truth = await sync_to_async(fresh_state)(workshop.map)
+    assert truth["revision"] == event.revision
+    for client in (ann_client, bob_client):
+        await client.settle(revision=truth["revision"])
+        assert client.state == truth
+        assert any(m.get("event") == "map.restored" for m in client.seen)
+    assert [t["text"] for t in truth["touchpoints"].values()] == ["Finds the sign-up form"]
+    for client in (ann_client, bob_client):
+        await client.disconnect()
