@@ -12,11 +12,27 @@ from playwright.sync_api import expect
 from maps import operations as ops
 from maps.models import Touchpoint
 from tests.e2e.conftest import log_in, publish_screenshot, screenshot
-from tests.e2e.test_live import join_as_guest, open_as_facilitator, room, stage_notes  # noqa: F401
+from tests.e2e.test_live import join_as_guest, open_as_facilitator, stage_notes
+from workshops.operations import open_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SIZES = {"1440": (1440, 900), "1280": (1280, 720), "390": (390, 844)}
+
+
+@pytest.fixture
+def room(make_user):
+    """As tests/e2e/test_live.py's: a facilitator, a map with two notes, an open workshop."""
+    facilitator = make_user("fran")
+    actor = ops.Actor.for_user(facilitator)
+    journey_map = ops.create_map(
+        actor, title="Family car", stage_names=["Discovery", "Comparing", "Purchase"]
+    )
+    stages = list(journey_map.stages.order_by("position"))
+    for text in ("Searches online for safe cars", "Books a test drive"):
+        ops.add_touchpoint(actor, journey_map, stage=stages[0].pk, text=text)
+    workshop = open_workshop(facilitator, journey_map, title="Dealership review")
+    return {"workshop": workshop, "stages": stages, "map": journey_map}
 
 
 def test_ctrl_z_brings_a_deleted_note_back_on_both_screens(server, new_page, room):
