@@ -168,6 +168,8 @@ def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
         "action_add",
         "action_update",
         "action_delete",
+        "map_undo",
+        "map_redo",
     ]
     return {name: reverse(name, args=[journey_map.pk]) for name in names}
 
@@ -246,6 +248,8 @@ def board_context(
         "note_colours": NoteColour.choices,
         "curve": emotion_curve(stages),
         "urls": editor_urls(journey_map),
+        # The history panel's partial (the live page points it at its workshop's URL).
+        "history_url": reverse("map_history", args=[journey_map.pk]),
         "channel_options": channel_options(),
         "value_points": ValuePoint.choices,
         # Forms that change action items: editors and owners here; the live page decides its own.

@@ -433,10 +433,21 @@ class MapEvent(models.Model):
     actor_participant = models.PositiveBigIntegerField(null=True, blank=True)
     # The client-generated id of the operation that caused this event: resends are idempotent.
     op_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001 (unique when set)
+    # What an inverse needs: the state before of every object the operation changed
+    # (maps.operations.states), null for what cannot be undone (respacing, imports). Never
+    # broadcast: it holds a deleted note's votes, which are no map event (docs/voting.md).
+    before = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["map", "revision"]
+        indexes = [
+            # A person's undo and redo walk their own events newest first (operations.undo).
+            models.Index(fields=["map", "actor", "-revision"], name="event_person_user"),
+            models.Index(
+                fields=["map", "actor_participant", "-revision"], name="event_person_guest"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["map", "revision"], name="event_revision_unique"),
             models.UniqueConstraint(
@@ -460,3 +471,44 @@ class MapEvent(models.Model):
             "actor": self.actor_name,
             "op_id": self.op_id,
         }
+
+
+class MapVersion(models.Model):
+    """A named copy of the whole map at one revision (maps.operations.versions): taken by hand,
+    or automatically when a workshop opens or closes and before a restore. `snapshot` is
+    maps.operations.versions.version_snapshot: the map snapshot, plus customer feedback."""
+
+    class Kind(models.TextChoices):
+        NAMED = "named", "Named"
+        WORKSHOP_OPENED = "workshop_opened", "Workshop opened"
+        WORKSHOP_CLOSED = "workshop_closed", "Workshop closed"
+        BEFORE_RESTORE = "before_restore", "Before a restore"
+
+    map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="versions")
+    name = models.CharField(max_length=NAME_MAX)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NAMED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_by_name = models.CharField(max_length=NAME_MAX, blank=True)
+    created_at = models.DateTimeField()
+    revision = models.PositiveBigIntegerField()
+    # An imported version's ids are another instance's: a restore never matches them by id.
+    imported = models.BooleanField(default=False)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            bounded("name", NAME_MAX, allow_empty=False),
+            bounded("created_by_name", NAME_MAX),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["named", "workshop_opened", "workshop_closed", "before_restore"]
+                ),
+                name="version_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

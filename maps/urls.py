@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import history_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,4 +34,7 @@ urlpatterns = [
     path("maps/<int:map_id>/actions/add/", views.action_add, name="action_add"),
     path("maps/<int:map_id>/actions/update/", views.action_update, name="action_update"),
     path("maps/<int:map_id>/actions/delete/", views.action_delete, name="action_delete"),
+    path("maps/<int:map_id>/undo/", views.undo, name="map_undo"),
+    path("maps/<int:map_id>/redo/", views.redo, name="map_redo"),
+    path("maps/<int:map_id>/history/", history_views.map_history, name="map_history"),
 ]

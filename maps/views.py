@@ -72,8 +72,15 @@ def _board_response(
         return redirect("board", map_id)
     journey_map = JourneyMap.objects.select_related("persona").get(pk=map_id)
     context = board_context(journey_map, role)
-    context.update(focus)
+    context.update(focus, stack=_stack(request, journey_map, role))
     return render(request, "maps/_board.html", context)
+
+
+def _stack(request: HttpRequest, journey_map: JourneyMap, role: str) -> dict[str, Any] | None:
+    """What the person's Undo and Redo would do, for the board's buttons (editors only)."""
+    if role not in ("owner", "editor"):
+        return None
+    return ops.stack_state(journey_map.pk, _actor(request))
 
 
 def _refused(request: HttpRequest, map_id: int, message: str) -> HttpResponse:
@@ -241,6 +248,7 @@ def board(request: HttpRequest, map_id: int) -> HttpResponse:
     context = board_context(journey_map, role)
     # The current-state map it was made from: linked only for its own members.
     context["source"] = visible_source(request.user, journey_map)
+    context["stack"] = _stack(request, journey_map, role)
     return render(request, "maps/board.html", context)
 
 
@@ -576,3 +584,19 @@ def action_update(request: HttpRequest, map_id: int) -> HttpResponse:
 @require_POST
 def action_delete(request: HttpRequest, map_id: int) -> HttpResponse:
     return _operate(request, map_id, "action.delete")
+
+
+# --- undo and redo --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, map_id: int) -> HttpResponse:
+    """The person's last change on this map, undone (maps.operations.undo)."""
+    return _edit(request, map_id, "undo", lambda actor, journey_map: ops.undo(actor, journey_map))
+
+
+@login_required
+@require_POST
+def redo(request: HttpRequest, map_id: int) -> HttpResponse:
+    return _edit(request, map_id, "redo", lambda actor, journey_map: ops.redo(actor, journey_map))

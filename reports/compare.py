@@ -1,15 +1,20 @@
 """Current state vs future state, stage by stage: which touchpoints were added, removed or
-changed, and how the emotion scores moved.
+changed, and how the emotion scores moved. The same comparison serves two versions of one map
+(`compare_snapshots`), where notes that changed stage are also shown as moved.
 
 A future-state map starts as a copy, so stages are matched by name and notes by text within
 matched stages; a note whose text was edited is matched to the most similar removed one (and
-shown as changed) when the two are close enough.
+shown as changed) when the two are close enough. Two versions of one map share ids, so there
+stages and notes are matched by id (an imported version's ids are another instance's: matched
+by name and text, as two maps are).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from types import SimpleNamespace
+from typing import Any
 
 from maps.models import JourneyMap, Stage, Touchpoint
 
@@ -26,6 +31,12 @@ class ChangedNote:
 
 
 @dataclass
+class MovedNote:
+    note: Any
+    from_stage: str
+
+
+@dataclass
 class StageComparison:
     name: str
     current: Stage | None
@@ -33,6 +44,7 @@ class StageComparison:
     added: list[Touchpoint] = field(default_factory=list)
     removed: list[Touchpoint] = field(default_factory=list)
     changed: list[ChangedNote] = field(default_factory=list)
+    moved: list[MovedNote] = field(default_factory=list)
     unchanged: int = 0
 
     @staticmethod
@@ -101,9 +113,22 @@ def _record_pair(row: StageComparison, before: Touchpoint, after: Touchpoint) ->
 
 def compare_maps(current: JourneyMap, future: JourneyMap) -> list[StageComparison]:
     """One row per stage, in the future map's order, then stages only the current map has."""
-    current_stages = list(current.stages.order_by("position", "id"))
-    future_stages = list(future.stages.order_by("position", "id"))
-    current_notes, future_notes = _notes_by_stage(current), _notes_by_stage(future)
+    return compare_boards(
+        list(current.stages.order_by("position", "id")),
+        _notes_by_stage(current),
+        list(future.stages.order_by("position", "id")),
+        _notes_by_stage(future),
+    )
+
+
+def compare_boards(
+    current_stages: list[Any],
+    current_notes: dict[int, list[Any]],
+    future_stages: list[Any],
+    future_notes: dict[int, list[Any]],
+) -> list[StageComparison]:
+    """compare_maps on any objects with a stage's and a note's attributes (stages by name,
+    notes by text)."""
     by_name = {_key(s.name): s for s in current_stages}
     rows: list[StageComparison] = []
     for stage in future_stages:
@@ -118,5 +143,53 @@ def compare_maps(current: JourneyMap, future: JourneyMap) -> list[StageCompariso
     for stage in by_name.values():
         row = StageComparison(stage.name, stage, None)
         row.removed.extend(current_notes.get(stage.pk, []))
+        rows.append(row)
+    return rows
+
+
+# --- two versions of one map ------------------------------------------------------------------
+
+
+def _objects(snapshot: dict[str, Any]) -> tuple[list[Any], dict[int, list[Any]]]:
+    """A snapshot's stages and notes (by stage), as objects the comparison reads."""
+    stages = [SimpleNamespace(pk=s["id"], **s) for s in snapshot["stages"]]
+    notes: dict[int, list[Any]] = {}
+    ordered = sorted(snapshot["touchpoints"], key=lambda t: (t["position"], t["id"]))
+    for note in ordered:
+        notes.setdefault(note["stage"], []).append(SimpleNamespace(pk=note["id"], **note))
+    return stages, notes
+
+
+def compare_snapshots(
+    before: dict[str, Any], after: dict[str, Any], *, by_id: bool = True
+) -> list[StageComparison]:
+    """Two snapshots of one map (maps.operations.version_snapshot, or the map now): one row per
+    stage in `after`'s order, then stages only `before` has. Notes added, removed, moved (to
+    another stage: listed where they are now), reworded or otherwise changed, and each stage's
+    emotion scores."""
+    old_stages, old_notes = _objects(before)
+    new_stages, new_notes = _objects(after)
+    if not by_id:
+        return compare_boards(old_stages, old_notes, new_stages, new_notes)
+    old_by_id = {s.pk: s for s in old_stages}
+    was = {note.pk: note for notes in old_notes.values() for note in notes}
+    now = {note.pk for notes in new_notes.values() for note in notes}
+    rows: list[StageComparison] = []
+    for stage in new_stages:
+        row = StageComparison(stage.name, old_by_id.pop(stage.pk, None), stage)
+        for note in new_notes.get(stage.pk, []):
+            old = was.get(note.pk)
+            if old is None:
+                row.added.append(note)
+                continue
+            if old.stage != note.stage:
+                name = next((s.name for s in old_stages if s.pk == old.stage), "")
+                row.moved.append(MovedNote(note, name))
+            _record_pair(row, old, note)
+        row.removed.extend(n for n in old_notes.get(stage.pk, []) if n.pk not in now)
+        rows.append(row)
+    for stage in old_by_id.values():
+        row = StageComparison(stage.name, stage, None)
+        row.removed.extend(n for n in old_notes.get(stage.pk, []) if n.pk not in now)
         rows.append(row)
     return rows

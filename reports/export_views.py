@@ -51,10 +51,13 @@ def map_pdf(request: HttpRequest, map_id: int) -> HttpResponse:
 @require_GET
 def map_json(request: HttpRequest, map_id: int) -> HttpResponse:
     """The whole map. Voters are pseudonyms ("Voter 1") unless the map's owner or an editor
-    asks for their names (`?voters=names`): who cast which vote is theirs to hand out."""
+    asks for their names (`?voters=names`): who cast which vote is theirs to hand out. The
+    map's versions only on `?history=1` (anyone who may see the map sees its versions)."""
     names = request.GET.get("voters") == "names"
     journey_map, _ = get_map_for_user(request.user, map_id, "edit" if names else "view")
-    document = json_io.dumps(json_io.export_document(journey_map, voter_names=names))
+    history = request.GET.get("history") == "1"
+    document = json_io.export_document(journey_map, voter_names=names, with_history=history)
+    document = json_io.dumps(document)
     return _download(document, journey_map, "json", "application/json; charset=utf-8")
 
 

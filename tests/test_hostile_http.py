@@ -41,7 +41,7 @@ def url_patterns() -> Iterator[tuple[str, list[str]]]:
 
 
 PATTERNS = dict(url_patterns())
-ARGUMENTS = {"map_id", "persona_id", "code", "workshop_id"}
+ARGUMENTS = {"map_id", "persona_id", "code", "workshop_id", "version_id"}
 
 
 @pytest.fixture
@@ -56,6 +56,8 @@ def mine(owner, journey_map, actor) -> dict:
         "persona_id": persona.pk,
         "code": workshop.join_code,
         "workshop_id": workshop.pk,
+        # Opening the workshop kept a version of the map (maps.operations.versions).
+        "version_id": journey_map.versions.get().pk,
         "stage": stage.pk,
         "touchpoint": note.payload["touchpoint"]["id"],
     }
@@ -77,6 +79,7 @@ def theirs(outsider) -> dict:
         "persona_id": persona.pk,
         "code": workshop.join_code,
         "workshop_id": workshop.pk,
+        "version_id": journey_map.versions.get().pk,
         "stage": stages[0],
         "stage2": stages[1],
         "touchpoint": note.payload["touchpoint"]["id"],

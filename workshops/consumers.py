@@ -30,7 +30,7 @@ from django.db import OperationalError as DBOperationalError
 from journeymap.ratelimit import scope_client_address
 from journeymap.realtime import publishing_on, room_layer, to_wire
 from maps.models import JourneyMap, Stage, Touchpoint
-from maps.operations import Operation, OperationError, group_name, one_or_none
+from maps.operations import Operation, OperationError, group_name, one_or_none, stack_state
 from maps.operations.members import account_group
 
 from . import (
@@ -484,6 +484,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             "revision": workshop.map.revision,
             # Phase, timer, budget, this participant's own votes, the heat once revealed.
             "facilitation": hello_state(workshop, participant),
+            # What their Undo and Redo would do (the stack is the server's: it survives reloads).
+            "stack": stack_state(self.map_id, gate.Context.actor_of(participant)),
         }
 
     async def _run(self, operation: Operation, data: dict[str, Any]) -> dict[str, Any]:

@@ -22,14 +22,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from maps.heat import TAGS
-from maps.models import Tag, Touchpoint
+from maps.models import MapVersion, Tag, Touchpoint
 from maps.operations import (
+    SYSTEM,
     OperationError,
     clean_bool,
     clean_choice,
     clean_id,
     get_touchpoint,
     operation,
+    take_version,
 )
 from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, Field
 from maps.permissions import When, Who, check_workshop, workshop_gates
@@ -38,6 +40,8 @@ from .models import Participant, Phase, Vote, Workshop, new_join_code
 from .notify import close_participant, notify_participant, notify_workshop
 from .progress import notify_progress, room_progress
 from .tally import REVEALED_PHASES, heat_for_map
+
+WORKSHOP_CLOSED = MapVersion.Kind.WORKSHOP_CLOSED
 
 TIMER_MAX_SECONDS = 2 * 60 * 60
 BUDGET_MIN, BUDGET_MAX = 1, 100
@@ -222,10 +226,13 @@ def set_phase(workshop: Workshop, phase: Any) -> Workshop:
         if is_revealed(locked) and not was_revealed:
             locked.revealed_at = timezone.now()
             fields.append("revealed_at")
-        if phase == Phase.CLOSED and locked.closed_at is None:
+        closing = phase == Phase.CLOSED and locked.closed_at is None
+        if closing:
             locked.closed_at = timezone.now()
             fields.append("closed_at")
         locked.save(update_fields=fields)
+        if closing:  # the map as the room left it, kept (docs/design.md, "Versions")
+            take_version(SYSTEM, locked.map, f"“{locked}” closed"[:120], WORKSHOP_CLOSED)
         notify_workshop(locked.pk, workshop_state(locked))
         notify_progress(locked)
         if is_revealed(locked) and not was_revealed:

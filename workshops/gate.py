@@ -16,8 +16,15 @@ from typing import Any
 
 from maps.errors import Actor
 from maps.models import JourneyMap, MapEvent
-from maps.operations import OPERATIONS, Operation, OperationError, applied_event, run_once
-from maps.permissions import check_workshop
+from maps.operations import (
+    OPERATIONS,
+    Operation,
+    OperationError,
+    applied_event,
+    run_once,
+    stack_state,
+)
+from maps.permissions import When, Who, check_workshop
 
 from . import standing
 from .access import load_member
@@ -36,11 +43,15 @@ class Context:
 
     @property
     def actor(self) -> Actor:
+        return self.actor_of(self.participant)
+
+    @staticmethod
+    def actor_of(participant: Participant) -> Actor:
         return Actor(
-            user=self.participant.user,
-            name=self.participant.display_name,
-            participant_id=self.participant.pk,
-            colour=self.participant.colour,
+            user=participant.user,
+            name=participant.display_name,
+            participant_id=participant.pk,
+            colour=participant.colour,
         )
 
 
@@ -82,6 +93,12 @@ def admit(
     return ctx
 
 
+def may_now(ctx: Context, who: Who, when: When) -> None:
+    """May this member still make a change of this kind (its Who and When), now? An undo or a
+    redo is the change again: a participant undoes a note's move only while notes may move."""
+    check_workshop(who, when, ctx.role, ctx.workshop.phase, ctx.workshop.locked)
+
+
 def event_ack(event: MapEvent, *, duplicate: bool) -> dict[str, Any]:
     """The ack's fields for an operation that made `event` (now, or before: `duplicate`)."""
     return {"revision": event.revision, "event": event.as_message(), "duplicate": duplicate}
@@ -95,13 +112,18 @@ def run(operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, A
     fields = operation.clean(data)
     if operation.target == "map":
         op_id = data["op_id"]
+        if operation.reverts:
+            fields["may"] = lambda who, when: may_now(ctx, who, when)
         event, new = run_once(
             ctx.journey_map.pk,
             op_id,
             lambda: operation.fn(ctx.actor, ctx.journey_map, op_id=op_id, **fields),
             ctx.actor,
         )
-        return event_ack(event, duplicate=not new)
+        ack = event_ack(event, duplicate=not new)
+        if operation.reverts:  # what Undo and Redo would do next, for the buttons
+            ack["stack"] = stack_state(ctx.journey_map.pk, ctx.actor)
+        return ack
     ctx.participant.role = ctx.role  # the role they act with now, never saved
     target = ctx.workshop if operation.target == "workshop" else ctx.participant
     result = operation.fn(target, **fields)

@@ -8,13 +8,15 @@ import unicodedata
 
 from django.db import IntegrityError, transaction
 
-from maps.models import JourneyMap
-from maps.operations import OperationError, clean_choice, clean_text
+from maps.models import JourneyMap, MapVersion
+from maps.operations import Actor, OperationError, clean_choice, clean_text, take_version
 from maps.permissions import role_for, workshop_role_on_map
 
 from .facilitation import set_phase, toggle_vote  # noqa: F401 (moved there; kept importable)
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .progress import notify_progress
+
+WORKSHOP_OPENED = MapVersion.Kind.WORKSHOP_OPENED
 
 # Words a guest's name may not contain: on every screen it would read as the person running the
 # workshop. (The role itself is shown next to every name, from the server, not from the name.)
@@ -67,6 +69,9 @@ def open_workshop(
                     role=Participant.Role.FACILITATOR,
                     colour=PALETTE[0],
                 )
+                # The map as it was before the room changed it (docs/design.md, "Versions").
+                name = f"“{workshop}” opened"[:120]
+                take_version(Actor.for_user(user), journey_map, name, WORKSHOP_OPENED)
                 return workshop
         except IntegrityError:
             # A join-code collision (one in ~10^9): draw another code.

@@ -20,6 +20,7 @@ urlpatterns = [
         views.board_fragment_by_id,
         name="workshop_board_by_id",
     ),
+    path("workshops/<int:workshop_id>/history/", views.history_by_id, name="workshop_history"),
     path("workshops/<int:workshop_id>/join-qr.svg", views.join_qr, name="workshop_join_qr"),
     path(
         "workshops/<int:workshop_id>/snapshot.json",

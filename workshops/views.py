@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from journeymap.ratelimit import client_address, rate_limited, too_many_requests
 from maps.board import board_context
+from maps.history_views import history_context
 from maps.models import Channel
-from maps.operations import OperationError
+from maps.operations import OperationError, stack_state
 from maps.permissions import (
     OBSERVER,
     PARTICIPANT,
@@ -41,6 +42,7 @@ from .access import (
     remember_participant,
     with_map_roles,
 )
+from .gate import Context
 from .models import DISPLAY_NAME_MAX, Participant, Workshop
 from .operations import join_workshop, open_workshop
 from .qr import join_qr_svg
@@ -159,6 +161,18 @@ def board_fragment_by_id(request: HttpRequest, workshop_id: int) -> HttpResponse
 
 
 @require_GET
+def history_by_id(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The map's history panel for the live page (maps.history): any member in good standing,
+    observers too (they see the board), as the board fragment; anyone else 404."""
+    workshop = Workshop.objects.select_related("map").filter(pk=workshop_id).first()
+    participant = _acting(request, workshop) if workshop is not None else None
+    if participant is None:
+        raise Http404("Not a member of this workshop.")
+    url = reverse("workshop_history", kwargs={"workshop_id": workshop.pk})
+    return render(request, "maps/_history.html", history_context(workshop.map, request.GET, url))
+
+
+@require_GET
 def snapshot_by_id(request: HttpRequest, workshop_id: int) -> JsonResponse:
     """The whole board as JSON (docs/protocol.md, "sync and snapshot"), for a client whose
     board is too large for one websocket frame. Members in good standing only, as the board."""
@@ -250,9 +264,14 @@ def _live_context(
             "ws_url": f"{scheme}://{request.get_host()}/ws/workshops/{workshop.pk}/",
             "join_url": _join_url(request, workshop),
             "board_url": reverse("workshop_board_by_id", kwargs={"workshop_id": workshop.pk}),
+            "history_url": reverse("workshop_history", kwargs={"workshop_id": workshop.pk}),
             "channel_labels": dict(Channel.choices),
             # Named on the board so that a grouped note's event patches it in place.
             "groups": workshop.map.groups.order_by("pk"),
+            # Undo and Redo: for whoever may change notes here (the buttons; the socket asks).
+            "stack": stack_state(workshop.map_id, Context.actor_of(participant))
+            if may_edit
+            else None,
         }
     )
     return context

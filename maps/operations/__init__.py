@@ -11,7 +11,8 @@ declaration in the registry): an operation trusts its actor but never its input.
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
 `actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
-before they run out). The
+before they run out), `states` (what an undo puts back), `undo` (undo and redo, per person),
+`summary` (events in words), `versions` (named copies of the board, and restoring one). The
 names below are the public ones.
 """
 
@@ -99,6 +100,15 @@ from .stages import (
     step_stage,
     update_stage,
 )
+from .states import keep_votes_with
+from .undo import redo, redo_target, stack_state, undo, undo_target
+from .versions import (
+    VERSION_NOT_FOUND,
+    get_version,
+    restore_version,
+    take_version,
+    version_snapshot,
+)
 
 __all__ = [
     "ACTION_NOT_FOUND",
@@ -109,6 +119,7 @@ __all__ = [
     "PERSONA_LIMITS",
     "STAGE_NOT_FOUND",
     "SYSTEM",
+    "VERSION_NOT_FOUND",
     "Actor",
     "Field",
     "Operation",
@@ -149,10 +160,12 @@ __all__ = [
     "get_group",
     "get_stage",
     "get_touchpoint",
+    "get_version",
     "group_name",
     "group_touchpoint",
     "import_actions",
     "import_touchpoints",
+    "keep_votes_with",
     "lock_map",
     "move_group",
     "move_stage",
@@ -161,17 +174,25 @@ __all__ = [
     "operation",
     "publish_on_commit",
     "record",
+    "redo",
+    "redo_target",
     "remove_member",
     "rename_group",
+    "restore_version",
     "run_once",
+    "stack_state",
     "stack_touchpoint",
     "stage_keys",
     "step_stage",
     "step_touchpoint",
+    "take_version",
+    "undo",
+    "undo_target",
     "ungroup_touchpoint",
     "update_action",
     "update_map",
     "update_persona",
     "update_stage",
     "update_touchpoint",
+    "version_snapshot",
 ]

@@ -32,6 +32,7 @@ from .clean import clean_choice, clean_id, clean_index, clean_text
 from .log import lock_map, one_or_none, record
 from .notes import get_touchpoint
 from .registry import CHOICE, ID, INDEX, TEXT, Field, operation
+from .states import action_state, created
 
 ACTION_NOT_FOUND = "That action is not on this map (it may have been deleted)."
 # A due date a person could mean: anything else is a typing slip (a year 20266) or a probe.
@@ -159,7 +160,8 @@ def add_action(
         note = get_touchpoint(locked, touchpoint)
         cleaned = clean_action_fields(locked, {"text": text, **fields})
         action = ActionItem.objects.create(map=locked, touchpoint=note, **cleaned)
-        return record(locked, actor, "action.added", {"action": action_data(action)}, op_id)
+        payload, before = {"action": action_data(action)}, created("actions", action.pk)
+        return record(locked, actor, "action.added", payload, op_id, before)
 
 
 @operation(
@@ -187,6 +189,7 @@ def update_action(
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         item = get_action(locked, action)
+        before = {"actions": {str(item.pk): action_state(item)}}
         cleaned = clean_action_fields(locked, fields)
         if "text" in cleaned and cleaned["text"] != item.text:
             if base_version is not None and base_version != item.version:
@@ -199,7 +202,8 @@ def update_action(
         for name, value in cleaned.items():
             setattr(item, name, value)
         item.save()
-        return record(locked, actor, "action.updated", {"action": action_data(item)}, op_id)
+        payload = {"action": action_data(item)}
+        return record(locked, actor, "action.updated", payload, op_id, before)
 
 
 @operation(
@@ -215,8 +219,9 @@ def delete_action(
         locked = lock_map(journey_map.pk)
         item = get_action(locked, action)
         payload = {"id": item.pk, "action": action_data(item)}
+        before = {"actions": {str(item.pk): action_state(item)}}
         item.delete()
-        return record(locked, actor, "action.deleted", payload, op_id)
+        return record(locked, actor, "action.deleted", payload, op_id, before)
 
 
 # --- from a spreadsheet (reports.export.actions_csv) ------------------------------------------

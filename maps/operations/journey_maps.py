@@ -25,6 +25,7 @@ from ..permissions import role_for
 from ..serializers import PERSONA_FIELDS, STAGE_LANES, map_fields
 from .clean import clean_choice, clean_text
 from .log import lock_map, publish_on_commit, record
+from .states import map_state
 
 
 def create_map(
@@ -79,10 +80,11 @@ def update_map(
             raise OperationError("invalid", f"Unknown map field {field!r}.")
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
+        before = map_state(locked)
         for name, value in cleaned.items():
             setattr(locked, name, value)
         locked.save()
-        return record(locked, actor, "map.updated", map_fields(locked), op_id)
+        return record(locked, actor, "map.updated", map_fields(locked), op_id, before)
 
 
 def _copy_board(source: JourneyMap, target: JourneyMap) -> None:

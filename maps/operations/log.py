@@ -67,12 +67,16 @@ def record(
     event_type: str,
     payload: dict[str, Any],
     op_id: str | None = None,
+    before: dict[str, Any] | None = None,
 ) -> MapEvent:
     """Bump the revision, append the event, schedule its broadcast. Inside the transaction,
-    with the map locked (lock_map)."""
+    with the map locked (lock_map). `before`: the state an undo puts back (operations.states),
+    None for what cannot be undone."""
     journey_map.updated_at = timezone.now()
     journey_map.revision = claim_revision(journey_map.pk, journey_map.updated_at)
-    return append_event(journey_map.pk, journey_map.revision, actor, event_type, payload, op_id)
+    return append_event(
+        journey_map.pk, journey_map.revision, actor, event_type, payload, op_id, before
+    )
 
 
 def append_event(
@@ -82,6 +86,7 @@ def append_event(
     event_type: str,
     payload: dict[str, Any],
     op_id: str | None = None,
+    before: dict[str, Any] | None = None,
 ) -> MapEvent:
     """Append the event of `revision` (already taken: record, claim_revision) and schedule its
     broadcast. Inside the transaction."""
@@ -94,6 +99,7 @@ def append_event(
         actor_name=actor.name[:NAME_MAX],
         actor_participant=actor.participant_id,
         op_id=op_id or None,
+        before=before,
     )
     message = event.as_message()
     publish_on_commit(map_id, message)

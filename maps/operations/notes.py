@@ -31,6 +31,7 @@ from .log import append_event, claim_revision, lock_map, one_or_none, record
 from .order import respace_notes
 from .registry import BOOL, CHOICE, ID, IDS, INDEX, OPTIONAL_ID, TEXT, Field, operation
 from .stages import STAGE_NOT_FOUND, get_stage
+from .states import capture, created
 
 NOTE_NOT_FOUND = "That note is not on this map (it may have been deleted)."
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -136,7 +137,8 @@ def add_touchpoint(
             **cleaned,
         )
         payload = {"touchpoint": touchpoint_data(touchpoint)}
-        return record(locked, actor, "touchpoint.added", payload, op_id)
+        before = created("touchpoints", touchpoint.pk)
+        return record(locked, actor, "touchpoint.added", payload, op_id, before)
 
 
 @operation(
@@ -164,6 +166,7 @@ def update_touchpoint(
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         touchpoint = get_touchpoint(locked, touchpoint)
+        before = {"touchpoints": {str(touchpoint.pk): touchpoint_data(touchpoint)}}
         if "group" in fields:
             group_id = fields["group"]
             touchpoint.group = get_group(locked, group_id) if group_id not in (None, "") else None
@@ -185,7 +188,7 @@ def update_touchpoint(
             setattr(touchpoint, name, value)
         touchpoint.save()
         payload = {"touchpoint": touchpoint_data(touchpoint)}
-        return record(locked, actor, "touchpoint.updated", payload, op_id)
+        return record(locked, actor, "touchpoint.updated", payload, op_id, before)
 
 
 @operation(
@@ -211,12 +214,17 @@ def move_touchpoint(
     note_id = clean_id(touchpoint, "touchpoint")
     stage_id = clean_id(stage, "stage")
     # The live room's most frequent operation, and moves on one map queue on its lock, so it
-    # makes four statements under the lock: take the revision, read the stage's notes' keys
-    # (which also proves the stage is on the map), one UPDATE that also proves the note is, and
-    # the event. Now and then its stage is respaced first (order.py), under the revision taken.
+    # makes five statements under the lock: take the revision, read the note as it was (what
+    # an undo puts back, which also proves the note is on the map), read the stage's notes'
+    # keys (which also proves the stage is), one UPDATE, and the event. Now and then its stage
+    # is respaced first (order.py), under the revision taken.
     with transaction.atomic():
         now = timezone.now()
         revision = claim_revision(journey_map.pk, now)
+        was = one_or_none(Touchpoint.objects.filter(pk=note_id, map_id=journey_map.pk))
+        if was is None:
+            raise OperationError("not_found", NOTE_NOT_FOUND)
+        before = {"touchpoints": {str(note_id): touchpoint_data(was)}}
         keys = stage_keys(journey_map.pk, stage_id, without=note_id)
         position = positions.key_for_index(keys, index)
         if positions.needs_respacing(position):
@@ -230,7 +238,9 @@ def move_touchpoint(
         if not moved:
             raise OperationError("not_found", NOTE_NOT_FOUND)
         payload = {"id": note_id, "stage": stage_id, "position": position}
-        return append_event(journey_map.pk, revision, actor, "touchpoint.moved", payload, op_id)
+        return append_event(
+            journey_map.pk, revision, actor, "touchpoint.moved", payload, op_id, before
+        )
 
 
 def stage_keys(map_id: int, stage_id: int, *, without: int) -> list[str]:
@@ -261,8 +271,10 @@ def delete_touchpoint(
         locked = lock_map(journey_map.pk)
         touchpoint = get_touchpoint(locked, touchpoint)
         payload = {"id": touchpoint.pk, "touchpoint": touchpoint_data(touchpoint)}
+        # Its actions, customer feedback and votes go with it: kept, for an undo.
+        before = capture(locked.pk, going=[touchpoint.pk])
         touchpoint.delete()
-        return record(locked, actor, "touchpoint.deleted", payload, op_id)
+        return record(locked, actor, "touchpoint.deleted", payload, op_id, before)
 
 
 # --- groups ---------------------------------------------------------------------------------
@@ -300,11 +312,13 @@ def add_group(
             raise OperationError("duplicate", f"There is already a group called {name!r}.")
         group = TouchpointGroup.objects.create(map=locked, name=name)
         members = [get_touchpoint(locked, tp) for tp in touchpoints]
+        before = created("groups", group.pk)
+        before["touchpoints"] = {str(m.pk): touchpoint_data(m) for m in members}
         for member in members:
             member.group = group
         Touchpoint.objects.bulk_update(members, ["group"])
         payload = {"group": group_data(group), "touchpoints": [m.pk for m in members]}
-        return record(locked, actor, "group.added", payload, op_id)
+        return record(locked, actor, "group.added", payload, op_id, before)
 
 
 @operation(
@@ -323,9 +337,11 @@ def rename_group(
         group = get_group(locked, group)
         if locked.groups.filter(name=name).exclude(pk=group.pk).exists():
             raise OperationError("duplicate", f"There is already a group called {name!r}.")
+        before = {"groups": {str(group.pk): group_data(group)}}
         group.name = name
         group.save(update_fields=["name"])
-        return record(locked, actor, "group.renamed", {"group": group_data(group)}, op_id)
+        payload = {"group": group_data(group)}
+        return record(locked, actor, "group.renamed", payload, op_id, before)
 
 
 @operation(
@@ -343,8 +359,9 @@ def delete_group(
         group = get_group(locked, group)
         members = list(group.touchpoints.values_list("pk", flat=True))
         payload = {"id": group.pk, "touchpoints": members}
+        before = capture(locked.pk, groups=[group.pk], touchpoints=members)
         group.delete()
-        return record(locked, actor, "group.deleted", payload, op_id)
+        return record(locked, actor, "group.deleted", payload, op_id, before)
 
 
 @operation(
@@ -367,10 +384,11 @@ def group_touchpoint(
         group = one_or_none(locked.groups.filter(name=name)) if name else None
         if name and group is None:
             return add_group(actor, locked, name=name, touchpoints=[note.pk], op_id=op_id)
+        before = {"touchpoints": {str(note.pk): touchpoint_data(note)}}
         note.group = group
         note.save(update_fields=["group", "updated_at"])
         payload = {"touchpoint": touchpoint_data(note)}
-        return record(locked, actor, "touchpoint.updated", payload, op_id)
+        return record(locked, actor, "touchpoint.updated", payload, op_id, before)
 
 
 # --- the keyboard's move ---------------------------------------------------------------------

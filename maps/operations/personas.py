@@ -12,6 +12,7 @@ from ..models import LANE_MAX, NAME_MAX, SHORT_MAX, MapEvent, Persona
 from ..serializers import PERSONA_FIELDS
 from .clean import clean_choice, clean_text
 from .log import lock_map, record
+from .states import persona_state
 
 PERSONA_LIMITS = {
     "name": NAME_MAX,
@@ -50,12 +51,14 @@ def update_persona(actor: Actor, persona: Persona, **fields: Any) -> list[MapEve
     cleaned = clean_persona_fields(fields)
     events = []
     with transaction.atomic():
+        before = persona_state(Persona.objects.get(pk=persona.pk))
         for name, value in cleaned.items():
             setattr(persona, name, value)
         persona.save()
         for map_id in persona.maps.values_list("pk", flat=True):
             journey_map = lock_map(map_id)
-            events.append(record(journey_map, actor, "persona.updated", {"persona": persona.pk}))
+            payload = {"persona": persona.pk}
+            events.append(record(journey_map, actor, "persona.updated", payload, before=before))
     return events
 
 

@@ -79,6 +79,9 @@ class Operation:
     # Not for map operations (acknowledged with their event): the ack's fields from the
     # function's result and the participant who asked.
     ack: Callable[[Any, Any], dict[str, Any]] | None = None
+    # Undo and redo act on an earlier operation: their caller passes `may`, a check that the
+    # person may still make that operation's kind of change (its Who and When), now.
+    reverts: bool = False
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
         """The message's fields minus the envelope. Missing and unknown keys and wrong shapes
@@ -112,6 +115,7 @@ def operation(
     when: When,
     target: Target = "map",
     ack: Callable[[Any, Any], dict[str, Any]] | None = None,
+    reverts: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare the decorated function as the operation `name` (see the module's docstring)."""
     if (target == "map") != (ack is None):
@@ -120,7 +124,7 @@ def operation(
     def declare(fn: Callable[..., Any]) -> Callable[..., Any]:
         if name in OPERATIONS:
             raise RuntimeError(f"Two operations called {name!r}")
-        OPERATIONS[name] = Operation(name, fn, tuple(fields), who, when, target, ack)
+        OPERATIONS[name] = Operation(name, fn, tuple(fields), who, when, target, ack, reverts)
         return fn
 
     return declare

@@ -34,6 +34,7 @@ from .clean import (
 from .log import lock_map, one_or_none, record
 from .order import note_keys_to_append, respace_spine
 from .registry import BOOL, CHOICE, ID, INDEX, OPTIONAL_ID, PERCENT, SCORE, TEXT, Field, operation
+from .states import capture, created
 
 STAGE_NOT_FOUND = "That stage is not on this map."
 
@@ -111,7 +112,8 @@ def add_stage(
             keys = [key for _, key in respace_spine(locked.pk, actor)]
             position = positions.key_for_index(keys, at)
         stage = Stage.objects.create(map=locked, position=position, **cleaned)
-        return record(locked, actor, "stage.added", {"stage": stage_data(stage)}, op_id)
+        payload, before = {"stage": stage_data(stage)}, created("stages", stage.pk)
+        return record(locked, actor, "stage.added", payload, op_id, before)
 
 
 @operation(
@@ -130,12 +132,14 @@ def update_stage(
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         stage = get_stage(locked, stage)
+        before = {"stages": {str(stage.pk): stage_data(stage)}}
         if "loops_back_to" in fields:
             cleaned["loops_back_to"] = _loop_target(locked, stage, fields["loops_back_to"])
         for name, value in cleaned.items():
             setattr(stage, name, value)
         stage.save()
-        return record(locked, actor, "stage.updated", {"stage": stage_data(stage)}, op_id)
+        payload = {"stage": stage_data(stage)}
+        return record(locked, actor, "stage.updated", payload, op_id, before)
 
 
 def _loop_target(journey_map: JourneyMap, stage: Stage, target_id: Any) -> Stage | None:
@@ -162,6 +166,7 @@ def move_stage(
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         stage = get_stage(locked, stage)
+        before = {"stages": {str(stage.pk): stage_data(stage)}}
         keys = list(
             locked.stages.exclude(pk=stage.pk)
             .order_by("position")
@@ -174,7 +179,7 @@ def move_stage(
             stage.position = positions.key_for_index(keys, index)
         stage.save(update_fields=["position"])
         payload = {"id": stage.pk, "position": stage.position}
-        return record(locked, actor, "stage.moved", payload, op_id)
+        return record(locked, actor, "stage.moved", payload, op_id, before)
 
 
 @operation(
@@ -200,6 +205,7 @@ def delete_stage(
     with transaction.atomic():
         locked = lock_map(journey_map.pk)
         stage = get_stage(locked, stage)
+        before = _before_deleting(stage, going=move_notes_to in (None, ""))
         moved: list[dict[str, Any]] = []
         if move_notes_to not in (None, ""):
             target = get_stage(locked, move_notes_to, "move_notes_to")
@@ -213,7 +219,20 @@ def delete_stage(
         deleted = list(stage.touchpoints.values_list("pk", flat=True))
         payload = {"id": stage.pk, "moved_touchpoints": moved, "deleted_touchpoints": deleted}
         stage.delete()
-        return record(locked, actor, "stage.deleted", payload, op_id)
+        return record(locked, actor, "stage.deleted", payload, op_id, before)
+
+
+def _before_deleting(stage: Stage, *, going: bool) -> dict[str, Any]:
+    """A stage before it goes: itself, its notes (with what goes with them, unless they move),
+    and the stages that loop back to it (their loop goes too)."""
+    notes = list(stage.touchpoints.values_list("pk", flat=True))
+    looping = Stage.objects.filter(loops_back_to=stage).values_list("pk", flat=True)
+    return capture(
+        stage.map_id,
+        stages=[stage.pk, *looping],
+        touchpoints=notes,
+        going=notes if going else (),
+    )
 
 
 def _append_notes(source: Stage, target: Stage, actor: Actor) -> list[dict[str, Any]]:

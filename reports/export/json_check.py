@@ -25,6 +25,7 @@ from maps.models import (
     ActionItem,
     CustomerFeedback,
     JourneyMap,
+    MapVersion,
     Tag,
 )
 from maps.operations.actions import clean_due
@@ -39,6 +40,7 @@ MAX_TOUCHPOINTS = 10_000
 MAX_WORKSHOPS = 50
 MAX_PARTICIPANTS = 500
 MAX_ACTIONS = 10_000
+MAX_VERSIONS = 100  # a map's history, when asked for (`--with-history`)
 MAX_ERRORS = 200  # a wholly wrong file would otherwise list thousands of the same mistake
 # A workshop's date: well inside what Python, both databases and every time zone can show.
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -66,6 +68,8 @@ class Cleaned:
     feedback: list[dict[str, Any]] = field(default_factory=list)
     workshops: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # With `--with-history`: {name, kind, created_at, revision, document: Cleaned}, oldest first.
+    versions: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Checker:
@@ -135,11 +139,13 @@ def loads(data: bytes | str) -> Any:
         raise DocumentInvalid([f"file: not valid JSON ({problem})"]) from None
 
 
-def clean_document(raw: Any) -> Cleaned:
-    """Check the whole document; raise DocumentInvalid listing every problem."""
+def clean_document(raw: Any, *, in_version: bool = False) -> Cleaned:
+    """Check the whole document; raise DocumentInvalid listing every problem. A version's own
+    document (`in_version`) holds no workshops and no versions."""
     check = _Checker()
     top_fields = {"format", "version", "map", "persona", "stages", "groups", "touchpoints"}
-    optional = {"feedback", "workshops", "actions"}
+    optional = {"feedback", "actions"} if in_version else {"feedback", "workshops", "actions"}
+    optional = optional if in_version else optional | {"versions"}
     doc = check.obj(raw, "document", top_fields | optional, top_fields)
     if doc is None:
         raise DocumentInvalid(check.errors)
@@ -156,9 +162,49 @@ def clean_document(raw: Any) -> Cleaned:
     _clean_feedback(check, doc.get("feedback"), note_refs, cleaned)
     _clean_workshops(check, doc.get("workshops"), note_refs, cleaned)
     _clean_actions(check, doc.get("actions"), note_refs, cleaned)
+    if not in_version:
+        _clean_versions(check, doc.get("versions"), cleaned)
     if check.errors:
         raise DocumentInvalid(check.errors)
     return cleaned
+
+
+def _clean_versions(check: _Checker, raw: Any, cleaned: Cleaned) -> None:
+    """The map's versions (reports.export.history_io): each a whole document of its own."""
+    kinds = list(MapVersion.Kind.values)
+    allowed = {"name", "kind", "created_at", "revision", "document"}
+    for i, item in enumerate(check.array(raw, "versions", MAX_VERSIONS)):
+        where = f"versions[{i}]"
+        data = check.obj(item, where, allowed, {"name", "document"})
+        if data is None:
+            continue
+        name = check.run(
+            f"{where}.name", ops.clean_text, data.get("name"), "name", NAME_MAX, required=True
+        )
+        kind = check.run(
+            f"{where}.kind", ops.clean_choice, data.get("kind", "named"), "kind", kinds
+        )
+        created_at = _datetime(data.get("created_at")) if "created_at" in data else None
+        if "created_at" in data and created_at is None:
+            check.error(f"{where}.created_at", "must be a date and time (ISO 8601)")
+        revision = data.get("revision", 0)
+        if isinstance(revision, bool) or not isinstance(revision, int) or not 0 <= revision < 2**62:
+            check.error(f"{where}.revision", "must be a whole number, 0 or more")
+        try:
+            document = clean_document(data.get("document"), in_version=True)
+        except DocumentInvalid as invalid:
+            for problem in invalid.errors:
+                check.error(f"{where}.document", problem)
+            continue
+        cleaned.versions.append(
+            {
+                "name": name,
+                "kind": kind,
+                "created_at": created_at,
+                "revision": revision,
+                "document": document,
+            }
+        )
 
 
 def _clean_map(check: _Checker, raw: Any) -> dict[str, Any]:

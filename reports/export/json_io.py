@@ -37,6 +37,7 @@ from maps.serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS, map
 from workshops.models import Participant, Phase, Vote, Workshop
 from workshops.tally import REVEALED_PHASES
 
+from .history_io import export_versions, write_versions
 from .json_check import (
     FORMAT,
     MAX_BYTES,
@@ -66,7 +67,17 @@ __all__ = [
 # --- export ---------------------------------------------------------------------------------
 
 
-def export_document(journey_map: JourneyMap, *, voter_names: bool = False) -> dict[str, Any]:
+def export_document(
+    journey_map: JourneyMap, *, voter_names: bool = False, with_history: bool = False
+) -> dict[str, Any]:
+    """The map as a document; its versions too only `with_history` (history_io)."""
+    document = _document(journey_map, voter_names=voter_names)
+    if with_history:
+        document["versions"] = export_versions(journey_map)
+    return document
+
+
+def _document(journey_map: JourneyMap, *, voter_names: bool) -> dict[str, Any]:
     stages = list(journey_map.stages.order_by("position", "id"))
     stage_ref = {s.pk: f"s{i}" for i, s in enumerate(stages, start=1)}
     groups = list(journey_map.groups.order_by("name", "id"))
@@ -304,6 +315,7 @@ def import_map(actor: ops.Actor, document: Any) -> tuple[JourneyMap, MapEvent]:
             map=journey_map, user=actor.user, role=MapMembership.Role.OWNER
         )
         counts = write_document(journey_map, cleaned)
+        write_versions(journey_map, cleaned)
         ops.record(journey_map, actor, "map.created", map_fields(journey_map))
         event = ops.record(journey_map, actor, "map.imported", {"created": counts})
     return journey_map, event

@@ -14,6 +14,7 @@
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
 //   live/actions.js     the action items' forms, sent over the socket
 //   live/room.js        the facilitator's progress, "I'm done", the workshop's end
+//   live/undo.js        Undo and Redo: the buttons and Ctrl/⌘ + Z, sent on the socket
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
 import { bindActionForms, foldActions } from "./live/actions.js";
@@ -27,6 +28,7 @@ import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
 import { live } from "./live/session.js";
 import { NoteSheet } from "./live/sheet.js";
+import { UndoControls } from "./live/undo.js";
 
 const REFUSED = {
   removed: "Not connected: the facilitator removed you from this workshop.",
@@ -117,6 +119,7 @@ if (live) {
   adder?.bind();
   controls.render();
   if (live.canEdit) bindActionForms(connection, () => controls.refusal("act"), board);
+  if (live.canEdit) new UndoControls({ connection, board }).bind();
   const refold = foldActions(board, () => !controls.refusal("act"));
   controls.onChange(refold); // a new phase may open (or fold) it on a phone
   if (panel) bindRoom({ panel, connection, board });

@@ -7,6 +7,22 @@
 import { stepOf } from "./keyboard.js";
 import { BoardDom } from "./live/board-dom.js";
 import { Grouping, keepStacks } from "./live/groups.js";
+import { inTextField, undoKeyOf } from "./undo-keys.js";
+
+// Ctrl/⌘ + Z and Ctrl/⌘ + Shift + Z (or Ctrl + Y): the board bar's Undo and Redo buttons, which
+// post through htmx. Not while typing in a field (its own undo), nor with nothing to undo.
+document.addEventListener("keydown", (event) => {
+  const kind = undoKeyOf(event);
+  if (!kind || inTextField(event.target)) return;
+  const button = document.querySelector(`#board [data-undo="${kind}"]`);
+  if (!(button instanceof HTMLElement)) return;
+  event.preventDefault();
+  if (button.getAttribute("aria-disabled") !== "true") button.click();
+  else {
+    const status = document.getElementById("board-status");
+    if (status) status.textContent = button.title + ".";
+  }
+});
 
 const board = new BoardDom({ url: "", channels: {} });
 

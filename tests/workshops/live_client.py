@@ -94,7 +94,26 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         actions[payload["action"]["id"]] = dict(payload["action"])
     elif kind == "action.deleted":
         actions.pop(payload["id"], None)
+    elif kind in ("undo", "redo"):
+        apply_changes(state, payload)
     state["revision"] = message["revision"]
+
+
+def apply_changes(state: dict[str, Any], payload: dict[str, Any]) -> None:
+    """An undo or redo: every object it put back, whole, and the ids of those it removed."""
+    if "map" in payload:
+        state["map"] = dict(payload["map"])
+    for kind, rows in payload["changes"].items():
+        for row in rows:
+            state[kind][row["id"]] = dict(row)
+    for kind, ids in payload["removed"].items():
+        for pk in ids:
+            state[kind].pop(pk, None)
+    removed_notes = payload["removed"].get("touchpoints", [])
+    drop_actions_of(state["actions"], removed_notes)
+    for stage in state["stages"].values():
+        if stage.get("loops_back_to") in payload["removed"].get("stages", []):
+            stage["loops_back_to"] = None
 
 
 def drop_actions_of(actions: dict[int, dict[str, Any]], note_ids: list[int]) -> None:
@@ -238,7 +257,11 @@ class LiveClient:
             if revision <= self.state["revision"]:
                 del self.pending[revision]
             elif revision == self.state["revision"] + 1:
-                apply_event(self.state, self.pending.pop(revision))
+                event = self.pending.pop(revision)
+                apply_event(self.state, event)
+                if event["event"] == "map.restored":
+                    # The whole board changed: load it, as the page re-fetches its board.
+                    self.snapshot_wanted = True
             else:
                 break
 

@@ -1,5 +1,5 @@
-"""Randomized convergence: several clients interleave add / move / edit / delete / group without
-waiting for each other; afterwards every client's board equals the database's, note for note
+"""Randomized convergence: several clients interleave add / move / edit / delete / group (and,
+in the undo runs, undo and redo) without waiting for each other; afterwards every client's board equals the database's, note for note
 and in the same order. One client loses a share of the broadcasts, as an over-capacity
 channel layer would: the revision check must heal it. Runs on whichever database DATABASE_URL
 names (the suite runs on SQLite and on PostgreSQL)."""
@@ -56,16 +56,38 @@ def random_operation(rng: random.Random, state: dict) -> tuple[str, dict]:
     return "touchpoint.update", {"touchpoint": note, "group": rng.choice(groups)}
 
 
-async def play(client: LiveClient, rng: random.Random) -> None:
+def random_operation_or_undo(rng: random.Random, state: dict) -> tuple[str, dict]:
+    """As random_operation, and a third of the time an undo or a redo (issue 18): refused
+    ones (nothing to undo, someone else's change in the way) are answered like any refusal."""
+    choice = rng.random()
+    if choice < 0.22:
+        return "undo", {}
+    if choice < 0.33:
+        return "redo", {}
+    return random_operation(rng, state)
+
+
+async def play(client: LiveClient, rng: random.Random, choose=random_operation) -> None:
     for _ in range(STEPS):
         await client.take_arrived()
-        kind, fields = random_operation(rng, client.state)
+        kind, fields = choose(rng, client.state)
         await client.operate(kind, **fields)
         await asyncio.sleep(rng.random() * 0.01)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-async def test_concurrent_clients_converge_on_the_database(workshop, facilitator, seed):
+@pytest.mark.parametrize(
+    ("seed", "choose"),
+    [
+        (1, random_operation),
+        (2, random_operation),
+        (3, random_operation),
+        (4, random_operation_or_undo),
+        (5, random_operation_or_undo),
+        (6, random_operation_or_undo),
+    ],
+    ids=["1", "2", "3", "undo-4", "undo-5", "undo-6"],
+)
+async def test_concurrent_clients_converge_on_the_database(workshop, facilitator, seed, choose):
     people = [facilitator]
     for name in ("Ann", "Bob", "Cat"):
         people.append(await sync_to_async(join_workshop)(workshop, display_name=name))
@@ -83,7 +105,7 @@ async def test_concurrent_clients_converge_on_the_database(workshop, facilitator
         await client.connect()
 
     await asyncio.gather(
-        *(play(client, random.Random(seed * 100 + i)) for i, client in enumerate(clients))
+        *(play(client, random.Random(seed * 100 + i), choose) for i, client in enumerate(clients))
     )
     # Every operation answered, then every client caught up with the database (waiting on
     # conditions, not on quiet periods, so a slow machine does not fail the test).
@@ -97,5 +119,8 @@ async def test_concurrent_clients_converge_on_the_database(workshop, facilitator
         assert note_order(client.state) == note_order(truth)
     # The lossy client really lost broadcasts and healed through sync.
     assert any(m["type"] == "sync" and m["events"] for m in clients[3].seen)
+    if choose is random_operation_or_undo:  # undos and redos really happened, and reached all
+        reverts = [m for m in clients[0].seen if m.get("event") in ("undo", "redo")]
+        assert len(reverts) >= 5
     for client in clients:
         await client.disconnect()

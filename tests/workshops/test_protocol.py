@@ -66,7 +66,9 @@ async def test_the_hello_says_who_where_at_which_revision_and_the_facilitation_s
         "map",
         "revision",
         "facilitation",
+        "stack",
     }
+    assert hello["stack"] == {"undo": None, "redo": None}  # what Undo and Redo would do
     assert hello["participant"] == {
         "id": ann.pk,
         "name": "Ann",

@@ -20,10 +20,18 @@ class Command(BaseCommand):
             help='Name who cast each vote (default: "Voter 1", "Voter 2", ...).',
         )
 
-    def handle(self, *args, map: int, output: str, voter_names: bool, **options) -> None:
+        parser.add_argument(
+            "--with-history",
+            action="store_true",
+            help="Add the map's versions (each a whole document); left out by default.",
+        )
+
+    def handle(
+        self, *args, map: int, output: str, voter_names: bool, with_history: bool, **options
+    ) -> None:
         journey_map = JourneyMap.objects.filter(pk=map).first()
         if journey_map is None:
             raise CommandError(f"There is no map {map}.")
-        document = export_document(journey_map, voter_names=voter_names)
+        document = export_document(journey_map, voter_names=voter_names, with_history=with_history)
         Path(output).write_text(dumps(document), encoding="utf-8")
         self.stdout.write(f"Wrote {journey_map.title} to {output}.")

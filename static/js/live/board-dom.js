@@ -12,7 +12,7 @@ import { say } from "./notice.js";
 // that a re-fetch is simpler than a case of its own.)
 const STRUCTURAL = new Set([
   "map.updated", "persona.updated", "stage.added", "stage.updated", "stage.moved", "stage.deleted",
-  "spine.rebalanced",
+  "spine.rebalanced", "map.restored",
 ]);
 
 export class BoardDom {
@@ -78,9 +78,36 @@ export class BoardDom {
       case "group.deleted":
         this.groupNameEl(p.id)?.remove();
         return this.regroup(p.touchpoints, null, "");
+      case "undo":
+      case "redo":
+        return this.applyChanges(p);
       default:
         return false;
     }
+  }
+
+  /**
+   * An undo or redo (docs/protocol.md): the notes and groups it put back are patched in;
+   * anything else (stages, actions, the map, the persona) re-fetches the board, as does a note
+   * brought back while heat shows (its votes are the server's to show).
+   */
+  applyChanges(p) {
+    const changes = p.changes || {};
+    const removed = p.removed || {};
+    if (p.map || p.persona || changes.stages || removed.stages || changes.actions || removed.actions) return false;
+    const heat = this.template?.content.querySelector("[data-heat]");
+    if (heat && (changes.touchpoints || []).some((note) => !this.noteEl(note.id))) return false;
+    for (const group of changes.groups || []) this.nameGroup(group.id, group.name);
+    for (const note of changes.touchpoints || []) {
+      if (!this.upsertNote(note)) return false;
+    }
+    for (const id of removed.touchpoints || []) {
+      this.noteEl(id)?.remove();
+      this.element.querySelectorAll(`[data-action-touchpoint="${Number(id)}"]`).forEach((el) => el.remove());
+    }
+    for (const id of removed.groups || []) this.groupNameEl(id)?.remove();
+    this.updateEmptyStates();
+    return true;
   }
 
   /** @returns {HTMLElement | null} */
