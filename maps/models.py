@@ -460,3 +460,8 @@ class MapEvent(models.Model):
             "actor": self.actor_name,
             "op_id": self.op_id,
         }
+
+
+# The conversation on the map (issue 19) lives in its own module; imported here so that
+# Django finds its models in the maps app.
+from .discussion_models import Comment, Notification, Reaction, Thread  # noqa: E402, F401
