@@ -10,7 +10,8 @@ declaration in the registry): an operation trusts its actor but never its input.
 
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
-`actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
+`actions` (action items),
+`discussion`, `reactions`, `inbox` (comment threads, reactions, notifications), `personas`, `members`, `imports` (CSV), `order` (respacing keys
 before they run out). The
 names below are the public ones.
 """
@@ -36,6 +37,16 @@ from .clean import (
     clean_percent,
     clean_score,
     clean_text,
+)
+from .discussion import (
+    COMMENT_NOT_FOUND,
+    add_comment,
+    delete_comment,
+    edit_comment,
+    get_comment,
+    get_thread,
+    reopen_thread,
+    resolve_thread,
 )
 from .imports import import_touchpoints
 from .journey_maps import (
@@ -87,6 +98,7 @@ from .personas import (
     delete_persona,
     update_persona,
 )
+from .reactions import set_reaction
 from .registry import OPERATIONS, Field, Operation, operation
 from .stages import (
     STAGE_NOT_FOUND,
@@ -101,6 +113,7 @@ from .stages import (
 
 __all__ = [
     "ACTION_NOT_FOUND",
+    "COMMENT_NOT_FOUND",
     "MAP_NOT_FOUND",
     "MEMBER_ROLES",
     "NOTE_NOT_FOUND",
@@ -114,6 +127,7 @@ __all__ = [
     "OperationError",
     "account_group",
     "add_action",
+    "add_comment",
     "add_group",
     "add_member",
     "add_stage",
@@ -137,16 +151,20 @@ __all__ = [
     "create_map",
     "create_persona",
     "delete_action",
+    "delete_comment",
     "delete_group",
     "delete_map",
     "delete_persona",
     "delete_stage",
     "delete_touchpoint",
     "duplicate_map",
+    "edit_comment",
     "find_participants_with",
     "get_action",
+    "get_comment",
     "get_group",
     "get_stage",
+    "get_thread",
     "get_touchpoint",
     "group_name",
     "group_touchpoint",
@@ -161,7 +179,10 @@ __all__ = [
     "record",
     "remove_member",
     "rename_group",
+    "reopen_thread",
+    "resolve_thread",
     "run_once",
+    "set_reaction",
     "stage_keys",
     "step_stage",
     "step_touchpoint",
