@@ -123,6 +123,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # the header's inbox badge (comments: mentions and replies)
+                "maps.inbox_views.inbox_badge",
             ],
         },
     },
@@ -264,6 +266,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = 20
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per email.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Journeymap <journeymap@localhost>")
 # At most one email per person per thread in this many seconds: a lively thread that mentions
 # someone ten times sends one email, the inbox holds the rest.

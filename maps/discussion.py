@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from .discussion_models import REACTION_EMOJI, Comment, Reaction, ReactionKind, Thread
+from .discussion_models import REACTION_ICONS, Comment, Reaction, ReactionKind, Thread
 from .errors import Actor
 from .models import JourneyMap
 
@@ -125,7 +125,7 @@ def board_discussion(journey_map: JourneyMap, viewer: str | None) -> dict[str, A
         mine = journey_map.reactions.filter(comment=None, person=viewer)
         for touchpoint, kind in mine.values_list("touchpoint_id", "kind"):
             notes[touchpoint].setdefault("mine", []).append(kind)
-    return {"notes": notes, "stages": stages, "emoji": REACTION_EMOJI, "me": viewer or ""}
+    return {"notes": notes, "stages": stages, "icons": REACTION_ICONS, "me": viewer or ""}
 
 
 def thread_view(
@@ -164,7 +164,7 @@ def reaction_buttons(counts: dict[str, int], mine: set[str]) -> list[dict[str, A
     return [
         {
             "kind": kind,
-            "emoji": REACTION_EMOJI[kind],
+            "icon": REACTION_ICONS[kind],
             "label": ReactionKind(kind).label,
             "count": counts.get(kind, 0),
             "mine": kind in mine,

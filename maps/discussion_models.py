@@ -106,7 +106,9 @@ class ReactionKind(models.TextChoices):
     QUESTION = "question", "Question"
 
 
-REACTION_EMOJI = {"+1": "👍", "heart": "❤️", "idea": "💡", "question": "❓"}
+# Each kind's icon (static/img/discussion/<icon>.svg, drawn by static/css/discussion.css):
+# drawn, not emoji, so every screen shows the same thing whatever its fonts.
+REACTION_ICONS = {"+1": "plus-one", "heart": "heart", "idea": "idea", "question": "question"}
 
 
 class Reaction(models.Model):

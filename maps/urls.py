@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import discussion_views, inbox_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -33,4 +33,15 @@ urlpatterns = [
     path("maps/<int:map_id>/actions/add/", views.action_add, name="action_add"),
     path("maps/<int:map_id>/actions/update/", views.action_update, name="action_update"),
     path("maps/<int:map_id>/actions/delete/", views.action_delete, name="action_delete"),
+    # The conversation (comments, mentions, reactions) and the account's inbox.
+    path("maps/<int:map_id>/discussion/thread/", discussion_views.thread, name="map_thread"),
+    path("maps/<int:map_id>/discussion/people/", discussion_views.people, name="map_people"),
+    path(
+        "maps/<int:map_id>/discussion/<str:operation>/",
+        discussion_views.operate,
+        name="map_discussion_operate",
+    ),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/read/", inbox_views.read, name="inbox_read"),
+    path("inbox/count/", inbox_views.unread_count, name="inbox_count"),
 ]

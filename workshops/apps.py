@@ -9,7 +9,10 @@ class WorkshopsConfig(AppConfig):
         # People in a map's workshops may own its action items; the map domain asks this app
         # how to find them, as it may not import it (docs/design.md, "The layout").
         from maps.operations import find_participants_with
+        from maps.operations.discussion import find_guests_with
 
-        from .access import participant_name
+        from .access import guests_on_map, participant_name
 
         find_participants_with(participant_name)
+        # ... and a comment may mention the guests of its workshops (the @ autocomplete).
+        find_guests_with(guests_on_map)

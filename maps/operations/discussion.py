@@ -11,6 +11,7 @@ badges; notifications and emails go to accounts only (maps.operations.inbox).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +38,35 @@ MAY_NOT_SEE = (
     "workshops), so they cannot be mentioned. Ask the map's owner to add them first."
 )
 _PERSON = re.compile(r"(member|participant):([1-9][0-9]{0,17})")
+
+# map id -> (participant id, display name) of the guests in (not removed from) the map's
+# workshops: whom the @ autocomplete offers besides the members. The workshops app knows them
+# (workshops/apps.py); the map domain may not import it.
+PeopleLookup = Callable[[int], list[tuple[int, str]]]
+
+
+def _no_guests(_map_id: int) -> list[tuple[int, str]]:
+    return []
+
+
+_guests: PeopleLookup = _no_guests
+
+
+def find_guests_with(lookup: PeopleLookup) -> None:
+    global _guests
+    _guests = lookup
+
+
+def mentionable_people(journey_map: JourneyMap) -> list[dict[str, str]]:
+    """Everyone a comment on this map may mention, for the @ autocomplete: its members (by
+    username) and the guests of its workshops (by display name)."""
+    members = MapMembership.objects.filter(map=journey_map).select_related("user")
+    people = [
+        {"key": f"member:{m.user_id}", "name": m.user.get_username()[:NAME_MAX]}
+        for m in members.order_by("user__username")
+    ]
+    people += [{"key": f"participant:{pk}", "name": name} for pk, name in _guests(journey_map.pk)]
+    return people
 
 
 def _is_mention_list(value: Any) -> bool:

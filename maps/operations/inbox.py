@@ -88,7 +88,11 @@ def _email(journey_map: JourneyMap, thread: Thread, mentions: list[Notification]
 def _message(journey_map: JourneyMap, notification: Notification, address: str) -> EmailMessage:
     who = _CONTROL.sub(" ", notification.actor_name) or "Someone"
     title = _CONTROL.sub(" ", journey_map.title)[:120]
-    link = f"{settings.SITE_URL.rstrip('/')}/maps/{journey_map.pk}/?thread={notification.thread_id}"
+    thread = notification.thread
+    target = (
+        f"touchpoint={thread.touchpoint_id}" if thread.touchpoint_id else f"stage={thread.stage_id}"
+    )
+    link = f"{settings.SITE_URL.rstrip('/')}/maps/{journey_map.pk}/?{target}"
     body = (
         f"{who} mentioned you in a comment on the journey map “{title}”:\n\n"
         f"{notification.comment.body}\n\n"

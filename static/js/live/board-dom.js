@@ -26,6 +26,17 @@ export class BoardDom {
     this.channels = channels;
     /** @type {Array<(board: HTMLElement) => void>} */
     this.freshListeners = [];
+    /** @type {Array<(event: any) => boolean>} */
+    this.patchers = [];
+  }
+
+  /**
+   * Another module's patch for events this one does not know (comments.js: the conversation's
+   * events). It returns true when it handled the event; otherwise the board is re-fetched.
+   * @param {(event: any) => boolean} patcher
+   */
+  addPatch(patcher) {
+    this.patchers.push(patcher);
   }
 
   /** @returns {HTMLElement} */
@@ -79,7 +90,7 @@ export class BoardDom {
         this.groupNameEl(p.id)?.remove();
         return this.regroup(p.touchpoints, null, "");
       default:
-        return false;
+        return this.patchers.some((patcher) => patcher(event));
     }
   }
 
