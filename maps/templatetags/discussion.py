@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from html import escape
 
 from django import template
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -29,3 +32,11 @@ def mentions_json(comment) -> str:
     """The comment's mentions as JSON, for an attribute (escaped there by the template), so an
     edit keeps whom it named."""
     return json.dumps(list(comment.mentions))
+
+
+@register.filter
+def ago(moment: datetime) -> str:
+    """"just now" for the first minute (timesince says "0 minutes"), else "3 hours ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

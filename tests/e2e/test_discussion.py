@@ -307,3 +307,11 @@ def test_screenshots_of_the_panel_the_badges_and_the_inbox(server, new_page, roo
     publish_screenshot(path, f"discussion-panel-{size}.png")
     page.goto(f"{server}/inbox/")
     publish_screenshot(screenshot(page, f"discussion-inbox-{size}"), f"discussion-inbox-{size}.png")
+    # The live board: the same panel beside it, over the websocket.
+    page.goto(f"{server}/w/{room['workshop'].join_code}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    badge(page, note).click()
+    expect(page.locator("#discussion li[data-comment]")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    path = screenshot(page, f"discussion-live-{size}")
+    publish_screenshot(path, f"discussion-live-{size}.png")
