@@ -36,7 +36,7 @@ def mentions_json(comment) -> str:
 
 @register.filter
 def ago(moment: datetime) -> str:
-    """"just now" for the first minute (timesince says "0 minutes"), else "3 hours ago"."""
+    """ "just now" for the first minute (timesince says "0 minutes"), else "3 hours ago"."""
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
