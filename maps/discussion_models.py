@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.utils import timezone
 
 # maps.models imports this module (so that Django finds these models in the maps app), so this
 # one names that module's models by string and keeps its own copy of the name bound
@@ -85,7 +86,8 @@ class Comment(models.Model):
     # checked when it was written (maps.operations.discussion.clean_mentions).
     mentions = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default rather than auto_now_add: an imported comment keeps the time it was written.
+    created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -31,6 +31,8 @@ from maps.operations.actions import clean_due
 from maps.serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS
 from workshops.models import DISPLAY_NAME_MAX, Participant
 
+from .json_comments import clean_comments
+
 FORMAT = "journeymap.map"
 VERSION = 1
 MAX_BYTES = 5 * 1024 * 1024
@@ -66,6 +68,8 @@ class Cleaned:
     feedback: list[dict[str, Any]] = field(default_factory=list)
     workshops: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # threads, comments, reactions: reports.export.json_comments
+    comments: dict[str, Any] = field(default_factory=dict)
 
 
 class _Checker:
@@ -139,7 +143,7 @@ def clean_document(raw: Any) -> Cleaned:
     """Check the whole document; raise DocumentInvalid listing every problem."""
     check = _Checker()
     top_fields = {"format", "version", "map", "persona", "stages", "groups", "touchpoints"}
-    optional = {"feedback", "workshops", "actions"}
+    optional = {"feedback", "workshops", "actions", "comments"}
     doc = check.obj(raw, "document", top_fields | optional, top_fields)
     if doc is None:
         raise DocumentInvalid(check.errors)
@@ -156,6 +160,7 @@ def clean_document(raw: Any) -> Cleaned:
     _clean_feedback(check, doc.get("feedback"), note_refs, cleaned)
     _clean_workshops(check, doc.get("workshops"), note_refs, cleaned)
     _clean_actions(check, doc.get("actions"), note_refs, cleaned)
+    cleaned.comments = clean_comments(check, doc.get("comments"), note_refs, stage_refs, _datetime)
     if check.errors:
         raise DocumentInvalid(check.errors)
     return cleaned

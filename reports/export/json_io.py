@@ -47,6 +47,7 @@ from .json_check import (
     clean_document,
     loads,
 )
+from .json_comments import export_comments, write_comments
 
 __all__ = [
     "FORMAT",
@@ -128,6 +129,7 @@ def export_document(journey_map: JourneyMap, *, voter_names: bool = False) -> di
             workshops, list(participants), list(votes), note_ref, voter_names
         ),
         "actions": _export_actions(journey_map, note_ref),
+        "comments": export_comments(journey_map, note_ref, stage_ref),
     }
 
 
@@ -265,6 +267,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
         )
         for a in cleaned.actions
     )
+    comments = write_comments(journey_map, cleaned.comments, notes, stages)
     return {
         "stages": len(stages),
         "touchpoints": len(notes),
@@ -273,6 +276,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
         "workshops": len(cleaned.workshops),
         "votes": votes,
         "actions": len(cleaned.actions),
+        "comments": comments,
     }
 
 
