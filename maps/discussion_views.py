@@ -102,9 +102,11 @@ def _posted(declared: registry.Operation, request: HttpRequest) -> dict[str, Any
 
 
 @require_POST
-def operate(request: HttpRequest, map_id: int, operation: str) -> JsonResponse:
-    """One comment or reaction operation from the map's page: the event as the websocket's ack
-    would carry it, or the refusal (422) with its code and message."""
+def operate(request: HttpRequest, map_id: int) -> JsonResponse:
+    """One comment or reaction operation from the map's page (`type` names it, as on the
+    websocket): the event as the websocket's ack would carry it, or the refusal (422) with
+    its code and message."""
+    operation = request.POST.get("type", "")
     if operation not in DISCUSSION_OPERATIONS:
         raise Http404("No such operation.")
     declared = ops.OPERATIONS[operation]

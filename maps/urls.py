@@ -37,7 +37,7 @@ urlpatterns = [
     path("maps/<int:map_id>/discussion/thread/", discussion_views.thread, name="map_thread"),
     path("maps/<int:map_id>/discussion/people/", discussion_views.people, name="map_people"),
     path(
-        "maps/<int:map_id>/discussion/<str:operation>/",
+        "maps/<int:map_id>/discussion/operate/",
         discussion_views.operate,
         name="map_discussion_operate",
     ),

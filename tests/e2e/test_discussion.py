@@ -202,21 +202,14 @@ def test_a_refused_mention_keeps_the_text_and_says_why(server, new_page, room, m
     box = page.locator("#discussion").get_by_label("Your comment")
     box.fill("@olive please look")
     # As a hand-made request would: the page's own autocomplete never offers her.
-    page.evaluate(
-        """(key) => {
-          const form = document.querySelector('[data-composer]');
-          form.addEventListener('formdata', () => {}, { once: true });
-          window.__extraMention = key;
-        }""",
-        f"member:{outsider.pk}",
-    )
     answer = page.evaluate(
         """async ({key, note}) => {
           const body = new FormData();
-          body.append('touchpoint', note); body.append('body', '@olive please look');
+          body.append('type', 'comment.add'); body.append('touchpoint', note);
+          body.append('body', '@olive please look');
           body.append('mentions', key);
           const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
-          const url = document.getElementById('discussion').dataset.operateUrl.replace('OPERATION', 'comment.add');
+          const url = document.getElementById('discussion').dataset.operateUrl;
           const r = await fetch(url, {method: 'POST', body, headers: {'X-CSRFToken': token}});
           return [r.status, await r.json()];
         }""",

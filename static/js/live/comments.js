@@ -347,11 +347,12 @@ export class Discussion {
   /** @param {string} type @param {Record<string, unknown>} fields */
   async post(type, fields) {
     const form = new FormData();
+    form.append("type", type);
     for (const [name, value] of Object.entries(fields)) {
       if (Array.isArray(value)) for (const v of value) form.append(name, String(v));
       else form.append(name, String(value));
     }
-    const url = (this.panel.dataset.operateUrl || "").replace("OPERATION", type);
+    const url = this.panel.dataset.operateUrl || "";
     try {
       const response = await fetch(url, {
         method: "POST", body: form, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() },
