@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from journeymap.mail import wait_for_mail
 from maps import discussion_models, models
@@ -352,6 +353,7 @@ def test_a_mentioned_member_gets_an_email_after_commit(
             body="@editor look <b>here</b>",
             mentions=[f"member:{editor.pk}"],
         )
+        wait_for_mail()
         assert not mail.outbox  # nothing before the commit
     for callback in callbacks:
         callback()
@@ -376,6 +378,27 @@ def test_a_refused_comment_sends_no_email(
         )
     wait_for_mail()
     assert not mail.outbox
+
+
+def test_a_rolled_back_comment_sends_no_email(
+    journey_map, actor, note, editor, django_capture_on_commit_callbacks
+):
+    class Undo(Exception):
+        pass
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Undo):
+        with transaction.atomic():
+            ops.add_comment(
+                actor,
+                journey_map,
+                touchpoint=note,
+                body="@editor",
+                mentions=[f"member:{editor.pk}"],
+            )
+            wait_for_mail()
+            raise Undo
+    wait_for_mail()
+    assert not mail.outbox and not Comment.objects.exists()
 
 
 def test_one_email_per_person_per_thread_per_interval(
@@ -470,3 +493,12 @@ def test_the_snapshot_holds_the_conversation(journey_map, actor, note):
         {"target": "touchpoint", "id": note, "counts": {"idea": 1}},
     ]
     assert MapEvent.objects.filter(type="reaction.changed").count() == 2
+
+
+def test_someone_who_left_the_map_is_not_notified_of_replies(
+    journey_map, actor, as_editor, note, editor
+):
+    ops.add_comment(as_editor, journey_map, touchpoint=note, body="Started this")
+    journey_map.memberships.filter(user=editor).delete()
+    ops.add_comment(actor, journey_map, touchpoint=note, body="A reply they may not read")
+    assert not Notification.objects.exists()
