@@ -120,7 +120,7 @@ def test_a_guest_mentions_a_member_who_sees_the_badge_the_inbox_and_the_email(
     expect(panel.locator(".comment-body .mention")).to_have_text("@ed")
     expect(box).to_have_value("")
     # Ed's board: the note's badge and the inbox count, live.
-    expect(badge(ed, note)).to_have_attribute("aria-label", "1 comment")
+    expect(badge(ed, note)).to_have_accessible_name("1 comment")
     expect(ed.locator("[data-inbox-count]")).to_be_visible()
     expect(ed.locator("[data-inbox-count]")).to_contain_text("1")
 
@@ -152,14 +152,14 @@ def test_the_map_page_comments_reacts_resolves_edits_and_deletes(server, new_pag
     box.fill("Which review sites?")
     panel.get_by_role("button", name="Comment", exact=True).click()
     expect(panel.locator("li[data-comment]")).to_have_count(1)
-    expect(badge(page, note)).to_have_attribute("aria-label", "1 comment")
+    expect(badge(page, note)).to_have_accessible_name("1 comment")
 
     # Reactions: on the note, then on the comment; the badge counts the note's.
     panel.locator('[data-target="touchpoint"][data-reaction="idea"]').click()
     expect(panel.locator('[data-target="touchpoint"][data-reaction="idea"]')).to_have_attribute(
         "aria-pressed", "true"
     )
-    expect(badge(page, note)).to_have_attribute("aria-label", "1 comment; reactions: 1 idea")
+    expect(badge(page, note)).to_have_accessible_name("1 comment; reactions: 1 idea")
     heart = panel.locator('[data-target="comment"][data-reaction="heart"]')
     heart.click()
     expect(heart).to_have_attribute("aria-pressed", "true")
@@ -182,7 +182,7 @@ def test_the_map_page_comments_reacts_resolves_edits_and_deletes(server, new_pag
 
     panel.get_by_role("button", name="Delete", exact=True).click()
     expect(panel.locator(".thread-empty")).to_be_visible()
-    expect(badge(page, note)).to_have_attribute("aria-label", "Comment; reactions: 1 idea")
+    expect(badge(page, note)).to_have_accessible_name("Comment; reactions: 1 idea")
     assert not Comment.objects.exists()
 
     # Escape closes the panel and gives the focus back to the badge.
@@ -273,9 +273,7 @@ def test_screenshots_of_the_panel_the_badges_and_the_inbox(server, new_page, roo
     page = new_page(viewport={"width": width, "height": height}, has_touch=phone, is_mobile=phone)
     log_in(page, server, "fran")
     page.goto(f"{server}/maps/{room['map'].pk}/")
-    expect(badge(page, note)).to_have_attribute(
-        "aria-label", "2 comments; reactions: 2 plus one, 1 idea"
-    )
+    expect(badge(page, note)).to_have_accessible_name("2 comments; reactions: 2 plus one, 1 idea")
     publish_screenshot(
         screenshot(page, f"discussion-badges-{size}"), f"discussion-badges-{size}.png"
     )

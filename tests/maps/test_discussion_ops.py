@@ -386,17 +386,20 @@ def test_a_rolled_back_comment_sends_no_email(
     class Undo(Exception):
         pass
 
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(Undo):
-        with transaction.atomic():
-            ops.add_comment(
-                actor,
-                journey_map,
-                touchpoint=note,
-                body="@editor",
-                mentions=[f"member:{editor.pk}"],
-            )
-            wait_for_mail()
-            raise Undo
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(Undo),
+        transaction.atomic(),
+    ):
+        ops.add_comment(
+            actor,
+            journey_map,
+            touchpoint=note,
+            body="@editor",
+            mentions=[f"member:{editor.pk}"],
+        )
+        wait_for_mail()
+        raise Undo
     wait_for_mail()
     assert not mail.outbox and not Comment.objects.exists()
 

@@ -166,15 +166,21 @@ export class Discussion {
       const count = document.createElement("span");
       count.className = "talk-count";
       count.setAttribute("aria-hidden", "true");
-      button.append(reactions, bubble, count);
+      // Named by its content (a hidden sentence), not aria-label: the counts it shows are
+      // then part of its name, as a speech user reading them out expects.
+      const label = document.createElement("span");
+      label.className = "visually-hidden";
+      label.dataset.talkLabel = "";
+      button.append(label, reactions, bubble, count);
       host.append(button);
     }
     const summary = (kind === "touchpoint" ? this.summary.notes : this.summary.stages)?.[id];
     const text = badgeText(summary);
     // Written only when it changes: every write is a mutation the board's observer hears.
-    if (button.dataset.id === String(id) && button.getAttribute("aria-label") === text.label) return;
+    if (button.dataset.id === String(id) && button.dataset.label === text.label) return;
     button.dataset.id = String(id);
-    button.setAttribute("aria-label", text.label);
+    button.dataset.label = text.label;
+    /** @type {HTMLElement} */ (button.querySelector("[data-talk-label]")).textContent = text.label;
     button.title = text.label;
     button.classList.toggle("empty", text.empty);
     button.classList.toggle("resolved", Boolean(summary?.resolved));
