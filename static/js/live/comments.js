@@ -310,8 +310,15 @@ export class Discussion {
         }));
         return;
       }
+      const html = await response.text();
+      // An edit opened while this was on its way: keep it (and what is typed in it); the
+      // thread is fetched again when it ends.
+      if (this.body.querySelector("[data-edit-form]")) {
+        this.stale = true;
+        return;
+      }
       // The server's partial: every user text in it is escaped there.
-      this.body.innerHTML = await response.text();
+      this.body.innerHTML = html;
     } catch {
       this.setError("Could not load the comments; they will show on the next change.");
     }
