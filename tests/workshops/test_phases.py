@@ -63,7 +63,16 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "workshop.state": (ALL, True, True),
     "ready.set": (ALL, True, True),
     "ready.reset": (NONE, False, False),
+    # The conversation (issue 19): any open phase, held by the lock like notes.
+    "comment.add": (ALL, True, False),
+    "comment.edit": (ALL, True, False),
+    "comment.delete": (ALL, True, False),
+    "thread.resolve": (ALL, True, False),
+    "thread.reopen": (ALL, True, False),
+    "reaction.set": (ALL, True, False),
 }
+# What an observer may send: ask for the state, and react (reactions are not votes).
+OBSERVERS_MAY = {"workshop.state", "reaction.set"}
 
 
 @pytest.fixture
@@ -128,10 +137,10 @@ def test_nobody_changes_anything_once_closed(workshop, people):
         assert gate(workshop, people["facilitator"], message_type) == "closed"
 
 
-def test_observers_only_read(workshop, people):
+def test_observers_only_read_and_react(workshop, people):
     workshop.phase = Phase.GATHER
     for message_type in OPERATIONS:
-        expected = None if message_type == "workshop.state" else "forbidden"
+        expected = None if message_type in OBSERVERS_MAY else "forbidden"
         assert gate(workshop, people["observer"], message_type) == expected, message_type
 
 
