@@ -123,6 +123,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # the header's inbox badge (comments: mentions and replies)
+                "maps.inbox_views.inbox_badge",
             ],
         },
     },
@@ -251,6 +253,27 @@ CODE_GUESS_LIMIT = int(os.environ.get("CODE_GUESS_LIMIT", CODE_GUESS_LIMIT_DEFAU
 # participants in a workshop whose code it has.
 JOIN_RATE_LIMIT_DEFAULT = 300
 JOIN_RATE_LIMIT = int(os.environ.get("JOIN_RATE_LIMIT", JOIN_RATE_LIMIT_DEFAULT))
+
+# --- Email (comment mentions: maps.operations.inbox, sent by journeymap.mail) ---------------
+
+# The console backend by default: a mention's email is printed to the server's log until SMTP
+# is configured. Emails go after commit from a worker thread, never from a request or the
+# websocket's event loop.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 20
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per email.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Journeymap <journeymap@localhost>")
+# At most one email per person per thread in this many seconds: a lively thread that mentions
+# someone ten times sends one email, the inbox holds the rest.
+COMMENT_EMAIL_INTERVAL = int(os.environ.get("COMMENT_EMAIL_INTERVAL", "300"))
+# The address emails link to (no request to read it from in the mail thread).
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000")
 
 # Live-board connections one workshop participant may hold open on one server process (their
 # tabs and devices). Past it a new one closes with 4429: a script opening hundreds held a

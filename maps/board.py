@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from .discussion import board_discussion
 from .models import (
     ACTION_MAX,
     ActionItem,
@@ -255,4 +256,6 @@ def board_context(
         # Forms that change action items: editors and owners here; the live page decides its own.
         "action_forms": role in ("owner", "editor"),
         **action_context(journey_map, extra_owners),
+        # The conversation's badges (static/js/live/comments.js reads them: _board.html).
+        "discussion": board_discussion(journey_map, None),
     }

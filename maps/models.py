@@ -512,3 +512,8 @@ class MapVersion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# The conversation on the map (issue 19) lives in its own module; imported here so that
+# Django finds its models in the maps app.
+from .discussion_models import Comment, Notification, Reaction, Thread  # noqa: E402, F401

@@ -245,3 +245,24 @@ def get_map_for_user(user, map_id: int, need: str = "view") -> tuple[JourneyMap,
     if not can(role, need):
         raise PermissionDenied("Your role on this map does not allow that.")
     return journey_map, role
+
+
+def may_change_comment(
+    author_user_id: int | None,
+    author_participant: int | None,
+    actor_user_id: int | None,
+    actor_participant: int | None,
+) -> bool:
+    """A comment is edited and deleted by its author only: the same account (on the map page
+    or in a workshop it joined with), or the same workshop guest. Facilitators and owners
+    moderate by resolving the thread, never by rewriting someone's words."""
+    if author_user_id is not None and author_user_id == actor_user_id:
+        return True
+    return author_participant is not None and author_participant == actor_participant
+
+
+def may_be_mentioned(map_role: str | None, in_a_workshop: bool) -> bool:
+    """Someone is mentioned only if they may see the map: a member (any role), or a person in
+    (not removed from) one of its workshops. Anyone else would be told of a map they cannot
+    open, and its text would leak to them by email."""
+    return map_role is not None or in_a_workshop

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, views
+from . import discussion_views, history_views, inbox_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,4 +37,15 @@ urlpatterns = [
     path("maps/<int:map_id>/undo/", views.undo, name="map_undo"),
     path("maps/<int:map_id>/redo/", views.redo, name="map_redo"),
     path("maps/<int:map_id>/history/", history_views.map_history, name="map_history"),
+    # The conversation (comments, mentions, reactions) and the account's inbox.
+    path("maps/<int:map_id>/discussion/thread/", discussion_views.thread, name="map_thread"),
+    path("maps/<int:map_id>/discussion/people/", discussion_views.people, name="map_people"),
+    path(
+        "maps/<int:map_id>/discussion/operate/",
+        discussion_views.operate,
+        name="map_discussion_operate",
+    ),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/read/", inbox_views.read, name="inbox_read"),
+    path("inbox/count/", inbox_views.unread_count, name="inbox_count"),
 ]

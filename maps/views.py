@@ -586,9 +586,6 @@ def action_delete(request: HttpRequest, map_id: int) -> HttpResponse:
     return _operate(request, map_id, "action.delete")
 
 
-# --- undo and redo --------------------------------------------------------------------------
-
-
 @login_required
 @require_POST
 def undo(request: HttpRequest, map_id: int) -> HttpResponse:

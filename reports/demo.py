@@ -286,4 +286,33 @@ def _build(user) -> DemoResult:
             due=(today + timedelta(days=days)).isoformat() if days is not None else None,
             status=status,
         )
+    _discussion(journey_map, notes, people, actor)
     return DemoResult(journey_map, workshop, created=True)
+
+
+def _discussion(journey_map: JourneyMap, notes: dict[str, int], people: dict, actor) -> None:
+    """A thread on the price note in which the room calls in finance and then the map's owner
+    (an @mention: the owner's inbox has it), and a few reactions."""
+    note = notes["Negotiates the price and APR"]
+    priya, tom, alex = (
+        _as_author(people[name]) for name in ("Priya (Sales)", "Tom (Finance)", "Alex (Marketing)")
+    )
+    ops.add_comment(
+        priya,
+        journey_map,
+        touchpoint=note,
+        body="@Tom (Finance) could we show the APR before the visit? Half the haggling is about it.",
+        mentions=[f"participant:{people['Tom (Finance)'].pk}"],
+    )
+    reply = ops.add_comment(
+        tom,
+        journey_map,
+        touchpoint=note,
+        body=f"Yes, if legal signs the wording off. @{actor.name} can you put it on the agenda?",
+        mentions=[f"member:{actor.user.pk}"],
+    )
+    ops.set_reaction(alex, journey_map, touchpoint=note, reaction="+1", on=True)
+    ops.set_reaction(tom, journey_map, touchpoint=note, reaction="idea", on=True)
+    ops.set_reaction(
+        priya, journey_map, comment=reply.payload["comment"]["id"], reaction="heart", on=True
+    )

@@ -63,8 +63,24 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "code.renew": {},
     "ready.set": {"ready": True},
     "ready.reset": {},
+    "comment.add": {"touchpoint": "N", "body": "x", "mentions": []},
+    "comment.edit": {"comment": "C", "body": "y"},
+    "comment.delete": {"comment": "C"},
+    "thread.resolve": {"thread": "T"},
+    "thread.reopen": {"thread": "T"},
+    "reaction.set": {"comment": "C", "reaction": "+1", "on": True},
 }
-ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action", "onto"}
+ID_FIELDS = {
+    "stage",
+    "touchpoint",
+    "group",
+    "move_notes_to",
+    "participant",
+    "action",
+    "comment",
+    "thread",
+    "onto",
+}
 BOUNDED_FIELDS = {"budget", "seconds"}
 BOOL_FIELDS = {"locked", "on", "ready"}
 # Values of the wrong type for each kind of field.
@@ -78,6 +94,7 @@ WRONG = {
     "bool": [1, "true", None, [], {}],
     "text": [1, [], {}, True],
     "list": ["N", 1, {}, [[1]], ["x"], [NO_SUCH_ID]],
+    "mentions": ["member:1", 1, {}, [1], ["x"], ["member:x"], ["m" * 41], ["member:1"] * 21],
 }
 VOTE_HANDLERS = {"vote.set"}
 
@@ -93,6 +110,8 @@ def kind_of(field: str) -> str:
         return "bool"
     if field == "touchpoints":
         return "list"
+    if field == "mentions":
+        return "mentions"
     return "text"
 
 
@@ -105,7 +124,12 @@ def ids(journey_map, actor, workshop) -> dict[str, int]:
     action = ops.add_action(
         actor, journey_map, touchpoint=note.payload["touchpoint"]["id"], text="Act"
     )
+    comment = ops.add_comment(
+        actor, journey_map, touchpoint=note.payload["touchpoint"]["id"], body="Comment"
+    )
     return {
+        "C": comment.payload["comment"]["id"],
+        "T": comment.payload["thread"]["id"],
         "A": action.payload["action"]["id"],
         "S": stages[0],
         "S2": stages[1],

@@ -138,6 +138,16 @@ def participant_name(participant_id: int, map_id: int) -> str | None:
     )
 
 
+def guests_on_map(map_id: int) -> list[tuple[int, str]]:
+    """(participant id, display name) of the guests (no account: members are mentioned by
+    their account) in, not removed from, the map's open workshops: whom a comment may
+    mention (maps.operations.discussion)."""
+    rows = Participant.objects.filter(
+        workshop__map_id=map_id, removed_at=None, user=None, workshop__closed_at=None
+    ).order_by("display_name", "id")
+    return list(rows.values_list("id", "display_name"))
+
+
 # Unknown codes looked up from one address per window, by page, form or websocket. Past the
 # limit every lookup from that address is refused, found or not: otherwise "join" answering
 # 404 or 200 (or the websocket closing with 4404 or 4403) would tell a script which of the

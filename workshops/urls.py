@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import discussion_views, views
 
 urlpatterns = [
     path("maps/<int:map_id>/workshops/", views.map_workshops, name="map_workshops"),
@@ -22,6 +22,16 @@ urlpatterns = [
     ),
     path("workshops/<int:workshop_id>/history/", views.history_by_id, name="workshop_history"),
     path("workshops/<int:workshop_id>/join-qr.svg", views.join_qr, name="workshop_join_qr"),
+    path(
+        "workshops/<int:workshop_id>/discussion/thread/",
+        discussion_views.thread,
+        name="workshop_thread",
+    ),
+    path(
+        "workshops/<int:workshop_id>/discussion/people/",
+        discussion_views.people,
+        name="workshop_people",
+    ),
     path(
         "workshops/<int:workshop_id>/snapshot.json",
         views.snapshot_by_id,

@@ -10,9 +10,10 @@ declaration in the registry): an operation trusts its actor but never its input.
 
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
-`actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
-before they run out), `states` (what an undo puts back), `undo` (undo and redo, per person),
-`summary` (events in words), `versions` (named copies of the board, and restoring one). The
+`actions` (action items), `discussion`, `reactions`, `inbox` (comment threads, reactions,
+notifications), `personas`, `members`, `imports` (CSV), `order` (respacing keys before they run
+out), `states` (what an undo puts back), `undo` (undo and redo, per person), `summary` (events in
+words), `versions` (named copies of the board, and restoring one). The
 names below are the public ones.
 """
 
@@ -37,6 +38,16 @@ from .clean import (
     clean_percent,
     clean_score,
     clean_text,
+)
+from .discussion import (
+    COMMENT_NOT_FOUND,
+    add_comment,
+    delete_comment,
+    edit_comment,
+    get_comment,
+    get_thread,
+    reopen_thread,
+    resolve_thread,
 )
 from .groups import move_group, stack_touchpoint, ungroup_touchpoint
 from .imports import import_touchpoints
@@ -89,6 +100,7 @@ from .personas import (
     delete_persona,
     update_persona,
 )
+from .reactions import set_reaction
 from .registry import OPERATIONS, Field, Operation, operation
 from .stages import (
     STAGE_NOT_FOUND,
@@ -112,6 +124,7 @@ from .versions import (
 
 __all__ = [
     "ACTION_NOT_FOUND",
+    "COMMENT_NOT_FOUND",
     "MAP_NOT_FOUND",
     "MEMBER_ROLES",
     "NOTE_NOT_FOUND",
@@ -126,6 +139,7 @@ __all__ = [
     "OperationError",
     "account_group",
     "add_action",
+    "add_comment",
     "add_group",
     "add_member",
     "add_stage",
@@ -149,16 +163,20 @@ __all__ = [
     "create_map",
     "create_persona",
     "delete_action",
+    "delete_comment",
     "delete_group",
     "delete_map",
     "delete_persona",
     "delete_stage",
     "delete_touchpoint",
     "duplicate_map",
+    "edit_comment",
     "find_participants_with",
     "get_action",
+    "get_comment",
     "get_group",
     "get_stage",
+    "get_thread",
     "get_touchpoint",
     "get_version",
     "group_name",
@@ -178,8 +196,11 @@ __all__ = [
     "redo_target",
     "remove_member",
     "rename_group",
+    "reopen_thread",
+    "resolve_thread",
     "restore_version",
     "run_once",
+    "set_reaction",
     "stack_state",
     "stack_touchpoint",
     "stage_keys",

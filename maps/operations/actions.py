@@ -58,6 +58,12 @@ def find_participants_with(lookup: ParticipantLookup) -> None:
     _participant_name = lookup
 
 
+def participant_name(participant_id: int, map_id: int) -> str | None:
+    """The display name of a person in (not removed from) a workshop on the map, or None: an
+    action's owner, and whom a comment may mention (maps.operations.discussion)."""
+    return _participant_name(participant_id, map_id)
+
+
 # The fields an action has besides its text (as operation fields).
 ACTION_FIELDS = (
     Field("owner", TEXT, note='"member:N" (user id), "participant:N"; "": nobody'),

@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterator
 
+from django.db.models import Count
+
 from maps.heat import TAGS, Heat
 from maps.models import Channel, JourneyMap
 from workshops.tally import heat_for_map, latest_voted_workshop
@@ -23,6 +25,8 @@ HEADER = [
     *TAGS,
     "voters",
     "inconsistent",
+    # the note's thread: how many comments (ignored on the way in, like the heat)
+    "comments",
 ]
 # A cell starting with one of these is run as a formula by spreadsheet programs: a note reading
 # "=HYPERLINK(...)" must stay text (CSV injection). Besides ASCII's = + - @ (and TAB, CR, LF,
@@ -62,6 +66,11 @@ def export_csv(journey_map: JourneyMap) -> str:
     names = {stage.pk: stage.name for stage in stages}
     notes = journey_map.touchpoints.select_related("group").order_by("position", "id")
     rows_by_stage: dict[int, list] = {stage.pk: [] for stage in stages}
+    comments = dict(
+        journey_map.threads.exclude(touchpoint=None)
+        .annotate(n=Count("comments"))
+        .values_list("touchpoint_id", "n")
+    )
     for note in notes:
         rows_by_stage[note.stage_id].append(note)
     out = io.StringIO()
@@ -85,6 +94,7 @@ def export_csv(journey_map: JourneyMap) -> str:
                     *counts,
                     entry.voters if entry else "",
                     ("yes" if entry.inconsistent else "no") if entry else "",
+                    comments.get(note.pk, 0),
                 ]
             )
     return out.getvalue()

@@ -32,6 +32,8 @@ from maps.operations.actions import clean_due
 from maps.serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS
 from workshops.models import DISPLAY_NAME_MAX, Participant
 
+from .json_comments import clean_comments
+
 FORMAT = "journeymap.map"
 VERSION = 1
 MAX_BYTES = 5 * 1024 * 1024
@@ -70,6 +72,8 @@ class Cleaned:
     actions: list[dict[str, Any]] = field(default_factory=list)
     # With `--with-history`: {name, kind, created_at, revision, document: Cleaned}, oldest first.
     versions: list[dict[str, Any]] = field(default_factory=list)
+    # threads, comments, reactions: reports.export.json_comments
+    comments: dict[str, Any] = field(default_factory=dict)
 
 
 class _Checker:
@@ -144,8 +148,8 @@ def clean_document(raw: Any, *, in_version: bool = False) -> Cleaned:
     document (`in_version`) holds no workshops and no versions."""
     check = _Checker()
     top_fields = {"format", "version", "map", "persona", "stages", "groups", "touchpoints"}
-    optional = {"feedback", "actions"} if in_version else {"feedback", "workshops", "actions"}
-    optional = optional if in_version else optional | {"versions"}
+    optional = {"feedback", "actions", "comments"}
+    optional = optional if in_version else optional | {"workshops", "versions"}
     doc = check.obj(raw, "document", top_fields | optional, top_fields)
     if doc is None:
         raise DocumentInvalid(check.errors)
@@ -162,6 +166,7 @@ def clean_document(raw: Any, *, in_version: bool = False) -> Cleaned:
     _clean_feedback(check, doc.get("feedback"), note_refs, cleaned)
     _clean_workshops(check, doc.get("workshops"), note_refs, cleaned)
     _clean_actions(check, doc.get("actions"), note_refs, cleaned)
+    cleaned.comments = clean_comments(check, doc.get("comments"), note_refs, stage_refs, _datetime)
     if not in_version:
         _clean_versions(check, doc.get("versions"), cleaned)
     if check.errors:

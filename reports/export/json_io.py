@@ -48,6 +48,7 @@ from .json_check import (
     clean_document,
     loads,
 )
+from .json_comments import export_comments, write_comments
 
 __all__ = [
     "FORMAT",
@@ -139,6 +140,7 @@ def _document(journey_map: JourneyMap, *, voter_names: bool) -> dict[str, Any]:
             workshops, list(participants), list(votes), note_ref, voter_names
         ),
         "actions": _export_actions(journey_map, note_ref),
+        "comments": export_comments(journey_map, note_ref, stage_ref),
     }
 
 
@@ -276,6 +278,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
         )
         for a in cleaned.actions
     )
+    comments = write_comments(journey_map, cleaned.comments, notes, stages)
     return {
         "stages": len(stages),
         "touchpoints": len(notes),
@@ -284,6 +287,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
         "workshops": len(cleaned.workshops),
         "votes": votes,
         "actions": len(cleaned.actions),
+        "comments": comments,
     }
 
 

@@ -327,6 +327,10 @@ def summary_sections(report: Report) -> list[Section]:
         ),
         _action_items(report),
     ]
+    if report.discussion:
+        # Only when a thread is open: an empty line here would push small summaries onto a
+        # second page, and "no discussion" asks nobody to do anything.
+        sections.append(_discussion(report))
     if report.comparison is not None:
         comp = report.comparison
         sections.append(
@@ -425,6 +429,25 @@ def _action_items(report: Report) -> Section:
         ],
         "No action items yet: in the Discuss phase, turn the touchpoints that matter into actions.",
         shares=(0.35, 0.3, 0.15, 0.2),
+    )
+
+
+def _discussion(report: Report) -> Section:
+    """Notes whose threads are unresolved: what the team is still discussing."""
+    return Section(
+        "Discussion",
+        ["Touchpoint", "Stage", "Open thread (latest comments)"],
+        [
+            [
+                d.touchpoint,
+                d.stage,
+                f"{counted(d.comments, 'comment')}: "
+                + " · ".join(f"{author}: {text}" for author, text in d.latest),
+            ]
+            for d in report.discussion
+        ],
+        "",
+        shares=(0.3, 0.15, 0.55),
     )
 
 

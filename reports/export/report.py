@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from maps.board import action_items
+from maps.discussion_models import Comment
 from maps.heat import Heat
 from maps.models import Channel, JourneyMap, Persona, ValuePoint
 from reports.analysis import (
@@ -104,6 +105,17 @@ class ActionReport:
 
 
 @dataclass
+class DiscussionReport:
+    """A note whose thread is still open: what is being said about it (the latest comments,
+    each cut short: the PDF is a summary, the board has the whole thread)."""
+
+    touchpoint: str
+    stage: str
+    comments: int
+    latest: list[tuple[str, str]]  # (author, text)
+
+
+@dataclass
 class ComparisonRow:
     stage: str
     current_now: int | None
@@ -136,6 +148,7 @@ class Report:
     gaps: list[Gap] = field(default_factory=list)
     comparison: Comparison | None = None
     actions: list[ActionReport] = field(default_factory=list)
+    discussion: list[DiscussionReport] = field(default_factory=list)
 
     @property
     def notes(self) -> list[NoteReport]:
@@ -185,6 +198,7 @@ def build_report(
         gaps=[gap for gap in gaps if gap.difference != 0][:SUMMARY_LIMIT],
         comparison=_comparison(journey_map, stages, source),
         actions=_action_reports(journey_map),
+        discussion=_discussion_reports(journey_map),
     )
 
 
@@ -206,6 +220,42 @@ def _action_reports(journey_map: JourneyMap) -> list[ActionReport]:
         )
         for action in action_items(journey_map)
     ]
+
+
+# How much of an open thread the PDF prints: its latest comments, each this long at most.
+DISCUSSION_LATEST = 3
+DISCUSSION_TEXT = 280
+
+
+def _discussion_reports(journey_map: JourneyMap) -> list[DiscussionReport]:
+    """Notes with an unresolved thread, in board order, in two queries. An internal note's
+    thread stays out with the note (see the module's docstring)."""
+    threads = list(
+        journey_map.threads.filter(resolved=False, touchpoint__internal=False)
+        .exclude(touchpoint=None)
+        .select_related("touchpoint__stage")
+        .order_by("touchpoint__stage__position", "touchpoint__position", "touchpoint_id")
+    )
+    comments: dict[int, list[Comment]] = {}
+    for comment in Comment.objects.filter(thread__in=threads).order_by("created_at", "id"):
+        comments.setdefault(comment.thread_id, []).append(comment)
+    return [
+        DiscussionReport(
+            touchpoint=thread.touchpoint.text,
+            stage=thread.touchpoint.stage.name,
+            comments=len(comments.get(thread.pk, [])),
+            latest=[
+                (c.author_name or "Someone", _cut(c.body, DISCUSSION_TEXT))
+                for c in comments.get(thread.pk, [])[-DISCUSSION_LATEST:]
+            ],
+        )
+        for thread in threads
+        if comments.get(thread.pk)
+    ]
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
 def _persona_report(journey_map: JourneyMap) -> PersonaReport | None:

@@ -151,6 +151,7 @@ def test_import_makes_the_importer_owner_and_records_its_events(full_map, make_u
             "workshops": 1,
             "votes": 2,
             "actions": 3,
+            "comments": 0,
         }
     }
     assert imported.revision == 2

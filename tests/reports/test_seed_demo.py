@@ -69,3 +69,19 @@ def test_the_demos_notes_are_written_by_the_workshops_people_in_their_colours():
         "Tom (Finance)",
     }
     assert all(colour == colours[name] for name, colour in authors)
+
+
+def test_the_demo_has_a_thread_with_a_mention_and_reactions():
+    from maps.discussion_models import Comment, Notification, Reaction
+
+    call_command("seed_demo", stdout=StringIO())
+    comments = list(Comment.objects.order_by("id"))
+    assert len(comments) == 2
+    assert comments[0].thread.touchpoint.text == "Negotiates the price and APR"
+    assert comments[0].mentions[0]["name"] == "Tom (Finance)"
+    assert comments[1].mentions == [
+        {"key": f"member:{comments[1].map.created_by_id}", "name": DEMO_USERNAME}
+    ]
+    # The demo's own account has the mention in its inbox.
+    assert Notification.objects.get().user.username == DEMO_USERNAME
+    assert Reaction.objects.count() == 3

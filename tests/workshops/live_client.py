@@ -39,6 +39,9 @@ def state_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         "touchpoints": {t["id"]: dict(t) for t in snapshot["touchpoints"]},
         "groups": {g["id"]: dict(g) for g in snapshot["groups"]},
         "actions": {a["id"]: dict(a) for a in snapshot["actions"]},
+        "threads": {t["id"]: dict(t) for t in snapshot["threads"]},
+        "comments": {c["id"]: dict(c) for c in snapshot["comments"]},
+        "reactions": {f"{r['target']}:{r['id']}": dict(r["counts"]) for r in snapshot["reactions"]},
     }
 
 
@@ -74,6 +77,7 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         for note_id in payload["deleted_touchpoints"]:
             notes.pop(note_id, None)
         drop_actions_of(actions, payload["deleted_touchpoints"])
+        drop_discussion_of(state, payload["deleted_touchpoints"], stage=payload["id"])
     elif kind in ("touchpoint.added", "touchpoint.updated"):
         notes[payload["touchpoint"]["id"]] = dict(payload["touchpoint"])
     elif kind == "touchpoint.moved":
@@ -81,6 +85,7 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
     elif kind == "touchpoint.deleted":
         notes.pop(payload["id"], None)
         drop_actions_of(actions, [payload["id"]])  # a note's actions go with it
+        drop_discussion_of(state, [payload["id"]])  # and its thread
     elif kind in ("group.added", "group.renamed"):
         groups[payload["group"]["id"]] = dict(payload["group"])
         for note_id in payload.get("touchpoints", []):
@@ -96,6 +101,8 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         actions.pop(payload["id"], None)
     elif kind in ("undo", "redo"):
         apply_changes(state, payload)
+    elif kind.startswith(("comment.", "thread.", "reaction.")):
+        apply_discussion(state, kind, payload)
     state["revision"] = message["revision"]
 
 
@@ -111,9 +118,53 @@ def apply_changes(state: dict[str, Any], payload: dict[str, Any]) -> None:
             state[kind].pop(pk, None)
     removed_notes = payload["removed"].get("touchpoints", [])
     drop_actions_of(state["actions"], removed_notes)
+    drop_discussion_of(state, removed_notes)
     for stage in state["stages"].values():
         if stage.get("loops_back_to") in payload["removed"].get("stages", []):
             stage["loops_back_to"] = None
+
+
+def apply_discussion(state: dict[str, Any], kind: str, payload: dict[str, Any]) -> None:
+    """The conversation's events (docs/protocol.md, "Comments and reactions")."""
+    threads, comments, reactions = state["threads"], state["comments"], state["reactions"]
+    if kind == "reaction.changed":
+        key = f"{payload['target']}:{payload['id']}"
+        if payload["counts"]:
+            reactions[key] = dict(payload["counts"])
+        else:
+            reactions.pop(key, None)
+        return
+    if kind == "comment.deleted":
+        comments.pop(payload["id"], None)
+        reactions.pop(f"comment:{payload['id']}", None)
+    elif kind in ("comment.added", "comment.updated"):
+        comments[payload["comment"]["id"]] = dict(payload["comment"])
+    thread = payload["thread"]
+    if thread["count"]:
+        threads[thread["id"]] = dict(thread)
+    else:
+        threads.pop(thread["id"], None)
+
+
+def drop_discussion_of(
+    state: dict[str, Any], note_ids: list[int], stage: int | None = None
+) -> None:
+    """A deleted note's (or stage's) thread, its comments and reactions go with it."""
+    gone = set(note_ids)
+    threads = [
+        t
+        for t, thread in state["threads"].items()
+        if thread["touchpoint"] in gone or (stage is not None and thread["stage"] == stage)
+    ]
+    for comment_id in [
+        c for c, comment in state["comments"].items() if comment["thread"] in threads
+    ]:
+        del state["comments"][comment_id]
+        state["reactions"].pop(f"comment:{comment_id}", None)
+    for thread_id in threads:
+        del state["threads"][thread_id]
+    for note_id in gone:
+        state["reactions"].pop(f"touchpoint:{note_id}", None)
 
 
 def drop_actions_of(actions: dict[int, dict[str, Any]], note_ids: list[int]) -> None:

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 ALL = frozenset(Phase.values) - {Phase.CLOSED}
 EDIT = frozenset({Phase.GATHER, Phase.GROUP, Phase.DISCUSS})
 DISCUSS = frozenset({Phase.DISCUSS})
+GROUP = frozenset({Phase.GROUP})
 NONE: frozenset[str] = frozenset()
 
 # message type → (phases in which a participant may send it, may a participant send it at all,
@@ -36,15 +37,19 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "touchpoint.move": (EDIT, True, False),
     "touchpoint.delete": (EDIT, True, False),
     "touchpoint.step": (EDIT, True, False),
-    "touchpoint.group": (EDIT, True, False),
+    "touchpoint.group": (GROUP, True, False),
     "stage.add": (EDIT, False, False),
     "stage.update": (EDIT, True, False),
     "stage.move": (EDIT, False, False),
     "stage.delete": (EDIT, False, False),
     "stage.step": (EDIT, False, False),
-    "group.add": (EDIT, True, False),
-    "group.rename": (EDIT, True, False),
-    "group.delete": (EDIT, True, False),
+    "group.add": (GROUP, True, False),
+    "group.rename": (GROUP, True, False),
+    "group.delete": (GROUP, True, False),
+    # Grouping is the Group phase's for participants (issue 17: stacks on the live board).
+    "touchpoint.stack": (GROUP, True, False),
+    "touchpoint.ungroup": (GROUP, True, False),
+    "group.move": (GROUP, True, False),
     "action.add": (DISCUSS, True, False),
     "action.update": (DISCUSS, True, False),
     "action.delete": (DISCUSS, True, False),
@@ -67,7 +72,16 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     # with its own gate (tests/workshops/test_undo_live.py).
     "undo": (ALL, True, False),
     "redo": (ALL, True, False),
+    # The conversation (issue 19): any open phase, held by the lock like notes.
+    "comment.add": (ALL, True, False),
+    "comment.edit": (ALL, True, False),
+    "comment.delete": (ALL, True, False),
+    "thread.resolve": (ALL, True, False),
+    "thread.reopen": (ALL, True, False),
+    "reaction.set": (ALL, True, False),
 }
+# What an observer may send: ask for the state, and react (reactions are not votes).
+OBSERVERS_MAY = {"workshop.state", "reaction.set"}
 
 
 @pytest.fixture
@@ -132,10 +146,10 @@ def test_nobody_changes_anything_once_closed(workshop, people):
         assert gate(workshop, people["facilitator"], message_type) == "closed"
 
 
-def test_observers_only_read(workshop, people):
+def test_observers_only_read_and_react(workshop, people):
     workshop.phase = Phase.GATHER
     for message_type in OPERATIONS:
-        expected = None if message_type == "workshop.state" else "forbidden"
+        expected = None if message_type in OBSERVERS_MAY else "forbidden"
         assert gate(workshop, people["observer"], message_type) == expected, message_type
 
 

@@ -31,7 +31,16 @@ def ids(journey_map) -> dict:
     )
     groups = list(journey_map.groups.values_list("pk", flat=True))
     actions = list(journey_map.actions.order_by("pk").values_list("pk", flat=True))
-    return {"stages": stages, "notes": notes, "groups": groups, "actions": actions}
+    comments = list(journey_map.comments.order_by("pk").values_list("pk", flat=True))
+    threads = list(journey_map.threads.order_by("pk").values_list("pk", flat=True))
+    return {
+        "stages": stages,
+        "notes": notes,
+        "groups": groups,
+        "actions": actions,
+        "comments": comments,
+        "threads": threads,
+    }
 
 
 @pytest.fixture
@@ -47,6 +56,15 @@ def board(journey_map, actor):
     ops.add_group(actor, journey_map, name="First steps", touchpoints=notes[:2])
     for note in notes:
         ops.add_action(actor, journey_map, touchpoint=note, text=f"Act on {note}")
+    # A conversation on every note and stage, so deletions take threads with them.
+    for note in notes:
+        comment = ops.add_comment(actor, journey_map, touchpoint=note, body=f"On {note}")
+        ops.set_reaction(
+            actor, journey_map, comment=comment.payload["comment"]["id"], reaction="+1", on=True
+        )
+        ops.set_reaction(actor, journey_map, touchpoint=note, reaction="idea", on=True)
+    for stage in stages:
+        ops.add_comment(actor, journey_map, stage=stage, body=f"On stage {stage}")
     return journey_map
 
 
@@ -105,6 +123,22 @@ OPERATIONS: dict[str, Callable] = {
         a, m, i["actions"][0], text="Call back today", status="doing", owner="", due=""
     ),
     "action.deleted": lambda a, m, i: ops.delete_action(a, m, i["actions"][-1]),
+    "comment.added": lambda a, m, i: ops.add_comment(
+        a, m, touchpoint=i["notes"][1], body="@owner why?", mentions=[f"member:{a.user.pk}"]
+    ),
+    "comment.updated": lambda a, m, i: ops.edit_comment(a, m, i["comments"][0], body="Edited"),
+    "comment.deleted": lambda a, m, i: ops.delete_comment(a, m, i["comments"][1]),
+    "comment.deleted ending the thread": lambda a, m, i: ops.delete_comment(
+        a, m, i["comments"][-1]
+    ),
+    "thread.resolved": lambda a, m, i: ops.resolve_thread(a, m, i["threads"][0]),
+    "thread.reopened": lambda a, m, i: ops.reopen_thread(a, m, i["threads"][0]),
+    "reaction.changed on": lambda a, m, i: ops.set_reaction(
+        a, m, touchpoint=i["notes"][0], reaction="heart", on=True
+    ),
+    "reaction.changed off": lambda a, m, i: ops.set_reaction(
+        a, m, touchpoint=i["notes"][0], reaction="idea", on=False
+    ),
 }
 
 
@@ -121,6 +155,14 @@ SEQUENCE = [
     "action.added",
     "action.updated",
     "action.deleted",
+    "comment.added",
+    "comment.updated",
+    "comment.deleted",
+    "comment.deleted ending the thread",
+    "thread.resolved",
+    "thread.reopened",
+    "reaction.changed on",
+    "reaction.changed off",
     "group.added",
     "group.renamed",
     "touchpoint.updated ungrouped",

@@ -26,6 +26,17 @@ export class BoardDom {
     this.channels = channels;
     /** @type {Array<(board: HTMLElement) => void>} */
     this.freshListeners = [];
+    /** @type {Array<(event: any) => boolean>} */
+    this.patchers = [];
+  }
+
+  /**
+   * Another module's patch for events this one does not know (comments.js: the conversation's
+   * events). It returns true when it handled the event; otherwise the board is re-fetched.
+   * @param {(event: any) => boolean} patcher
+   */
+  addPatch(patcher) {
+    this.patchers.push(patcher);
   }
 
   /** @returns {HTMLElement} */
@@ -82,7 +93,7 @@ export class BoardDom {
       case "redo":
         return this.applyChanges(p);
       default:
-        return false;
+        return this.patchers.some((patcher) => patcher(event));
     }
   }
 
