@@ -10,7 +10,7 @@ declaration in the registry): an operation trusts its actor but never its input.
 
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
-`actions` (action items), `personas`, `members`, `imports` (CSV), `order` (respacing keys
+`actions` (action items), `personas`, `segments` (several personas on a map), `members`, `imports` (CSV), `order` (respacing keys
 before they run out). The
 names below are the public ones.
 """
@@ -88,6 +88,18 @@ from .personas import (
     update_persona,
 )
 from .registry import OPERATIONS, Field, Operation, operation
+from .segments import (
+    PERSONA_NOT_ON_MAP,
+    add_map_persona,
+    copy_segments,
+    feel_stage,
+    get_segment,
+    make_primary,
+    map_personas,
+    persona_ids,
+    remove_map_persona,
+    scope_touchpoint,
+)
 from .stages import (
     STAGE_NOT_FOUND,
     add_stage,
@@ -106,6 +118,7 @@ __all__ = [
     "NOTE_NOT_FOUND",
     "OPERATIONS",
     "PERSONA_LIMITS",
+    "PERSONA_NOT_ON_MAP",
     "STAGE_NOT_FOUND",
     "SYSTEM",
     "Actor",
@@ -115,6 +128,7 @@ __all__ = [
     "account_group",
     "add_action",
     "add_group",
+    "add_map_persona",
     "add_member",
     "add_stage",
     "add_touchpoint",
@@ -133,6 +147,7 @@ __all__ = [
     "clean_stage_fields",
     "clean_text",
     "clean_touchpoint_fields",
+    "copy_segments",
     "create_future_state",
     "create_map",
     "create_persona",
@@ -143,9 +158,11 @@ __all__ = [
     "delete_stage",
     "delete_touchpoint",
     "duplicate_map",
+    "feel_stage",
     "find_participants_with",
     "get_action",
     "get_group",
+    "get_segment",
     "get_stage",
     "get_touchpoint",
     "group_name",
@@ -153,15 +170,20 @@ __all__ = [
     "import_actions",
     "import_touchpoints",
     "lock_map",
+    "make_primary",
+    "map_personas",
     "move_stage",
     "move_touchpoint",
     "one_or_none",
     "operation",
+    "persona_ids",
     "publish_on_commit",
     "record",
+    "remove_map_persona",
     "remove_member",
     "rename_group",
     "run_once",
+    "scope_touchpoint",
     "stage_keys",
     "step_stage",
     "step_touchpoint",
