@@ -76,6 +76,12 @@ def update_map(
             cleaned[field] = clean_text(value, "scope", SHORT_MAX)
         elif field == "persona":
             cleaned[field] = value if value is None or isinstance(value, Persona) else None
+            if cleaned[field] is None and journey_map.segments.exists():
+                raise OperationError(
+                    "invalid",
+                    "This map has further personas: make one of them primary instead.",
+                    field="persona",
+                )
             if cleaned[field] is not None and journey_map.segments.filter(persona=value).exists():
                 # One persona once per map: a further persona becomes the primary by swapping
                 # (maps.operations.segments.make_primary), which keeps everyone's feelings.

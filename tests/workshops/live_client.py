@@ -16,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from journeymap.asgi import application
 from maps.models import JourneyMap
 from maps.serializers import map_snapshot
+from tests.workshops.segments_state import apply_segment_event, segments_state
 from workshops.access import cookie_name
 from workshops.models import Participant
 
@@ -39,6 +40,7 @@ def state_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         "touchpoints": {t["id"]: dict(t) for t in snapshot["touchpoints"]},
         "groups": {g["id"]: dict(g) for g in snapshot["groups"]},
         "actions": {a["id"]: dict(a) for a in snapshot["actions"]},
+        **segments_state(snapshot),
     }
 
 
@@ -94,6 +96,7 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         actions[payload["action"]["id"]] = dict(payload["action"])
     elif kind == "action.deleted":
         actions.pop(payload["id"], None)
+    apply_segment_event(state, kind, payload)
     state["revision"] = message["revision"]
 
 
