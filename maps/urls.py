@@ -31,9 +31,7 @@ urlpatterns = [
     path("maps/<int:map_id>/notes/group/", views.note_group, name="note_group"),
     path("maps/<int:map_id>/notes/delete/", views.note_delete, name="note_delete"),
     # Its personas (issue 20).
-    path(
-        "maps/<int:map_id>/personas/form/", segment_views.persona_form, name="map_persona_form"
-    ),
+    path("maps/<int:map_id>/personas/form/", segment_views.persona_form, name="map_persona_form"),
     path("maps/<int:map_id>/personas/add/", segment_views.persona_add, name="map_persona_add"),
     path(
         "maps/<int:map_id>/personas/remove/",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import analysis_views, export_views, workshop_views
+from . import analysis_views, export_views, segment_views, workshop_views
 
 urlpatterns = [
     # A closed workshop's result, for its members (guests included).
@@ -24,6 +24,11 @@ urlpatterns = [
         name="map_feedback_import",
     ),
     path("maps/<int:map_id>/compare/", analysis_views.map_compare, name="map_compare"),
+    path(
+        "maps/<int:map_id>/segments/",
+        segment_views.compare_segments_view,
+        name="map_segments",
+    ),
     path("maps/<int:map_id>/export.pdf", export_views.map_pdf, name="map_pdf"),
     path("maps/<int:map_id>/export.json", export_views.map_json, name="map_json"),
     path("maps/<int:map_id>/export.csv", export_views.map_csv, name="map_csv"),

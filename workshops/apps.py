@@ -13,3 +13,5 @@ class WorkshopsConfig(AppConfig):
         from .access import participant_name
 
         find_participants_with(participant_name)
+        # Declares `votes.per_persona` (issue 20) beside the other facilitation operations.
+        from . import segment_votes  # noqa: F401

@@ -42,7 +42,9 @@ def test_each_persona_has_its_curve_in_its_colour_with_a_legend(client, owner, s
     ops.feel_stage(actor, journey_map, first, couple.pk, emotion_now=-2)
     ops.feel_stage(actor, journey_map, second, couple.pk, emotion_now=1)
     html = board_html(client, owner, journey_map)
-    curves = re.findall(r'<polyline points="([^"]*)" class="now" data-curve="now" data-persona="(\d+)"', html)
+    curves = re.findall(
+        r'<polyline points="([^"]*)" class="now" data-curve="now" data-persona="(\d+)"', html
+    )
     assert curves == [("50,10", str(sarah.pk)), ("50,90 150,30", str(couple.pk))]
     legend = re.findall(r'data-curve-toggle="(\d+)" style="--persona:(#[0-9a-f]{6})"', html)
     assert [pk for pk, _ in legend] == [str(sarah.pk), str(couple.pk)]
@@ -58,9 +60,7 @@ def test_a_single_persona_map_keeps_its_one_curve(client, owner, journey_map, ac
     assert "data-persona-filter" not in html
 
 
-def test_hostile_persona_names_are_escaped_everywhere_on_the_board(
-    client, owner, segmented, actor
-):
+def test_hostile_persona_names_are_escaped_everywhere_on_the_board(client, owner, segmented, actor):
     journey_map, _, couple = segmented
     first = journey_map.stages.order_by("position").first().pk
     ops.feel_stage(actor, journey_map, first, couple.pk, feelings=XSS, emotion_now=-1)
@@ -118,14 +118,18 @@ EDITS = {
     "map_persona_add": lambda ids: {"persona": ids["kim"]},
     "map_persona_remove": lambda ids: {"persona": ids["couple"]},
     "map_persona_primary": lambda ids: {"persona": ids["couple"]},
-    "stage_feel": lambda ids: {"stage": ids["stage"], "persona": ids["couple"], "emotion_now": "-2"},
+    "stage_feel": lambda ids: {
+        "stage": ids["stage"],
+        "persona": ids["couple"],
+        "emotion_now": "-2",
+    },
     "note_scope": lambda ids: {"touchpoint": ids["note"], "personas": [ids["couple"]]},
 }
 
 
 @pytest.fixture
 def ids(segmented, actor, editor):
-    journey_map, sarah, couple = segmented
+    journey_map, _sarah, couple = segmented
     stage = journey_map.stages.order_by("position").first().pk
     note = ops.add_touchpoint(actor, journey_map, stage=stage, text="x").payload["touchpoint"]
     kim = ops.create_persona(ops.Actor.for_user(editor), name="Kim")
@@ -133,9 +137,7 @@ def ids(segmented, actor, editor):
 
 
 @pytest.mark.parametrize("name", sorted(EDITS))
-@pytest.mark.parametrize(
-    ("who", "status"), [("outsider", 404), ("viewer", 403), ("editor", 200)]
-)
+@pytest.mark.parametrize(("who", "status"), [("outsider", 404), ("viewer", 403), ("editor", 200)])
 def test_who_may_change_the_personas_on_the_map_page(
     client, request, segmented, ids, name, who, status
 ):

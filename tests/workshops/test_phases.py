@@ -63,6 +63,13 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "workshop.state": (ALL, True, True),
     "ready.set": (ALL, True, True),
     "ready.reset": (NONE, False, False),
+    # Segments (issue 20): the map's personas are the facilitator's; feelings and scopes edits.
+    "persona.add": (EDIT, False, False),
+    "persona.remove": (EDIT, False, False),
+    "persona.primary": (EDIT, False, False),
+    "stage.feel": (EDIT, True, False),
+    "touchpoint.scope": (EDIT, True, False),
+    "votes.per_persona": (NONE, False, False),
 }
 
 
