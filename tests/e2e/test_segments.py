@@ -160,3 +160,45 @@ def test_the_demos_two_personas_on_the_map_page_and_the_live_page(server, new_pa
             assert control.bounding_box()["height"] >= 44
     shot = seen(page, f"segments-live-{size}")
     publish_screenshot(shot, f"segments-live-{size}.png")
+
+
+def test_pain_for_whom_a_guest_votes_for_one_persona(server, new_page):
+    """The facilitator turns on "pain for whom?"; a guest votes pain for the couple on a note
+    they share with Sarah: the vote carries the persona, and the buttons show it only while
+    voting for the couple."""
+    from workshops.models import Vote
+
+    demo = seed_demo()
+    sarah, couple = demo.journey_map.persona_id, demo.journey_map.segments.get().persona_id
+    fran = new_page({"width": 1440, "height": 900})
+    log_in(fran, server, DEMO_USERNAME, DEMO_PASSWORD)
+    fran.goto(f"{server}/w/{demo.workshop.join_code}/")
+    expect(fran.locator("#connection")).to_have_attribute("data-state", "online")
+    fran.get_by_role("button", name="Votes each").click()
+    fran.get_by_label("Pain for whom?").check()
+
+    guest = new_page({"width": 1280, "height": 720})
+    guest.goto(f"{server}/w/{demo.workshop.join_code}/join/")
+    guest.get_by_label("Your name, as others will see it").fill("Gus")
+    guest.get_by_role("button", name="Join").click()
+    expect(guest.locator("#connection")).to_have_attribute("data-state", "online")
+    chooser = guest.locator("select[data-vote-persona]")
+    expect(chooser).to_be_visible()
+    chooser.select_option(label="Margaret and Bill Okafor")
+    contract = guest.locator("li[data-touchpoint]", has_text="Signs a long contract")
+    pain = contract.get_by_role("button", name="Pain", exact=True)
+    pain.click()
+    expect(pain).to_have_attribute("aria-pressed", "true")
+    vote = Vote.objects.get(participant__display_name="Gus")
+    assert (vote.tag, vote.persona_id) == ("pain", couple)
+    chooser.select_option(label="everyone")
+    expect(pain).to_have_attribute("aria-pressed", "false")
+    chooser.select_option(label="Sarah Mitchell")
+    expect(pain).to_have_attribute("aria-pressed", "false")
+    assert sarah != couple
+    shot = seen(guest, "segments-vote-for-whom")
+    publish_screenshot(shot, "segments-vote-for-whom.png")
+
+    # Turned off: the chooser goes, and votes are for everyone again.
+    fran.get_by_label("Pain for whom?").uncheck()
+    expect(chooser).to_be_hidden()
