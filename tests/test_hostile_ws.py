@@ -60,8 +60,16 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "code.renew": {},
     "ready.set": {"ready": True},
     "ready.reset": {},
+    # Segments (issue 20): R is a further persona on the map, K one of the facilitator's library.
+    "persona.add": {"persona": "K"},
+    "persona.remove": {"persona": "R"},
+    "persona.primary": {"persona": "R"},
+    "stage.feel": {"stage": "S", "persona": "R", "feelings": "x", "emotion_now": 1},
+    "touchpoint.scope": {"touchpoint": "N", "personas": ["R"]},
+    "votes.per_persona": {"on": True},
 }
-ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action"}
+ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action", "persona"}
+SCORE_FIELDS = {"emotion_now", "emotion_aspiration"}
 BOUNDED_FIELDS = {"budget", "seconds"}
 BOOL_FIELDS = {"locked", "on", "ready"}
 # Values of the wrong type for each kind of field.
@@ -75,6 +83,7 @@ WRONG = {
     "bool": [1, "true", None, [], {}],
     "text": [1, [], {}, True],
     "list": ["N", 1, {}, [[1]], ["x"], [NO_SUCH_ID]],
+    "score": [True, 1.5, "x", [], {}, 3, -3],
 }
 VOTE_HANDLERS = {"vote.set"}
 
@@ -88,8 +97,10 @@ def kind_of(field: str) -> str:
         return "bounded"
     if field in BOOL_FIELDS:
         return "bool"
-    if field == "touchpoints":
+    if field in ("touchpoints", "personas"):
         return "list"
+    if field in SCORE_FIELDS:
+        return "score"
     return "text"
 
 
@@ -102,7 +113,14 @@ def ids(journey_map, actor, workshop) -> dict[str, int]:
     action = ops.add_action(
         actor, journey_map, touchpoint=note.payload["touchpoint"]["id"], text="Act"
     )
+    primary, further, library = (
+        ops.create_persona(actor, name=name) for name in ("Primary", "Further", "Library")
+    )
+    ops.add_map_persona(actor, journey_map, primary.pk)
+    ops.add_map_persona(actor, journey_map, further.pk)
     return {
+        "R": further.pk,
+        "K": library.pk,
         "A": action.payload["action"]["id"],
         "S": stages[0],
         "S2": stages[1],
@@ -158,6 +176,7 @@ def world(workshop: Workshop) -> tuple:
         fresh.votes.count(),
         fresh.join_code,
         sorted(fresh.participants.values_list("id", "removed_at", "ready_at")),
+        fresh.votes_per_persona,
     )
 
 

@@ -53,7 +53,10 @@ def map_personas(journey_map: JourneyMap) -> list[Persona]:
 
 
 def get_segment(journey_map: JourneyMap, persona_id: int) -> MapPersona:
-    """A further (not primary) persona of this map; any other id is not found."""
+    """A further (not primary) persona of this map; any other id is not found (one beyond
+    any row too: a foreign key lookup does not clamp it as a primary key's does)."""
+    if persona_id >= 2**63:
+        raise OperationError("not_found", PERSONA_NOT_ON_MAP, field="persona")
     segment = one_or_none(MapPersona.objects.filter(map=journey_map, persona_id=persona_id))
     if segment is None:
         raise OperationError("not_found", PERSONA_NOT_ON_MAP, field="persona")
