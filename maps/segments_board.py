@@ -55,7 +55,8 @@ def map_persona_views(journey_map: JourneyMap, stages: list[Stage]) -> list[MapP
         view = MapPersonaView(segment.persona, PERSONA_COLOURS[len(views)], False)
         views.append(view)
         by_segment[segment.pk] = view
-    feelings = StageFeeling.objects.filter(segment__map=journey_map)
+    # A map of one persona (most maps) needs no second query.
+    feelings = StageFeeling.objects.filter(segment__map=journey_map) if segments else ()
     for feeling in feelings:
         by_segment[feeling.segment_id].feelings[feeling.stage_id] = (
             feeling.feelings,
