@@ -2,6 +2,7 @@
 and PostgreSQL, and the time of one htmx edit's answer (a note moved, the board re-rendered).
 
     .venv/bin/python bench/board_page.py [--runs 30] [--backends sqlite,postgres]
+    BENCH_PERSONAS=3 .venv/bin/python bench/board_page.py ...   # several personas (issue 20)
 
 Each backend runs in its own process on its own throwaway database: SQLite in a temporary file,
 PostgreSQL as test_jm_bench_editor on BENCH_PG (default postgres://postgres@127.0.0.1:5432),
@@ -12,6 +13,7 @@ settings (DEBUG off). The first request of each map is a warm-up and is not coun
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -24,6 +26,10 @@ from bench._servers import backend_arguments, load_average, run_child  # noqa: E
 from bench._stats import percentile  # noqa: E402
 
 SIZES = [(5, 10), (12, 40), (20, 100)]
+# Personas on each map (BENCH_PERSONAS, default 1): the further ones get feelings at every stage
+# and every third note is on the last persona's journey only, so the board draws one curve per
+# persona, their feelings under each stage and the filter's list of scoped notes.
+PERSONAS = int(os.environ.get("BENCH_PERSONAS", "1"))
 
 
 def summary(times: list[float], cpu: list[float]) -> dict[str, float]:
@@ -110,7 +116,31 @@ def build(stages: int, notes: int):
         for stage in journey_map.stages.all()
         for i in range(notes)
     )
+    add_personas(actor, journey_map)
     return user, journey_map
+
+
+def add_personas(actor, journey_map) -> None:
+    """PERSONAS - 1 further personas, with feelings everywhere; a third of the notes scoped."""
+    from maps import operations as ops
+    from maps.models import MapPersona, StageFeeling, Touchpoint
+
+    stages = list(journey_map.stages.all())
+    last = None
+    for n in range(PERSONAS - 1):
+        persona = ops.create_persona(actor, name=f"Segment {n + 2}")
+        segment = MapPersona.objects.create(map=journey_map, persona=persona)
+        StageFeeling.objects.bulk_create(
+            StageFeeling(stage=stage, segment=segment, feelings="Unsure", emotion_now=(i % 5) - 2)
+            for i, stage in enumerate(stages)
+        )
+        last = persona
+    if last is not None:
+        notes = journey_map.touchpoints.values_list("pk", flat=True)
+        Scoped = Touchpoint.personas.through
+        Scoped.objects.bulk_create(
+            Scoped(touchpoint_id=pk, persona_id=last.pk) for i, pk in enumerate(notes) if i % 3 == 0
+        )
 
 
 def measure(stages: int, notes: int, runs: int, capture) -> dict:
@@ -153,7 +183,10 @@ def main() -> None:
     args = backend_arguments(__doc__, 30, run_backend)
     if args is None:
         return
-    print(f"Board page, {args.runs} requests per map (ms; queries per page; page size)")
+    print(
+        f"Board page, {args.runs} requests per map, {PERSONAS} persona(s) "
+        "(ms; queries per page; page size)"
+    )
     print(f"Machine load average at start (1, 5, 15 min): {load_average()}\n")
     header = (
         "| backend | map | queries | KiB | page median | p95 | max | CPU median "

@@ -25,6 +25,12 @@ from .models import (
     Touchpoint,
     ValuePoint,
 )
+from .segments_board import (
+    MapPersonaView,
+    map_persona_views,
+    note_scopes,
+    persona_feelings_by_stage,
+)
 from .serializers import action_owner
 
 # The curve's SVG is drawn in a viewBox of STAGE_WIDTH units per stage and CURVE_HEIGHT units
@@ -48,16 +54,20 @@ def curve_y(score: int) -> float:
     return CURVE_HEIGHT / 2 - score * (CURVE_HEIGHT / 2 - CURVE_MARGIN) / 2
 
 
+def curve_points(scores: list[int | None]) -> str:
+    """SVG polyline points for one score per stage column, in spine order (None: no point)."""
+    return " ".join(
+        f"{i * STAGE_WIDTH + STAGE_WIDTH // 2},{curve_y(score):g}"
+        for i, score in enumerate(scores)
+        if score is not None
+    )
+
+
 def emotion_curve(stages: list[Stage]) -> dict[str, Any]:
     """SVG polyline points for the emotion scores, now and aspiration, one x per stage column."""
 
     def points(attr: str) -> str:
-        coords = []
-        for i, stage in enumerate(stages):
-            score = getattr(stage, attr)
-            if score is not None:
-                coords.append(f"{i * STAGE_WIDTH + STAGE_WIDTH // 2},{curve_y(score):g}")
-        return " ".join(coords)
+        return curve_points([getattr(stage, attr) for stage in stages])
 
     return {
         "width": max(1, len(stages)) * STAGE_WIDTH,
@@ -72,6 +82,21 @@ def emotion_curve(stages: list[Stage]) -> dict[str, Any]:
             s.emotion_now is not None or s.emotion_aspiration is not None for s in stages
         ),
     }
+
+
+def draw_persona_curve(view: MapPersonaView, stages: list[Stage]) -> None:
+    """One persona's polylines, and its scores in words (the curve's accessible title)."""
+    scores = [view.feelings.get(stage.pk, ("", None, None)) for stage in stages]
+    view.now = curve_points([now for _, now, _ in scores])
+    view.aspiration = curve_points([aim for _, _, aim in scores])
+
+    def said(score: int | None) -> str:
+        return "unscored" if score is None else str(score)
+
+    view.summary = "; ".join(
+        f"{stage.name} now {said(now)}, aspiration {said(aim)}"
+        for stage, (_, now, aim) in zip(stages, scores, strict=True)
+    )
 
 
 # The lanes under each stage's name, in the board's order: (hook, label, the stage fields whose
@@ -107,7 +132,13 @@ LANE = '<div class="lane{}"><dt>{}</dt><dd data-lane="{}" title="{}">{}</dd></di
 FEELS = (
     '<div class="lane{}"><dt>Feels</dt><dd><span data-lane="feelings">{}</span>\n'
     '      <span class="score">now <span data-lane="emotion_now">{}</span> · aim '
-    '<span data-lane="emotion_aspiration">{}</span></span></dd></div>'
+    '<span data-lane="emotion_aspiration">{}</span></span>{}</dd></div>'
+)
+# How a further persona feels at the stage, under the primary's (issue 20): its name in its
+# colour (a fixed palette value, maps.segments_board.PERSONA_COLOURS), then its words and scores.
+PERSONA_FEELS = (
+    '<span class="persona-feel" data-persona-feel="{}" style="--persona:{}">'
+    '<span class="persona-name">{}</span> {}<span class="score">now {} · aim {}</span></span>'
 )
 VALUE_POINT = '<div class="lane{}"><dt>Value point</dt><dd data-lane="value_point" data-value="{}">{}</dd></div>'
 CONVERSION = (
@@ -117,8 +148,11 @@ CONVERSION = (
 VALUE_POINT_LABELS = dict(ValuePoint.choices)
 
 
-def stage_lanes(stage: Stage, used: set[str]) -> SafeString:
-    """The `<dl>` of a stage's lanes; a lane no stage fills is marked "unused"."""
+def stage_lanes(
+    stage: Stage, used: set[str], others: list[dict[str, Any]] | None = None
+) -> SafeString:
+    """The `<dl>` of a stage's lanes; a lane no stage fills is marked "unused". `others`: how
+    the map's further personas feel here (maps.segments_board.persona_feelings_by_stage)."""
 
     def unused(lane: str) -> str:
         return "" if lane in used else " unused"
@@ -135,6 +169,7 @@ def stage_lanes(stage: Stage, used: set[str]) -> SafeString:
                     escape(stage.feelings),
                     score(stage.emotion_now),
                     score(stage.emotion_aspiration),
+                    "".join(_persona_feel(other) for other in others or ()),
                 )
             )
         elif lane == "value_point":
@@ -148,6 +183,22 @@ def stage_lanes(stage: Stage, used: set[str]) -> SafeString:
             text = escape(getattr(stage, lane))
             rows.append(LANE.format(unused(lane), label, lane, text, text))
     return mark_safe('<dl class="lanes">' + "".join(rows) + "</dl>")  # noqa: S308 (escaped above)
+
+
+def _persona_feel(other: dict[str, Any]) -> str:
+    def score(value: int | None) -> str:
+        return "–" if value is None else str(value)
+
+    view = other["view"]
+    words = escape(other["feelings"]) + " " if other["feelings"] else ""
+    return PERSONA_FEELS.format(
+        view.pk,
+        view.colour,
+        escape(view.persona.name),
+        words,
+        score(other["now"]),
+        score(other["aspiration"]),
+    )
 
 
 def editor_urls(journey_map: JourneyMap) -> dict[str, str]:
@@ -227,9 +278,15 @@ def board_context(
     for stage in stages:
         # Shown as "loops back to …" without a query per stage.
         stage.loop_name = names.get(stage.loops_back_to_id, "")
-    used = lanes_used(stages)
+    personas = map_persona_views(journey_map, stages)
+    others = persona_feelings_by_stage(personas)
+    used = lanes_used(stages) | ({"feelings"} if others else set())
     for column in columns.values():
-        column.lanes = stage_lanes(column.stage, used)
+        column.lanes = stage_lanes(column.stage, used, others.get(column.stage.pk))
+    curve = emotion_curve(stages)
+    for view in personas:
+        draw_persona_curve(view, stages)
+        curve["scored"] = curve["scored"] or bool(view.now or view.aspiration)
     notes = journey_map.touchpoints.select_related("group").order_by("position", "id")
     for note in notes:
         columns[note.stage_id].touchpoints.append(note)
@@ -247,7 +304,11 @@ def board_context(
         "groups": journey_map.groups.order_by("pk"),
         "lanes_used": used,
         "note_colours": NoteColour.choices,
-        "curve": emotion_curve(stages),
+        "curve": curve,
+        # Several personas (issue 20): one curve each, a legend, the filter, their cards.
+        "personas": personas,
+        "segmented": len(personas) > 1,
+        "note_scopes": note_scopes(journey_map) if len(personas) > 1 else {},
         "urls": editor_urls(journey_map),
         # The history panel's partial (the live page points it at its workshop's URL).
         "history_url": reverse("map_history", args=[journey_map.pk]),

@@ -306,6 +306,10 @@ class Touchpoint(models.Model):
     # and the name stays what the room saw even if the participant is later removed.
     author_name = models.CharField(max_length=AUTHOR_MAX, blank=True, default="")
     author_colour = models.CharField(max_length=7, blank=True, default="")
+    # The personas whose journey the note is on: none means every persona of the map (the
+    # default, and what every note was before segments). Only personas of this map
+    # (maps.operations.segments.scope_touchpoint).
+    personas = models.ManyToManyField(Persona, blank=True, related_name="+")
     # Bumped on every text edit so a concurrent second edit can be detected and refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -332,6 +336,57 @@ class Touchpoint(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+# At most this many personas on one map, the primary included: each gets its own colour on the
+# board and in the PDF (maps.board.PERSONA_COLOURS), and more curves than that are unreadable.
+PERSONAS_MAX = 6
+
+
+class MapPersona(models.Model):
+    """A further persona (a segment) on a map, beside its primary (JourneyMap.persona).
+
+    The primary stays on the map row, and its feelings in the stage's own lanes, so that every
+    reader of a single-persona map (board, PDF, analysis, exports) is unchanged; a further
+    persona's feelings per stage are StageFeeling rows. Making a segment primary swaps the two
+    (maps.operations.segments). The persona itself lives in its owner's library, as a primary
+    does, so one persona can walk the journeys of several maps."""
+
+    map = models.ForeignKey(JourneyMap, on_delete=models.CASCADE, related_name="segments")
+    persona = models.ForeignKey(Persona, on_delete=models.PROTECT, related_name="segment_maps")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["map", "persona"], name="segment_one_per_map"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.persona_id} on {self.map_id}"
+
+
+class StageFeeling(models.Model):
+    """How one further persona feels at one stage: the "feels" lane and the two emotion scores,
+    as Stage holds them for the primary. Goes with its segment and with its stage."""
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="persona_feelings")
+    segment = models.ForeignKey(MapPersona, on_delete=models.CASCADE, related_name="feelings")
+    feelings = models.TextField("feels", max_length=LANE_MAX, blank=True)
+    emotion_now = models.SmallIntegerField(null=True, blank=True)
+    emotion_aspiration = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["segment", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["stage", "segment"], name="feeling_one_per_stage"),
+            bounded("feelings", LANE_MAX),
+            score_range("emotion_now"),
+            score_range("emotion_aspiration"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.segment} at {self.stage_id}"
 
 
 class CustomerFeedback(models.Model):

@@ -7,7 +7,16 @@ from typing import Any
 from journeymap.realtime import to_wire  # noqa: F401 (the wire format, for callers)
 
 from .discussion import discussion_snapshot
-from .models import ActionItem, JourneyMap, Persona, Stage, Touchpoint, TouchpointGroup
+from .models import (
+    ActionItem,
+    JourneyMap,
+    MapPersona,
+    Persona,
+    Stage,
+    StageFeeling,
+    Touchpoint,
+    TouchpointGroup,
+)
 
 STAGE_LANES = (
     "actions",
@@ -97,6 +106,44 @@ def persona_data(persona: Persona | None) -> dict[str, Any] | None:
     return data
 
 
+def feeling_data(feeling: StageFeeling, persona_id: int | None) -> dict[str, Any]:
+    """How one further persona feels at one stage (the primary's is in stage_data)."""
+    return {
+        "stage": feeling.stage_id,
+        "persona": persona_id,
+        "feelings": feeling.feelings,
+        "emotion_now": feeling.emotion_now,
+        "emotion_aspiration": feeling.emotion_aspiration,
+    }
+
+
+def segments_data(journey_map: JourneyMap) -> dict[str, Any]:
+    """Every persona of the map, primary first, with the further ones' feelings per stage and
+    the notes that name whose journey they are on (a note not listed is everyone's)."""
+    segments = list(MapPersona.objects.filter(map=journey_map).order_by("id"))
+    ids = ([journey_map.persona_id] if journey_map.persona_id else []) + [
+        s.persona_id for s in segments
+    ]
+    rows = Persona.objects.in_bulk(ids)
+    by_segment = {s.pk: s.persona_id for s in segments}
+    feelings = StageFeeling.objects.filter(segment__map=journey_map).order_by("segment", "stage")
+    scopes: dict[str, list[int]] = {}
+    links = Touchpoint.personas.through.objects.filter(touchpoint__map=journey_map)
+    for note_id, persona_id in links.order_by("touchpoint_id", "persona_id").values_list(
+        "touchpoint_id", "persona_id"
+    ):
+        scopes.setdefault(str(note_id), []).append(persona_id)
+    return {
+        "personas": [
+            {**persona_data(rows[pk]), "primary": pk == journey_map.persona_id}
+            for pk in ids
+            if pk in rows
+        ],
+        "feelings": [feeling_data(f, by_segment[f.segment_id]) for f in feelings],
+        "scopes": scopes,
+    }
+
+
 def map_fields(journey_map: JourneyMap) -> dict[str, Any]:
     return {
         "id": journey_map.pk,
@@ -125,4 +172,5 @@ def map_snapshot(journey_map: JourneyMap) -> dict[str, Any]:
         "actions": [action_data(a) for a in actions],
         # threads, comments, reaction counts (maps.discussion): three more queries
         **discussion_snapshot(journey_map),
+        **segments_data(journey_map),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import discussion_views, history_views, inbox_views, views
+from . import discussion_views, history_views, inbox_views, segment_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +31,21 @@ urlpatterns = [
     path("maps/<int:map_id>/notes/group/", views.note_group, name="note_group"),
     path("maps/<int:map_id>/notes/delete/", views.note_delete, name="note_delete"),
     path("maps/<int:map_id>/board/operate/", views.board_operate, name="board_operate"),
+    # Its personas (issue 20).
+    path("maps/<int:map_id>/personas/form/", segment_views.persona_form, name="map_persona_form"),
+    path("maps/<int:map_id>/personas/add/", segment_views.persona_add, name="map_persona_add"),
+    path(
+        "maps/<int:map_id>/personas/remove/",
+        segment_views.persona_remove,
+        name="map_persona_remove",
+    ),
+    path(
+        "maps/<int:map_id>/personas/primary/",
+        segment_views.persona_primary,
+        name="map_persona_primary",
+    ),
+    path("maps/<int:map_id>/stages/feel/", segment_views.stage_feel, name="stage_feel"),
+    path("maps/<int:map_id>/notes/scope/", segment_views.note_scope, name="note_scope"),
     path("maps/<int:map_id>/actions/add/", views.action_add, name="action_add"),
     path("maps/<int:map_id>/actions/update/", views.action_update, name="action_update"),
     path("maps/<int:map_id>/actions/delete/", views.action_delete, name="action_delete"),

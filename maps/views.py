@@ -30,6 +30,7 @@ from .forms import (
 from .models import JourneyMap, Persona, Stage, Touchpoint
 from .operations import OperationError, registry
 from .permissions import get_map_for_user, need_on_map, visible_source
+from .segments_board import note_scope_choices, stage_feelings_forms
 from .serializers import PERSONA_FIELDS, STAGE_LANES
 
 # --- helpers --------------------------------------------------------------------------------
@@ -380,6 +381,7 @@ def stage_form(request: HttpRequest, map_id: int) -> HttpResponse:
     }
     form = StageForm(initial=initial, stage_id=stage.pk, earlier=_earlier_stages(stage))
     context = {"form": form, "stage": stage, "map": journey_map}
+    context["persona_feelings"] = stage_feelings_forms(stage)  # further personas (issue 20)
     return render(request, "maps/_stage_form.html", context)
 
 
@@ -492,6 +494,7 @@ def note_form(request: HttpRequest, map_id: int) -> HttpResponse:
         "map": journey_map,
         "groups": journey_map.groups.all(),
         "urls": editor_urls(journey_map),
+        "scope": note_scope_choices(note),  # whose journey it is on (issue 20)
     }
     return render(request, "maps/_note_form.html", context)
 

@@ -18,7 +18,7 @@ from workshops.models import Workshop
 from workshops.tally import REVEALED_PHASES
 
 from .analysis import analyse
-from .compare import compare_maps
+from .compare import compare_maps, compare_personas
 from .feedback import MAX_BYTES, FeedbackImportError, Problem, import_feedback
 
 
@@ -87,5 +87,10 @@ def map_compare(request: HttpRequest, map_id: int) -> HttpResponse:
     if future.source_map_id is None:
         raise Http404("This map was not made from a current-state map.")
     current, _ = get_map_for_user(request.user, future.source_map_id, "view")
-    context = {"map": future, "current": current, "rows": compare_maps(current, future)}
+    context = {
+        "map": future,
+        "current": current,
+        "rows": compare_maps(current, future),
+        "personas": compare_personas(current, future),  # issue 20
+    }
     return render(request, "maps/compare.html", context)

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from maps.models import JourneyMap, Stage, Touchpoint
+from maps.segments_board import map_persona_views
 
 # Below this similarity two notes are a removal and an addition, not one changed note.
 SIMILAR_ENOUGH = 0.6
@@ -145,6 +146,48 @@ def compare_boards(
         row.removed.extend(current_notes.get(stage.pk, []))
         rows.append(row)
     return rows
+
+
+@dataclass
+class PersonaShift:
+    """One persona on both maps (issue 20): how it feels now at each stage, before → after."""
+
+    name: str
+    colour: str
+    rows: list[tuple[str, int | None, int | None]] = field(default_factory=list)
+
+    @property
+    def moved(self) -> list[tuple[str, int | None, int | None]]:
+        return [row for row in self.rows if row[1] != row[2]]
+
+
+def compare_personas(current: JourneyMap, future: JourneyMap) -> list[PersonaShift]:
+    """Each persona of the future map that the current map has too, matched by name (a future
+    map made by someone else holds their own copy of a persona, same name, another row), with
+    its emotion now per stage of the future map (stages matched by name, as compare_maps).
+    Empty unless one of the two maps has several personas: a single persona's curve is the
+    stage rows' already."""
+    current_stages = list(current.stages.order_by("position", "id"))
+    future_stages = list(future.stages.order_by("position", "id"))
+    before = map_persona_views(current, current_stages)
+    after = map_persona_views(future, future_stages)
+    if len(before) < 2 and len(after) < 2:
+        return []
+    by_name = {_key(view.persona.name): view for view in before}
+    stage_by_name = {_key(s.name): s for s in current_stages}
+    blank = ("", None, None)
+    shifts = []
+    for view in after:
+        old = by_name.get(_key(view.persona.name))
+        if old is None:
+            continue
+        shift = PersonaShift(view.persona.name, view.colour)
+        for stage in future_stages:
+            match = stage_by_name.get(_key(stage.name))
+            was = old.feelings.get(match.pk, blank)[1] if match else None
+            shift.rows.append((stage.name, was, view.feelings.get(stage.pk, blank)[1]))
+        shifts.append(shift)
+    return shifts
 
 
 # --- two versions of one map ------------------------------------------------------------------

@@ -36,6 +36,41 @@ PERSONA = {
     "expectations": "Honest pricing, no pressure, help with financing, service after the sale.",
 }
 
+# The map's second persona (issue 20: segments): the same journey walked by a retired couple
+# buying their last car, who part from Sarah at Comparing (lost among websites) and at Purchase
+# (paying from savings, nothing to finance).
+COUPLE = {
+    "name": "Margaret and Bill Okafor",
+    "role": "Retired couple buying their last car",
+    "quote": "We want something comfortable that will see us out, from people who take time.",
+    "demographics": "71 and 74, own their home, pension income, grandchildren nearby.",
+    "personality": "Loyal, unhurried, wary of pressure and of screens.",
+    "lifestyle": "Visits to the grandchildren, the garden centre, one coast trip a year.",
+    "buyer_type": "habitual",
+    "purchase_frequency": "Every 12–15 years, probably for the last time",
+    "purchase_reason": "Getting in and out of the old car has become hard.",
+    "goals": "An easy-to-enter, reliable car; no finance, no surprises.",
+    "expectations": "Patience, printed paperwork, a person to call afterwards.",
+}
+
+# How the couple feels at each stage, in STAGES' order: (feelings, now, aspiration).
+COUPLE_FEELINGS = [
+    ("Nostalgic, in no hurry", 1, 2),
+    ("Lost among comparison websites and jargon", -2, 1),
+    ("Reassured by a patient test drive", 1, 1),
+    ("Relieved: paying from savings, no small print", 2, 2),
+    ("Wants a person to call, not an app", 0, 2),
+]
+
+# Notes on one persona's journey only: (note text, whose: "sarah" or "couple").
+ONLY_FOR = [
+    ("Test drive with the kids' seats fitted", "sarah"),
+    ("Finance advisor explains the options", "sarah"),
+    ("Negotiates the price and APR", "sarah"),
+    ("Their son checks the history report for them", "couple"),
+    ("Pays from savings and asks for a printed summary", "couple"),
+]
+
 # name, lanes, touchpoints as (text, channel, department, critical, internal)
 STAGES = [
     (
@@ -78,6 +113,7 @@ STAGES = [
             ("First meeting with the salesperson", "store", "Sales", True, False),
             ("Checks the vehicle history report", "website", "Sales", False, False),
             ("Price comparison with other dealers", "website", "Sales", False, False),
+            ("Their son checks the history report for them", "word_of_mouth", "", False, False),
         ],
     ),
     (
@@ -117,6 +153,7 @@ STAGES = [
             ("Negotiates the price and APR", "store", "Finance", True, False),
             ("Signs a long contract", "print", "Finance", True, False),
             ("Car handed over with a walkthrough", "store", "Service", False, False),
+            ("Pays from savings and asks for a printed summary", "store", "Sales", True, False),
         ],
     ),
     (
@@ -269,6 +306,7 @@ def _build(user) -> DemoResult:
                 internal=internal,
             )
             notes[text] = event.payload["touchpoint"]["id"]
+    _add_couple(actor, journey_map, persona, stages, notes)
     # Votes are accepted only in the vote phase; the demo stays there, votes still hidden.
     set_phase(workshop, "vote")
     for name, votes in VOTES:
@@ -316,3 +354,24 @@ def _discussion(journey_map: JourneyMap, notes: dict[str, int], people: dict, ac
     ops.set_reaction(
         priya, journey_map, comment=reply.payload["comment"]["id"], reaction="heart", on=True
     )
+
+
+def _add_couple(actor: ops.Actor, journey_map: JourneyMap, sarah: Persona, stages, notes) -> None:
+    """The second persona, its feelings per stage, and the notes on one journey only."""
+    couple = Persona.objects.filter(owner=actor.user, name=COUPLE["name"]).first()
+    if couple is None:
+        couple = ops.create_persona(actor, **COUPLE)
+    ops.add_map_persona(actor, journey_map, couple.pk)
+    for stage, (feelings, now, aim) in zip(stages, COUPLE_FEELINGS, strict=True):
+        ops.feel_stage(
+            actor,
+            journey_map,
+            stage.pk,
+            couple.pk,
+            feelings=feelings,
+            emotion_now=now,
+            emotion_aspiration=aim,
+        )
+    whose = {"sarah": sarah.pk, "couple": couple.pk}
+    for text, who in ONLY_FOR:
+        ops.scope_touchpoint(actor, journey_map, notes[text], [whose[who]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import analysis_views, export_views, version_views, workshop_views
+from . import analysis_views, export_views, segment_views, version_views, workshop_views
 
 urlpatterns = [
     # A closed workshop's result, for its members (guests included).
@@ -34,6 +34,11 @@ urlpatterns = [
         "maps/<int:map_id>/versions/<int:version_id>/restore/",
         version_views.version_restore,
         name="map_version_restore",
+    ),
+    path(
+        "maps/<int:map_id>/segments/",
+        segment_views.compare_segments_view,
+        name="map_segments",
     ),
     path("maps/<int:map_id>/export.pdf", export_views.map_pdf, name="map_pdf"),
     path("maps/<int:map_id>/export.json", export_views.map_json, name="map_json"),

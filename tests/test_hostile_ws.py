@@ -69,6 +69,13 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "thread.resolve": {"thread": "T"},
     "thread.reopen": {"thread": "T"},
     "reaction.set": {"comment": "C", "reaction": "+1", "on": True},
+    # Segments (issue 20): R is a further persona on the map, K one of the facilitator's library.
+    "persona.add": {"persona": "K"},
+    "persona.remove": {"persona": "R"},
+    "persona.primary": {"persona": "R"},
+    "stage.feel": {"stage": "S", "persona": "R", "feelings": "x", "emotion_now": 1},
+    "touchpoint.scope": {"touchpoint": "N", "personas": ["R"]},
+    "votes.per_persona": {"on": True},
 }
 ID_FIELDS = {
     "stage",
@@ -80,7 +87,9 @@ ID_FIELDS = {
     "comment",
     "thread",
     "onto",
+    "persona",
 }
+SCORE_FIELDS = {"emotion_now", "emotion_aspiration"}
 BOUNDED_FIELDS = {"budget", "seconds"}
 BOOL_FIELDS = {"locked", "on", "ready"}
 # Values of the wrong type for each kind of field.
@@ -95,6 +104,7 @@ WRONG = {
     "text": [1, [], {}, True],
     "list": ["N", 1, {}, [[1]], ["x"], [NO_SUCH_ID]],
     "mentions": ["member:1", 1, {}, [1], ["x"], ["member:x"], ["m" * 41], ["member:1"] * 21],
+    "score": [True, 1.5, "x", [], {}, 3, -3],
 }
 VOTE_HANDLERS = {"vote.set"}
 
@@ -108,10 +118,12 @@ def kind_of(field: str) -> str:
         return "bounded"
     if field in BOOL_FIELDS:
         return "bool"
-    if field == "touchpoints":
+    if field in ("touchpoints", "personas"):
         return "list"
     if field == "mentions":
         return "mentions"
+    if field in SCORE_FIELDS:
+        return "score"
     return "text"
 
 
@@ -127,9 +139,16 @@ def ids(journey_map, actor, workshop) -> dict[str, int]:
     comment = ops.add_comment(
         actor, journey_map, touchpoint=note.payload["touchpoint"]["id"], body="Comment"
     )
+    primary, further, library = (
+        ops.create_persona(actor, name=name) for name in ("Primary", "Further", "Library")
+    )
+    ops.add_map_persona(actor, journey_map, primary.pk)
+    ops.add_map_persona(actor, journey_map, further.pk)
     return {
         "C": comment.payload["comment"]["id"],
         "T": comment.payload["thread"]["id"],
+        "R": further.pk,
+        "K": library.pk,
         "A": action.payload["action"]["id"],
         "S": stages[0],
         "S2": stages[1],
@@ -185,6 +204,7 @@ def world(workshop: Workshop) -> tuple:
         fresh.votes.count(),
         fresh.join_code,
         sorted(fresh.participants.values_list("id", "removed_at", "ready_at")),
+        fresh.votes_per_persona,
     )
 
 

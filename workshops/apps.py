@@ -19,3 +19,5 @@ class WorkshopsConfig(AppConfig):
         keep_votes_with(read_votes, write_votes)
         # ... and a comment may mention the guests of its workshops (the @ autocomplete).
         find_guests_with(guests_on_map)
+        # Declares `votes.per_persona` (issue 20) beside the other facilitation operations.
+        from . import segment_votes  # noqa: F401

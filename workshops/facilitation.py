@@ -33,9 +33,10 @@ from maps.operations import (
     operation,
     take_version,
 )
-from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, Field
+from maps.operations.registry import BOOL, CHOICE, ID, NUMBER, OPTIONAL_ID, Field
 from maps.permissions import When, Who, check_workshop, workshop_gates
 
+from .for_whom import clean_vote_persona
 from .models import Participant, Phase, Vote, Workshop, new_join_code
 from .notify import close_participant, notify_participant, notify_workshop
 from .progress import notify_progress, room_progress
@@ -116,6 +117,7 @@ def workshop_state(workshop: Workshop) -> dict[str, Any]:
         "locked": workshop.locked,
         "vote_budget": workshop.vote_budget,
         "revealed": is_revealed(workshop),
+        "votes_per_persona": workshop.votes_per_persona,
         "timer": timer_state(workshop),
         "closed": closed_state(workshop),
         # Why each role's controls are disabled now (maps.permissions.workshop_gates).
@@ -128,14 +130,17 @@ def my_votes(participant: Participant, workshop: Workshop) -> dict[str, Any]:
     for that participant's eyes only."""
     votes = list(
         Vote.objects.filter(participant=participant)
-        .order_by("touchpoint_id", "tag")
-        .values_list("touchpoint_id", "tag")
+        .order_by("touchpoint_id", "tag", "persona_id")
+        .values_list("touchpoint_id", "tag", "persona_id")
     )
     used = len(votes)
     return {
         "type": "votes.mine",
         "workshop": workshop.pk,
-        "votes": [{"touchpoint": tp, "tag": tag} for tp, tag in votes],
+        # `persona` only on a vote for one persona (issue 20): a vote for everyone is as ever.
+        "votes": [
+            {"touchpoint": tp, "tag": tag, **({"persona": p} if p else {})} for tp, tag, p in votes
+        ],
         "budget": workshop.vote_budget,
         "used": used,
         "remaining": max(0, workshop.vote_budget - used),
@@ -447,7 +452,8 @@ def renew_join_code(workshop: Workshop) -> dict[str, Any]:
 def toggle_vote(participant: Participant, touchpoint: Touchpoint, tag: str) -> bool:
     """Add the participant's tag on the note, or take it back. Returns whether it is now on."""
     tag = clean_choice(tag, "tag", Tag.values)
-    on = not Vote.objects.filter(participant=participant, touchpoint=touchpoint, tag=tag).exists()
+    votes = Vote.objects.filter(participant=participant, touchpoint=touchpoint, tag=tag)
+    on = not votes.filter(persona__isnull=True).exists()
     return set_vote(participant, touchpoint, tag, on)
 
 
@@ -456,12 +462,19 @@ def toggle_vote(participant: Participant, touchpoint: Touchpoint, tag: str) -> b
     Field("touchpoint", ID, required=True),
     Field("tag", CHOICE, required=True, note='"pain", "delight" or "truth"'),
     Field("on", BOOL, required=True, note="false takes the tag back"),
+    Field("persona", OPTIONAL_ID, note="for whom, when the workshop votes per persona"),
     who=Who.VOTERS,
     when=When.VOTING,
     target="participant",
     ack=vote_ack,
 )
-def set_vote(participant: Participant, touchpoint: Touchpoint | int, tag: Any, on: Any) -> bool:
+def set_vote(
+    participant: Participant,
+    touchpoint: Touchpoint | int,
+    tag: Any,
+    on: Any,
+    persona: Any = None,
+) -> bool:
     """Put the participant's `tag` on the note (`on`) or take it off. Returns whether it is on.
 
     Setting a state rather than toggling makes a resent message harmless. Only in the vote
@@ -483,14 +496,21 @@ def set_vote(participant: Participant, touchpoint: Touchpoint | int, tag: Any, o
         check_workshop(Who.VOTERS, When.VOTING, voter.role, workshop.phase, workshop.locked)
         if touchpoint.internal:
             raise OperationError("invalid", "Internal notes are not voted on.")
-        existing = Vote.objects.filter(participant=voter, touchpoint=touchpoint, tag=tag)
+        for_whom = clean_vote_persona(workshop, touchpoint, persona)  # issue 20
+        existing = Vote.objects.filter(
+            participant=voter, touchpoint=touchpoint, tag=tag, persona_id=for_whom
+        )
         if not on:
             existing.delete()
         elif not existing.exists():
             if Vote.objects.filter(participant=voter).count() >= workshop.vote_budget:
                 raise OperationError("budget_spent", "You have used all your votes.")
             Vote.objects.create(
-                workshop=workshop, participant=voter, touchpoint=touchpoint, tag=tag
+                workshop=workshop,
+                participant=voter,
+                touchpoint=touchpoint,
+                tag=tag,
+                persona_id=for_whom,
             )
         notify_participant(voter.pk, my_votes(voter, workshop))
         notify_progress(workshop)
@@ -559,5 +579,6 @@ def _refresh(target: Workshop, source: Workshop) -> None:
         "timer_paused_remaining",
         "revealed_at",
         "closed_at",
+        "votes_per_persona",
     ):
         setattr(target, name, getattr(source, name))

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from maps.models import NAME_MAX, JourneyMap, Tag, Touchpoint, bounded
+from maps.models import NAME_MAX, JourneyMap, Persona, Tag, Touchpoint, bounded
 
 # No 0/O, 1/I/L: join codes are read aloud in meeting rooms.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -41,6 +41,9 @@ class Workshop(models.Model):
     timer_ends_at = models.DateTimeField(null=True, blank=True)
     timer_paused_remaining = models.PositiveIntegerField(null=True, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
+    # "Pain for whom?" (issue 20): voters may say which of the map's personas a tag is for.
+    # Off by default: a vote is for everyone, as before.
+    votes_per_persona = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -128,12 +131,25 @@ class Vote(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
     touchpoint = models.ForeignKey(Touchpoint, on_delete=models.CASCADE, related_name="votes")
     tag = models.CharField(max_length=10, choices=Tag.choices)
+    # For whom, when the workshop votes per persona (one of the map's personas); none: for
+    # everyone. A persona deleted from its library takes its votes with it.
+    persona = models.ForeignKey(
+        Persona, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
+            # One vote per voter, note and tag, for everyone and for each persona.
             models.UniqueConstraint(
-                fields=["participant", "touchpoint", "tag"], name="vote_one_per_voter_tag_note"
+                fields=["participant", "touchpoint", "tag"],
+                condition=Q(persona__isnull=True),
+                name="vote_one_per_voter_tag_note",
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "touchpoint", "tag", "persona"],
+                condition=Q(persona__isnull=False),
+                name="vote_one_per_voter_tag_note_persona",
             ),
             models.CheckConstraint(condition=Q(tag__in=Tag.values), name="vote_tag_valid"),
         ]

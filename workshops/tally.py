@@ -8,7 +8,7 @@ exports too.
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from maps.heat import Heat
 from maps.models import JourneyMap
@@ -35,19 +35,28 @@ def latest_voted_workshop(journey_map: JourneyMap, *, revealed_only: bool = True
     return workshops.order_by("-created_at", "-id").distinct().first()
 
 
-def heat_for_map(journey_map: JourneyMap, workshop=None) -> dict[int, Heat]:
+def heat_for_map(
+    journey_map: JourneyMap, workshop=None, persona: int | None = None
+) -> dict[int, Heat]:
     """Heat per customer-visible touchpoint id, for `workshop` (default: the latest revealed).
 
     Two queries whatever the map's size. Internal notes are left out. An explicit `workshop`
     is used whether or not it is revealed: the caller decides who may see it.
+
+    For one `persona` (issue 20): only the notes on its journey (everyone's, or naming it),
+    counting the votes for everyone and those for that persona; without one, every vote.
     """
     if workshop is None:
         workshop = latest_voted_workshop(journey_map)
-    visible = journey_map.touchpoints.filter(internal=False).values_list("pk", flat=True)
-    heat = {pk: Heat() for pk in visible}
+    visible = journey_map.touchpoints.filter(internal=False)
+    if persona is not None:
+        visible = visible.filter(Q(personas__isnull=True) | Q(personas=persona)).distinct()
+    heat = {pk: Heat() for pk in visible.values_list("pk", flat=True)}
     if workshop is None:
         return heat
     votes = Vote.objects.filter(workshop=workshop, touchpoint__internal=False)
+    if persona is not None:
+        votes = votes.filter(Q(persona__isnull=True) | Q(persona=persona))
     voters = votes.values("participant").distinct().count()
     rows = votes.values("touchpoint_id", "tag").annotate(n=Count("id"))
     for row in rows:

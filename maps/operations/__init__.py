@@ -11,9 +11,10 @@ declaration in the registry): an operation trusts its actor but never its input.
 One module per concern: `log` (the event log, run_once), `clean` (input cleaners), `registry`
 (the table of operations by name), `journey_maps`, `stages`, `notes` (touchpoints and groups),
 `actions` (action items), `discussion`, `reactions`, `inbox` (comment threads, reactions,
-notifications), `personas`, `members`, `imports` (CSV), `order` (respacing keys before they run
-out), `states` (what an undo puts back), `undo` (undo and redo, per person), `summary` (events in
-words), `versions` (named copies of the board, and restoring one). The
+notifications), `personas`, `segments` (several personas on a map), `members`, `imports` (CSV),
+`order` (respacing keys before they run out), `states` (what an undo puts back), `undo` (undo and
+redo, per person), `summary` (events in words), `versions` (named copies of the board, and
+restoring one). The
 names below are the public ones.
 """
 
@@ -102,6 +103,18 @@ from .personas import (
 )
 from .reactions import set_reaction
 from .registry import OPERATIONS, Field, Operation, operation
+from .segments import (
+    PERSONA_NOT_ON_MAP,
+    add_map_persona,
+    copy_segments,
+    feel_stage,
+    get_segment,
+    make_primary,
+    map_personas,
+    persona_ids,
+    remove_map_persona,
+    scope_touchpoint,
+)
 from .stages import (
     STAGE_NOT_FOUND,
     add_stage,
@@ -130,6 +143,7 @@ __all__ = [
     "NOTE_NOT_FOUND",
     "OPERATIONS",
     "PERSONA_LIMITS",
+    "PERSONA_NOT_ON_MAP",
     "STAGE_NOT_FOUND",
     "SYSTEM",
     "VERSION_NOT_FOUND",
@@ -141,6 +155,7 @@ __all__ = [
     "add_action",
     "add_comment",
     "add_group",
+    "add_map_persona",
     "add_member",
     "add_stage",
     "add_touchpoint",
@@ -159,6 +174,7 @@ __all__ = [
     "clean_stage_fields",
     "clean_text",
     "clean_touchpoint_fields",
+    "copy_segments",
     "create_future_state",
     "create_map",
     "create_persona",
@@ -171,10 +187,12 @@ __all__ = [
     "delete_touchpoint",
     "duplicate_map",
     "edit_comment",
+    "feel_stage",
     "find_participants_with",
     "get_action",
     "get_comment",
     "get_group",
+    "get_segment",
     "get_stage",
     "get_thread",
     "get_touchpoint",
@@ -185,21 +203,26 @@ __all__ = [
     "import_touchpoints",
     "keep_votes_with",
     "lock_map",
+    "make_primary",
+    "map_personas",
     "move_group",
     "move_stage",
     "move_touchpoint",
     "one_or_none",
     "operation",
+    "persona_ids",
     "publish_on_commit",
     "record",
     "redo",
     "redo_target",
+    "remove_map_persona",
     "remove_member",
     "rename_group",
     "reopen_thread",
     "resolve_thread",
     "restore_version",
     "run_once",
+    "scope_touchpoint",
     "set_reaction",
     "stack_state",
     "stack_touchpoint",

@@ -25,6 +25,7 @@ from ..permissions import role_for
 from ..serializers import PERSONA_FIELDS, STAGE_LANES, map_fields
 from .clean import clean_choice, clean_text
 from .log import lock_map, publish_on_commit, record
+from .segments import copy_segments
 from .states import map_state
 
 
@@ -76,6 +77,20 @@ def update_map(
             cleaned[field] = clean_text(value, "scope", SHORT_MAX)
         elif field == "persona":
             cleaned[field] = value if value is None or isinstance(value, Persona) else None
+            if cleaned[field] is None and journey_map.segments.exists():
+                raise OperationError(
+                    "invalid",
+                    "This map has further personas: make one of them primary instead.",
+                    field="persona",
+                )
+            if cleaned[field] is not None and journey_map.segments.filter(persona=value).exists():
+                # One persona once per map: a further persona becomes the primary by swapping
+                # (maps.operations.segments.make_primary), which keeps everyone's feelings.
+                raise OperationError(
+                    "duplicate",
+                    f"{value.name} is already on this map: make it primary on the board.",
+                    field="persona",
+                )
         else:
             raise OperationError("invalid", f"Unknown map field {field!r}.")
     with transaction.atomic():
@@ -87,8 +102,9 @@ def update_map(
         return record(locked, actor, "map.updated", map_fields(locked), op_id, before)
 
 
-def _copy_board(source: JourneyMap, target: JourneyMap) -> None:
-    """Copy stages (with lanes and loops), groups and touchpoints of `source` into `target`."""
+def _copy_board(source: JourneyMap, target: JourneyMap, actor: Actor) -> None:
+    """Copy stages (with lanes and loops), groups, touchpoints and further personas (with
+    their feelings and the notes' scopes) of `source` into `target`."""
     stages = list(source.stages.order_by("position", "id"))
     copies = Stage.objects.bulk_create(
         Stage(
@@ -111,7 +127,8 @@ def _copy_board(source: JourneyMap, target: JourneyMap) -> None:
         TouchpointGroup(map=target, name=group.name) for group in groups
     )
     group_ids = {old.pk: new.pk for old, new in zip(groups, group_copies, strict=True)}
-    Touchpoint.objects.bulk_create(
+    notes = list(source.touchpoints.order_by("id"))
+    note_copies = Touchpoint.objects.bulk_create(
         Touchpoint(
             map=target,
             stage_id=stage_ids[note.stage_id],
@@ -123,8 +140,10 @@ def _copy_board(source: JourneyMap, target: JourneyMap) -> None:
             critical=note.critical,
             internal=note.internal,
         )
-        for note in source.touchpoints.all()
+        for note in notes
     )
+    note_ids = {old.pk: new.pk for old, new in zip(notes, note_copies, strict=True)}
+    copy_segments(source, target, stage_ids, note_ids, lambda p: _persona_for(actor, p))
 
 
 def _persona_for(actor: Actor, persona: Persona | None) -> Persona | None:
@@ -158,7 +177,7 @@ def duplicate_map(actor: Actor, source: JourneyMap, *, title: str | None = None)
             state=source.state,
             source_map=origin if origin is not None and _may_see(actor, origin) else None,
         )
-        _copy_board(source, copy)
+        _copy_board(source, copy, actor)
     return copy
 
 
@@ -178,7 +197,7 @@ def create_future_state(actor: Actor, current: JourneyMap) -> JourneyMap:
             state=JourneyMap.State.FUTURE,
             source_map=current,
         )
-        _copy_board(current, future)
+        _copy_board(current, future, actor)
     return future
 
 

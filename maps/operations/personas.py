@@ -55,7 +55,10 @@ def update_persona(actor: Actor, persona: Persona, **fields: Any) -> list[MapEve
         for name, value in cleaned.items():
             setattr(persona, name, value)
         persona.save()
-        for map_id in persona.maps.values_list("pk", flat=True):
+        # The maps it is the primary of, and those it is a further persona (segment) on.
+        primary_of = persona.maps.values_list("pk", flat=True)
+        segment_of = persona.segment_maps.values_list("map_id", flat=True)
+        for map_id in sorted({*primary_of, *segment_of}):
             journey_map = lock_map(map_id)
             payload = {"persona": persona.pk}
             events.append(record(journey_map, actor, "persona.updated", payload, before=before))
@@ -67,7 +70,7 @@ def delete_persona(actor: Actor, persona: Persona) -> None:
     use is refused, never silently unset."""
     if persona.owner_id != getattr(actor.user, "pk", None):
         raise OperationError("not_found", "That persona is not in your library.")
-    in_use = persona.maps.count()
+    in_use = persona.maps.count() + persona.segment_maps.count()
     if in_use:
         maps = "a map" if in_use == 1 else f"{in_use} maps"
         raise OperationError(

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from django.db.models import Count
 
 from maps.heat import TAGS, Heat
-from maps.models import Channel, JourneyMap
+from maps.models import Channel, JourneyMap, Persona, Touchpoint
+from maps.operations import persona_ids
 from workshops.tally import heat_for_map, latest_voted_workshop
 
 HEADER = [
@@ -22,6 +23,7 @@ HEADER = [
     "critical",
     "internal",
     "group",
+    "personas",
     *TAGS,
     "voters",
     "inconsistent",
@@ -75,6 +77,7 @@ def export_csv(journey_map: JourneyMap) -> str:
         rows_by_stage[note.stage_id].append(note)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
+    whose = _whose_journey(journey_map)
     writer.writerow(HEADER)
     for stage_id, stage_notes in rows_by_stage.items():
         for order, note in enumerate(stage_notes, start=1):
@@ -91,6 +94,7 @@ def export_csv(journey_map: JourneyMap) -> str:
                     "yes" if note.critical else "no",
                     "yes" if note.internal else "no",
                     cell(note.group.name if note.group else ""),
+                    cell(whose.get(note.pk, "")),
                     *counts,
                     entry.voters if entry else "",
                     ("yes" if entry.inconsistent else "no") if entry else "",
@@ -98,6 +102,22 @@ def export_csv(journey_map: JourneyMap) -> str:
                 ]
             )
     return out.getvalue()
+
+
+def _whose_journey(journey_map: JourneyMap) -> dict[int, str]:
+    """Note id -> the names of the personas it is on the journey of, when not everyone's
+    (issue 20): "; " between names, in the map's order (primary first). Empty: everyone's."""
+    ids = persona_ids(journey_map)
+    names = {p.pk: p.name for p in Persona.objects.filter(pk__in=ids)}
+    rank = {pk: i for i, pk in enumerate(ids)}
+    named: dict[int, list[int]] = {}
+    links = Touchpoint.personas.through.objects.filter(touchpoint__map=journey_map)
+    for note_id, persona_id in links.values_list("touchpoint_id", "persona_id"):
+        named.setdefault(note_id, []).append(persona_id)
+    return {
+        note_id: "; ".join(names[p] for p in sorted(ids_, key=rank.__getitem__))
+        for note_id, ids_ in named.items()
+    }
 
 
 # --- import ---------------------------------------------------------------------------------

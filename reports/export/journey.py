@@ -20,6 +20,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from .fonts import BODY, markup
 from .layout import RULE_WIDTH, Cell, Grid, Row, Span, cell_lines
 from .report import NoteReport, StageReport
+from .segments_pdf import curve_lines
 from .style import (
     AIM_COLOUR,
     CRITICAL,
@@ -116,7 +117,8 @@ def chunks(stages: list[StageReport], per_page: int) -> list[tuple[int, list[Sta
 
 def has_content(stage: StageReport, lane: str) -> bool:
     if lane == "curve":
-        return stage.emotion_now is not None or stage.emotion_aspiration is not None
+        others = any(now is not None or aim is not None for _, now, aim in stage.others)
+        return stage.emotion_now is not None or stage.emotion_aspiration is not None or others
     if lane == "feelings":
         return bool(stage.feelings.strip()) or has_content(stage, "curve")
     if lane == "metrics":
@@ -333,6 +335,19 @@ def _curve(chunk: list[StageReport], column: float, scale: Scale) -> Drawing:
             drawing.add(PolyLine(flat, strokeColor=colour, strokeWidth=1.3, strokeDashArray=dash))
         for x, py in points:
             drawing.add(Circle(x, py, 2, fillColor=colour, strokeColor=colour))
+    # The further personas' curves (issue 20), each in its colour, under the primary's labels.
+    for colour, nows, aims in curve_lines([s.others for s in chunk]):
+        for values, dash in ((aims, [4, 3]), (nows, None)):
+            points = [
+                (i * column + column / 2 - 4, y(v)) for i, v in enumerate(values) if v is not None
+            ]
+            if len(points) > 1:
+                flat = [coord for point in points for coord in point]
+                drawing.add(
+                    PolyLine(flat, strokeColor=colour, strokeWidth=1.1, strokeDashArray=dash)
+                )
+            for x, py in points:
+                drawing.add(Circle(x, py, 1.6, fillColor=colour, strokeColor=colour))
     for i, s in enumerate(chunk):
         if s.emotion_now is not None:
             # The score goes on the side away from the aim's point, so the two never overlap.

@@ -29,13 +29,17 @@ from maps.models import (
     Tag,
 )
 from maps.operations.actions import clean_due
-from maps.serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS
+from maps.serializers import STAGE_LANES, TOUCHPOINT_FIELDS
 from workshops.models import DISPLAY_NAME_MAX, Participant
 
 from .json_comments import clean_comments
+from .json_personas import clean_named, clean_personas
 
 FORMAT = "journeymap.map"
-VERSION = 1
+# 2 lists the map's personas under `personas` (issue 20); a version 1 document (`persona`: one,
+# or null) still imports.
+VERSION = 2
+VERSIONS = (1, 2)
 MAX_BYTES = 5 * 1024 * 1024
 MAX_STAGES = 200
 MAX_TOUCHPOINTS = 10_000
@@ -63,7 +67,9 @@ class Cleaned:
     """A validated document, ready to write."""
 
     map: dict[str, Any]
-    persona: dict[str, Any] | None
+    persona: dict[str, Any] | None  # the primary's fields
+    # Every persona, primary first: {ref, fields, feelings} (reports/export/json_personas.py).
+    personas: list[dict[str, Any]] = field(default_factory=list)
     stages: list[dict[str, Any]] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
     touchpoints: list[dict[str, Any]] = field(default_factory=list)
@@ -147,24 +153,27 @@ def clean_document(raw: Any, *, in_version: bool = False) -> Cleaned:
     """Check the whole document; raise DocumentInvalid listing every problem. A version's own
     document (`in_version`) holds no workshops and no versions."""
     check = _Checker()
-    top_fields = {"format", "version", "map", "persona", "stages", "groups", "touchpoints"}
-    optional = {"feedback", "actions", "comments"}
+    top_fields = {"format", "version", "map", "stages", "groups", "touchpoints"}
+    optional = {"persona", "personas", "feedback", "actions", "comments"}
     optional = optional if in_version else optional | {"workshops", "versions"}
     doc = check.obj(raw, "document", top_fields | optional, top_fields)
     if doc is None:
         raise DocumentInvalid(check.errors)
     if doc.get("format") != FORMAT:
         check.error("format", f"must be {FORMAT!r} (is this a Journeymap export?)")
-    if doc.get("version") != VERSION:
-        check.error("version", f"must be {VERSION}")
+    if doc.get("version") not in VERSIONS:
+        check.error("version", f"must be {VERSION} (or {VERSIONS[0]}, from before segments)")
+    if "persona" not in doc and "personas" not in doc:
+        check.error("document.personas", "is missing")
     cleaned = Cleaned(map=_clean_map(check, doc.get("map")), persona=None)
-    if doc.get("persona") is not None:
-        cleaned.persona = _clean_persona(check, doc["persona"])
     stage_refs = _clean_stages(check, doc.get("stages"), cleaned)
+    persona_refs = clean_personas(check, doc, stage_refs, cleaned)
     group_refs = _clean_groups(check, doc.get("groups"), cleaned)
-    note_refs = _clean_touchpoints(check, doc.get("touchpoints"), stage_refs, group_refs, cleaned)
+    note_refs = _clean_touchpoints(
+        check, doc.get("touchpoints"), stage_refs, group_refs, cleaned, persona_refs
+    )
     _clean_feedback(check, doc.get("feedback"), note_refs, cleaned)
-    _clean_workshops(check, doc.get("workshops"), note_refs, cleaned)
+    _clean_workshops(check, doc.get("workshops"), note_refs, cleaned, persona_refs)
     _clean_actions(check, doc.get("actions"), note_refs, cleaned)
     cleaned.comments = clean_comments(check, doc.get("comments"), note_refs, stage_refs, _datetime)
     if not in_version:
@@ -230,19 +239,6 @@ def _clean_map(check: _Checker, raw: Any) -> dict[str, Any]:
     }
 
 
-def _clean_persona(check: _Checker, raw: Any) -> dict[str, Any] | None:
-    data = check.obj(raw, "persona", set(PERSONA_FIELDS), {"name"})
-    if data is None:
-        return None
-    cleaned: dict[str, Any] = {}
-    for name in PERSONA_FIELDS:
-        if name in data:
-            value = check.run(f"persona.{name}", ops.clean_persona_fields, {name: data[name]})
-            if value is not None:
-                cleaned.update(value)
-    return cleaned
-
-
 def _clean_stages(check: _Checker, raw: Any, cleaned: Cleaned) -> set[str]:
     refs: set[str] = set()
     allowed = {"ref", "name", "loops_back_to", *STAGE_LANES}
@@ -287,12 +283,17 @@ def _clean_groups(check: _Checker, raw: Any, cleaned: Cleaned) -> set[str]:
 
 
 def _clean_touchpoints(
-    check: _Checker, raw: Any, stages: set[str], groups: set[str], cleaned: Cleaned
+    check: _Checker,
+    raw: Any,
+    stages: set[str],
+    groups: set[str],
+    cleaned: Cleaned,
+    personas: set[str],
 ) -> dict[str, bool]:
     """Returns each touchpoint's ref with whether it is internal (votes may not be on those)."""
     refs: set[str] = set()
     internal: dict[str, bool] = {}
-    allowed = {"ref", "stage", "group", *TOUCHPOINT_FIELDS}
+    allowed = {"ref", "stage", "group", "personas", *TOUCHPOINT_FIELDS}
     for i, item in enumerate(check.array(raw, "touchpoints", MAX_TOUCHPOINTS)):
         where = f"touchpoints[{i}]"
         data = check.obj(item, where, allowed, {"ref", "stage", "text"})
@@ -305,6 +306,7 @@ def _clean_touchpoints(
         if group is not None:
             check.refers(group, f"{where}.group", groups, "is not a group of this document")
         note: dict[str, Any] = {"ref": ref, "stage": data.get("stage"), "group": group}
+        note["personas"] = clean_named(check, data.get("personas"), f"{where}.personas", personas)
         for name in TOUCHPOINT_FIELDS:
             if name in data:
                 result = check.run(
@@ -357,9 +359,12 @@ def _clean_feedback(check: _Checker, raw: Any, notes: dict[str, bool], cleaned: 
         )
 
 
-def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned: Cleaned) -> None:
+def _clean_workshops(
+    check: _Checker, raw: Any, notes: dict[str, bool], cleaned: Cleaned, personas: set[str]
+) -> None:
     refs: set[str] = set()
     allowed = {"ref", "title", "vote_budget", "created_at", "participants", "votes"}
+    allowed.add("votes_per_persona")
     for i, item in enumerate(check.array(raw, "workshops", MAX_WORKSHOPS)):
         where = f"workshops[{i}]"
         data = check.obj(item, where, allowed, {"ref"})
@@ -384,7 +389,10 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
             "created_at": created,
             "participants": [],
             "votes": [],
+            "votes_per_persona": data.get("votes_per_persona", False),
         }
+        if not isinstance(workshop["votes_per_persona"], bool):
+            check.error(f"{where}.votes_per_persona", "must be true or false")
         people: set[str] = set()
         for j, person in enumerate(
             check.array(data.get("participants"), f"{where}.participants", MAX_PARTICIPANTS)
@@ -418,11 +426,17 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
         for j, vote in enumerate(votes):
             at = f"{where}.votes[{j}]"
             entry = check.obj(
-                vote, at, {"participant", "touchpoint", "tag"}, {"participant", "touchpoint", "tag"}
+                vote,
+                at,
+                {"participant", "touchpoint", "tag", "persona"},
+                {"participant", "touchpoint", "tag"},
             )
             if entry is None:
                 continue
             key = (entry.get("participant"), entry.get("touchpoint"), entry.get("tag"))
+            for_whom = entry.get("persona")  # for one persona (issue 20), else everyone
+            if for_whom is not None:
+                check.refers(for_whom, f"{at}.persona", personas, "is not a persona")
             check.refers(
                 key[0], f"{at}.participant", people, "is not a participant of this workshop"
             )
@@ -435,11 +449,14 @@ def _clean_workshops(check: _Checker, raw: Any, notes: dict[str, bool], cleaned:
                 )
             tag = check.run(f"{at}.tag", ops.clean_choice, key[2], "tag", Tag.values)
             if tag is not None and all(isinstance(part, str) for part in key):
-                if key in seen:
+                if (*key, for_whom) in seen:
                     check.error(at, "the same vote is listed twice")
-                seen.add(key)
+                seen.add((*key, for_whom))
             workshop["votes"].append(
-                dict(zip(("participant", "touchpoint", "tag"), key, strict=True))
+                {
+                    **dict(zip(("participant", "touchpoint", "tag"), key, strict=True)),
+                    "persona": for_whom,
+                }
             )
         cleaned.workshops.append(workshop)
 

@@ -33,7 +33,7 @@ from maps.models import (
     Touchpoint,
     TouchpointGroup,
 )
-from maps.serializers import PERSONA_FIELDS, STAGE_LANES, TOUCHPOINT_FIELDS, map_fields
+from maps.serializers import STAGE_LANES, TOUCHPOINT_FIELDS, map_fields
 from workshops.models import Participant, Phase, Vote, Workshop
 from workshops.tally import REVEALED_PHASES
 
@@ -49,6 +49,7 @@ from .json_check import (
     loads,
 )
 from .json_comments import export_comments, write_comments
+from .json_personas import export_personas, note_personas, write_personas
 
 __all__ = [
     "FORMAT",
@@ -88,7 +89,8 @@ def _document(journey_map: JourneyMap, *, voter_names: bool) -> dict[str, Any]:
         journey_map.touchpoints.all(), key=lambda t: (order[t.stage_id], t.position, t.pk)
     )
     note_ref = {t.pk: f"t{i}" for i, t in enumerate(notes, start=1)}
-    persona = Persona.objects.filter(pk=journey_map.persona_id).first()
+    personas, persona_ref = export_personas(journey_map, stage_ref)
+    named = note_personas(journey_map)
     feedback = sorted(
         CustomerFeedback.objects.filter(touchpoint__map=journey_map),
         key=lambda f: (int(note_ref[f.touchpoint_id][1:]), f.created_at, f.pk),
@@ -100,13 +102,13 @@ def _document(journey_map: JourneyMap, *, voter_names: bool) -> dict[str, Any]:
     )
     participants = Participant.objects.filter(workshop__in=workshops).order_by("joined_at", "id")
     votes = Vote.objects.filter(workshop__in=workshops).values_list(
-        "workshop_id", "participant_id", "touchpoint_id", "tag"
+        "workshop_id", "participant_id", "touchpoint_id", "tag", "persona_id"
     )
     return {
         "format": FORMAT,
         "version": VERSION,
         "map": {"title": journey_map.title, "scope": journey_map.scope, "state": journey_map.state},
-        "persona": ({name: getattr(persona, name) for name in PERSONA_FIELDS} if persona else None),
+        "personas": personas,
         "stages": [
             {
                 "ref": stage_ref[s.pk],
@@ -123,6 +125,12 @@ def _document(journey_map: JourneyMap, *, voter_names: bool) -> dict[str, Any]:
                 "stage": stage_ref[t.stage_id],
                 "group": group_ref.get(t.group_id),
                 **{name: getattr(t, name) for name in TOUCHPOINT_FIELDS},
+                # Whose journeys it is on, when not everyone's (issue 20).
+                **(
+                    {"personas": sorted(persona_ref[p] for p in named[t.pk])}
+                    if t.pk in named
+                    else {}
+                ),
             }
             for t in notes
         ],
@@ -137,7 +145,7 @@ def _document(journey_map: JourneyMap, *, voter_names: bool) -> dict[str, Any]:
             for f in feedback
         ],
         "workshops": _export_workshops(
-            workshops, list(participants), list(votes), note_ref, voter_names
+            workshops, list(participants), list(votes), note_ref, voter_names, persona_ref
         ),
         "actions": _export_actions(journey_map, note_ref),
         "comments": export_comments(journey_map, note_ref, stage_ref),
@@ -164,16 +172,20 @@ def _export_actions(journey_map: JourneyMap, note_ref: dict[int, str]) -> list[d
 
 
 def _export_workshops(
-    workshops, participants, votes, note_ref, voter_names: bool
+    workshops, participants, votes, note_ref, voter_names: bool, persona_ref
 ) -> list[dict[str, Any]]:
     out = []
     for w_index, workshop in enumerate(workshops, start=1):
         people = [p for p in participants if p.workshop_id == workshop.pk]
         person_ref = {p.pk: f"p{i}" for i, p in enumerate(people, start=1)}
+        # A vote for one persona names it (issue 20); one for a persona no longer on the map
+        # is counted for everyone.
         cast = sorted(
-            (int(person_ref[pid][1:]), int(note_ref[tid][1:]), tag)
-            for wid, pid, tid, tag in votes
-            if wid == workshop.pk
+            {
+                (int(person_ref[pid][1:]), int(note_ref[tid][1:]), tag, persona_ref.get(who, ""))
+                for wid, pid, tid, tag, who in votes
+                if wid == workshop.pk
+            }
         )
         out.append(
             {
@@ -190,9 +202,15 @@ def _export_workshops(
                     for i, p in enumerate(people, start=1)
                 ],
                 "votes": [
-                    {"participant": f"p{p}", "touchpoint": f"t{t}", "tag": tag}
-                    for p, t, tag in cast
+                    {
+                        "participant": f"p{p}",
+                        "touchpoint": f"t{t}",
+                        "tag": tag,
+                        **({"persona": who} if who else {}),
+                    }
+                    for p, t, tag, who in cast
                 ],
+                **({"votes_per_persona": True} if workshop.votes_per_persona else {}),
             }
         )
     return out
@@ -205,7 +223,9 @@ def dumps(document: dict[str, Any]) -> str:
 # --- writing (inside import_map's transaction) -------------------------------------------
 
 
-def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
+def write_document(
+    journey_map: JourneyMap, cleaned: Cleaned, actor: ops.Actor | None = None
+) -> dict[str, int]:
     """Create the document's contents on a new, empty map. Returns what was created."""
     stage_keys = positions.keys_after(None, len(cleaned.stages))
     stages: dict[str, Stage] = {}
@@ -227,7 +247,9 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
     notes: dict[str, Touchpoint] = {}
     for stage_ref, items in per_stage.items():
         for data, key in zip(items, positions.keys_after(None, len(items)), strict=True):
-            fields = {k: v for k, v in data.items() if k not in ("ref", "stage", "group")}
+            fields = {
+                k: v for k, v in data.items() if k not in ("ref", "stage", "group", "personas")
+            }
             notes[data["ref"]] = Touchpoint(
                 map=journey_map,
                 stage=stages[stage_ref],
@@ -237,6 +259,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
             )
     # One insert per note keeps their ids in document order, which the next export relies on.
     Touchpoint.objects.bulk_create(notes[data["ref"]] for data in cleaned.touchpoints)
+    personas = write_personas(actor or ops.SYSTEM, journey_map, cleaned, stages, notes)
     CustomerFeedback.objects.bulk_create(
         CustomerFeedback(
             touchpoint=notes[f["touchpoint"]], **{k: v for k, v in f.items() if k != "touchpoint"}
@@ -251,6 +274,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
             vote_budget=data["vote_budget"],
             phase=Phase.CLOSED,
             created_by=None,
+            votes_per_persona=data.get("votes_per_persona", False),
         )
         if data["created_at"] is not None:
             Workshop.objects.filter(pk=workshop.pk).update(created_at=data["created_at"])
@@ -266,6 +290,7 @@ def write_document(journey_map: JourneyMap, cleaned: Cleaned) -> dict[str, int]:
                 participant=people[v["participant"]],
                 touchpoint=notes[v["touchpoint"]],
                 tag=v["tag"],
+                persona=personas.get(v["persona"]) if v.get("persona") else None,
             )
             for v in data["votes"]
         )
@@ -318,7 +343,7 @@ def import_map(actor: ops.Actor, document: Any) -> tuple[JourneyMap, MapEvent]:
         MapMembership.objects.create(
             map=journey_map, user=actor.user, role=MapMembership.Role.OWNER
         )
-        counts = write_document(journey_map, cleaned)
+        counts = write_document(journey_map, cleaned, actor)
         write_versions(journey_map, cleaned)
         ops.record(journey_map, actor, "map.created", map_fields(journey_map))
         event = ops.record(journey_map, actor, "map.imported", {"created": counts})

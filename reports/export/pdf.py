@@ -32,6 +32,7 @@ from .fonts import BODY, BOLD, markup, register_fonts
 from .journey import FitToPage, journey
 from .layout import Cell, Grid, Row, Span, cell_lines, draw_text_line
 from .report import Report, WorkshopReport
+from .segments_pdf import divergence_rows, only_rows, persona_panels
 from .style import (
     BODY_TEXT,
     CRITICAL,
@@ -151,6 +152,7 @@ def _overview(report: Report, width: float, details: Paragraph | None) -> list[F
         _workshop_line(report.workshop),
         Spacer(1, 3),
         *_persona_panel(report),
+        *persona_panels(report.segments),
     ]
     if details is not None:
         left += [Spacer(1, 1), details]
@@ -327,6 +329,7 @@ def summary_sections(report: Report) -> list[Section]:
         ),
         _action_items(report),
     ]
+    sections += segment_sections(report)
     if report.discussion:
         # Only when a thread is open: an empty line here would push small summaries onto a
         # second page, and "no discussion" asks nobody to do anything.
@@ -356,6 +359,31 @@ def summary_sections(report: Report) -> list[Section]:
             )
         )
     return sections
+
+
+def segment_sections(report: Report) -> list[Section]:
+    """The personas compared (issue 20), in one table: where the further ones part most from
+    the primary, then the touchpoints each persona meets alone. None on a map of one persona."""
+    segments = report.segments
+    if segments is None:
+        return []
+    stages = [s.name for s in report.stages]
+    primary = [(s.emotion_now, s.emotion_aspiration) for s in report.stages]
+    rows = divergence_rows(segments, stages, primary)
+    rows += [
+        [f"Only {whose} meets", "; ".join(texts), counted(len(texts), "touchpoint")]
+        for whose, texts in only_rows(segments)
+    ]
+    return [
+        Section(
+            "The personas compared",
+            ["Who", "Where", ""],
+            rows,
+            "No difference yet: give each persona emotion scores, and say whose journey a "
+            "touchpoint is on where it is not everyone's.",
+            shares=(0.26, 0.58, 0.16),
+        )
+    ]
 
 
 def _summary(

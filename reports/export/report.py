@@ -27,6 +27,8 @@ from reports.analysis import (
 )
 from workshops.tally import heat_for_map, latest_voted_workshop
 
+from .segments_pdf import SegmentsReport, read_segments
+
 SUMMARY_LIMIT = 5
 CHANNEL_LABELS = dict(Channel.choices)
 VALUE_POINT_LABELS = dict(ValuePoint.choices)
@@ -74,6 +76,8 @@ class StageReport:
     time_in_stage: str = ""
     loops_back_to: str = ""
     notes: list[NoteReport] = field(default_factory=list)
+    # The further personas' (colour, now, aspiration) here, in the map's order (issue 20).
+    others: list[tuple[str, int | None, int | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -149,6 +153,7 @@ class Report:
     comparison: Comparison | None = None
     actions: list[ActionReport] = field(default_factory=list)
     discussion: list[DiscussionReport] = field(default_factory=list)
+    segments: SegmentsReport | None = None  # the further personas (issue 20)
 
     @property
     def notes(self) -> list[NoteReport]:
@@ -182,6 +187,10 @@ def build_report(
     voters = next(iter(heat.values())).voters if heat else 0
     customer = customer_heat(journey_map)
     gaps = gap_ranking(refs, heat, customer)
+    internal = set(journey_map.touchpoints.filter(internal=True).values_list("pk", flat=True))
+    segments = read_segments(journey_map, internal)
+    for i, stage in enumerate(stages):
+        stage.others = [(o.colour, *o.scores[i]) for o in segments.others] if segments else []
     return Report(
         title=journey_map.title,
         scope=journey_map.scope,
@@ -199,6 +208,7 @@ def build_report(
         comparison=_comparison(journey_map, stages, source),
         actions=_action_reports(journey_map),
         discussion=_discussion_reports(journey_map),
+        segments=segments,
     )
 
 

@@ -9,6 +9,7 @@ import { Chime, rememberSound, soundWanted } from "./live/chime.js";
 import { clockOffset, remainingSeconds } from "./live/clock.js";
 import { buildPersonItem, buildVoteButtons } from "./live/markup.js";
 import { say } from "./live/notice.js";
+import { sameVoter, votePersonaFields } from "./live/segment-votes.js";
 import { live } from "./live/session.js";
 
 const panel = document.getElementById("facilitation");
@@ -57,6 +58,7 @@ class Facilitation {
         this.renderVotes();
       });
     }).observe(container, { childList: true, subtree: true });
+    document.addEventListener("segments:voting-for", () => this.renderVotes());
     if (this.workshop) this.setClock(this.workshop.timer);
     this.render();
     setInterval(() => this.tick(), TICK_MS);
@@ -285,7 +287,8 @@ class Facilitation {
         this.text("[data-votes-budget]", String(this.mine.budget));
       }
     }
-    const mine = new Set((this.mine ? this.mine.votes : []).map((v) => `${v.touchpoint}:${v.tag}`));
+    // Only the votes for whom the voter votes now (issue 20: everyone, or one persona).
+    const mine = new Set((this.mine ? this.mine.votes : []).filter(sameVoter).map((v) => `${v.touchpoint}:${v.tag}`));
     for (const li of document.querySelectorAll("#board li[data-touchpoint]")) {
       let group = li.querySelector(":scope > .vote-buttons");
       if (!voting || li.classList.contains("internal")) {
@@ -312,7 +315,7 @@ class Facilitation {
     const touchpoint = Number(li.dataset.touchpoint);
     this.pendingVotes.add(`${touchpoint}:${tag}`);
     button.disabled = true;
-    this.send("vote.set", { touchpoint, tag, on });
+    this.send("vote.set", { touchpoint, tag, on, ...votePersonaFields() });
   }
 
   // Heat boxes and the legend are the server's (maps/markup.py): when the revealed heat is not

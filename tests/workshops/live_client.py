@@ -16,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 from journeymap.asgi import application
 from maps.models import JourneyMap
 from maps.serializers import map_snapshot
+from tests.workshops.segments_state import apply_segment_event, segments_state
 from workshops.access import cookie_name
 from workshops.models import Participant
 
@@ -42,6 +43,7 @@ def state_from_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
         "threads": {t["id"]: dict(t) for t in snapshot["threads"]},
         "comments": {c["id"]: dict(c) for c in snapshot["comments"]},
         "reactions": {f"{r['target']}:{r['id']}": dict(r["counts"]) for r in snapshot["reactions"]},
+        **segments_state(snapshot),
     }
 
 
@@ -103,6 +105,7 @@ def apply_event(state: dict[str, Any], message: dict[str, Any]) -> None:
         apply_changes(state, payload)
     elif kind.startswith(("comment.", "thread.", "reaction.")):
         apply_discussion(state, kind, payload)
+    apply_segment_event(state, kind, payload)
     state["revision"] = message["revision"]
 
 

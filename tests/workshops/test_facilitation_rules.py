@@ -542,6 +542,7 @@ def test_the_workshop_state_every_screen_reads(workshop):
         "locked": False,
         "vote_budget": 10,
         "revealed": False,
+        "votes_per_persona": False,
         "closed": None,
     }
     assert timer["state"] == "stopped"

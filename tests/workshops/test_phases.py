@@ -79,6 +79,13 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "thread.resolve": (ALL, True, False),
     "thread.reopen": (ALL, True, False),
     "reaction.set": (ALL, True, False),
+    # Segments (issue 20): the map's personas are the facilitator's; feelings and scopes edits.
+    "persona.add": (EDIT, False, False),
+    "persona.remove": (EDIT, False, False),
+    "persona.primary": (EDIT, False, False),
+    "stage.feel": (EDIT, True, False),
+    "touchpoint.scope": (EDIT, True, False),
+    "votes.per_persona": (NONE, False, False),
 }
 # What an observer may send: ask for the state, and react (reactions are not votes).
 OBSERVERS_MAY = {"workshop.state", "reaction.set"}

@@ -47,6 +47,9 @@ def facilitation_panel(context: template.Context) -> dict[str, Any]:
         "votes": participant.role != Participant.Role.OBSERVER,
         "budget_min": BUDGET_MIN,
         "budget_max": BUDGET_MAX,
+        # The map's personas (issue 20): "pain for whom?" when there are several.
+        "personas": context.get("personas", []),
+        "segmented": context.get("segmented", False),
         # Where the closed workshop's result is: the banner's links (hidden while open).
         "result_links": {
             "pdf": reverse("workshop_pdf", args=[workshop.pk]),
