@@ -183,6 +183,18 @@ def test_voting_progress_and_a_budget_changed_mid_vote_on_every_screen(server, n
     for size, viewport in SIZES.items():
         fran.set_viewport_size(viewport)
         screenshot(fran, f"voting-progress-{size}")
+    fran.set_viewport_size(SIZES["1440"])
+    fran.keyboard.press("Escape")
+
+    # Locked mid-vote: the vote buttons stay, disabled, saying why; unlocked, they work again.
+    fran.get_by_role("button", name="Lock board").click()
+    pain = keys.get_by_role("button", name="Pain", exact=True)
+    expect(pain).to_be_disabled()
+    expect(pain).to_have_attribute("title", "The facilitator has locked the board.")
+    expect(ann.locator("[data-votes-left]")).to_have_text("Votes left: 1 of 4")
+    fran.get_by_role("button", name="Unlock board").click()
+    expect(pain).to_be_enabled()
+    expect(pain).to_have_attribute("title", "Pain point")
 
 
 def set_budget(page, budget: int) -> None:
