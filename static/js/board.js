@@ -15,7 +15,7 @@
 //   live/room.js        the facilitator's progress, "I'm done", the workshop's end
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
-import { bindActionForms, foldActions } from "./live/actions.js";
+import { bindActionForms } from "./live/actions.js";
 import { NoteAdder } from "./live/adding.js";
 import { keepDrafts } from "./live/drafts.js";
 import { NoteEditor } from "./live/editing.js";
@@ -104,8 +104,6 @@ if (live) {
   adder?.bind();
   controls.render();
   if (live.canEdit) bindActionForms(connection, () => controls.refusal("act"), board);
-  const refold = foldActions(board, () => !controls.refusal("act"));
-  controls.onChange(refold); // a new phase may open (or fold) it on a phone
   const panel = document.getElementById("facilitation");
   if (panel) bindRoom({ panel, connection, board });
   window.addEventListener("offline", () => connection.drop());
