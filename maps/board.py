@@ -266,6 +266,8 @@ def action_context(
         "owner_choices": owners,
         "action_statuses": ActionItem.Status.choices,
         "action_max": ACTION_MAX,
+        # The panel starts open where it has something to show (the live page decides its own).
+        "actions_open": bool(actions),
     }
 
 

@@ -43,7 +43,7 @@ from .access import (
     with_map_roles,
 )
 from .gate import Context
-from .models import DISPLAY_NAME_MAX, Participant, Workshop
+from .models import DISPLAY_NAME_MAX, Participant, Phase, Workshop
 from .operations import join_workshop, open_workshop
 from .qr import join_qr_svg
 
@@ -258,6 +258,8 @@ def _live_context(
             # Action items are the Discuss phase's (maps.permissions); the forms are there for
             # whoever may ever change them in this workshop, none once it is closed.
             "action_forms": may_edit,
+            # Open where actions are the work: Discuss, and the final board once closed.
+            "actions_open": workshop.phase in (Phase.DISCUSS, Phase.CLOSED),
             "workshop": workshop,
             "participant": participant,
             # By id: a new join code leaves this page's reconnects and re-fetches alone.

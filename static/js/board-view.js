@@ -10,7 +10,7 @@ import { clampZoom, fitZoom, nearestStage, zoomIn, zoomKey, zoomLabel, zoomOut }
 const PHONE = "(max-width: 799px)";
 const LANES = new Set(["hidden", "compact", "full"]);
 
-/** @typedef {{zoom: number, lanes: string | null, allLanes: boolean}} View */
+/** @typedef {{zoom: number, lanes: string | null, allLanes: boolean, actions: boolean | null}} View */
 
 class BoardView {
   constructor() {
@@ -30,9 +30,10 @@ class BoardView {
   load() {
     try {
       const saved = JSON.parse(window.sessionStorage.getItem(this.key) || "{}");
-      return { zoom: clampZoom(Number(saved.zoom || 1)), lanes: LANES.has(saved.lanes) ? saved.lanes : null, allLanes: saved.allLanes === true };
+      const actions = typeof saved.actions === "boolean" ? saved.actions : null;
+      return { zoom: clampZoom(Number(saved.zoom || 1)), lanes: LANES.has(saved.lanes) ? saved.lanes : null, allLanes: saved.allLanes === true, actions };
     } catch {
-      return { zoom: 1, lanes: null, allLanes: false };
+      return { zoom: 1, lanes: null, allLanes: false, actions: null };
     }
   }
 
@@ -48,6 +49,8 @@ class BoardView {
     document.addEventListener("click", (e) => this.onClick(e));
     document.addEventListener("change", (e) => this.onChange(e));
     document.addEventListener("keydown", (e) => this.onKey(e));
+    // The action panel's fold is the person's choice, kept across re-renders (toggle does not bubble).
+    document.addEventListener("toggle", (e) => this.onToggle(e), true);
     const board = document.getElementById("board");
     if (!board || !board.parentElement) return;
     // A fresh #board replaces the old one in the same parent: put the view back on it.
@@ -110,6 +113,19 @@ class BoardView {
     }
     const all = /** @type {HTMLInputElement | null} */ (board.querySelector("input[data-all-lanes]"));
     if (all) all.checked = this.view.allLanes;
+    const actions = /** @type {HTMLDetailsElement | null} */ (board.querySelector("details[data-actions]"));
+    // Unless the person chose, the page's default, folded on a phone: the notes keep the screen.
+    if (actions && this.view.actions !== null) actions.open = this.view.actions;
+    else if (actions && window.matchMedia(PHONE).matches) actions.open = false;
+  }
+
+  /** @param {Event} event */
+  onToggle(event) {
+    const target = /** @type {HTMLElement} */ (event.target);
+    if (!(target instanceof HTMLDetailsElement) || !target.matches("[data-actions]") || target.closest("#board") !== this.board) return;
+    if (this.view.actions === target.open) return;
+    this.view.actions = target.open;
+    this.save();
   }
 
   /** @param {number} zoom */

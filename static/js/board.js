@@ -17,7 +17,7 @@
 //   live/undo.js        Undo and Redo: the buttons and Ctrl/⌘ + Z, sent on the socket
 // The protocol is docs/protocol.md; the markup hooks are docs/design.md, "Board markup".
 
-import { bindActionForms, foldActions } from "./live/actions.js";
+import { bindActionForms } from "./live/actions.js";
 import { NoteAdder } from "./live/adding.js";
 import { keepDrafts } from "./live/drafts.js";
 import { NoteEditor } from "./live/editing.js";
@@ -120,8 +120,6 @@ if (live) {
   controls.render();
   if (live.canEdit) bindActionForms(connection, () => controls.refusal("act"), board);
   if (live.canEdit) new UndoControls({ connection, board }).bind();
-  const refold = foldActions(board, () => !controls.refusal("act"));
-  controls.onChange(refold); // a new phase may open (or fold) it on a phone
   if (panel) bindRoom({ panel, connection, board });
   window.addEventListener("offline", () => connection.drop());
   window.addEventListener("online", () => connection.reconnect());

@@ -272,14 +272,22 @@ class Facilitation {
     document.addEventListener("pointerdown", () => soundWanted(localStore()) && this.chime.wake(), { once: true });
   }
 
-  // The server's rule, from workshop.state's gates (live/controls.js): no copy of it here.
+  // Vote buttons show in the vote phase for voters; they are off, saying why, while the server
+  // would refuse a vote (the lock): its rule, from workshop.state's gates (live/controls.js).
+  voteState() {
+    const w = this.workshop;
+    const shown = Boolean(w) && w.phase === "vote" && this.role !== "observer";
+    return { shown, reason: shown ? this.controls.refusal("vote") : null };
+  }
+
   canVote() {
-    return Boolean(this.workshop) && this.workshop.phase === "vote" && !this.controls.refusal("vote");
+    const { shown, reason } = this.voteState();
+    return shown && !reason;
   }
 
   renderVotes() {
     const left = this.root.querySelector("[data-votes-left]");
-    const voting = this.canVote();
+    const { shown: voting, reason } = this.voteState();
     if (left) {
       left.hidden = !voting;
       if (this.mine) {
@@ -300,8 +308,11 @@ class Facilitation {
         const key = `${li.dataset.touchpoint}:${button.dataset.voteTag}`;
         const pressed = mine.has(key);
         if (button.getAttribute("aria-pressed") !== String(pressed)) button.setAttribute("aria-pressed", String(pressed));
-        const busy = this.pendingVotes.has(key);
-        if (button.disabled !== busy) button.disabled = busy;
+        const off = this.pendingVotes.has(key) || Boolean(reason);
+        if (button.disabled !== off) button.disabled = off;
+        const title = reason || button.dataset.label || button.title;
+        if (!button.dataset.label) button.dataset.label = button.title; // the tag's long name
+        if (button.title !== title) button.title = title;
       }
     }
   }

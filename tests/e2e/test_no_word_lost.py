@@ -461,7 +461,10 @@ def test_a_note_added_offline_shows_pending_and_arrives_once(server, new_page, r
     for size, viewport in SIZES.items():
         sam.set_viewport_size(viewport)
         if size == "390":  # one stage per screen: show the note's
-            sam.locator("[data-stage-tab]", has_text="Purchase").click()
+            tab = sam.locator("[data-stage-tab]", has_text="Purchase")
+            tab.click()
+            expect(tab).to_have_attribute("aria-current", "true")
+            sam.wait_for_timeout(600)  # the smooth scroll settles
         path = screenshot(sam, f"pending-note-{size}")
         if size == "390":
             publish_screenshot(path, "live-phone-pending.png")

@@ -102,20 +102,6 @@ def test_action_items_in_discuss_are_live_for_everyone_and_disabled_outside_it(
         "Action items open in the Discuss phase."
     )
     expect(form.get_by_label("What")).to_have_value("Call the bank")
-    # On a phone the panel folds while Ann cannot act, so the board keeps the screen; she can
-    # still open it.
-    ann.set_viewport_size(SIZES["390"])
-    ann.reload()
-    online(ann)
-    fold = ann.locator("[data-actions] button[data-fold]")
-    expect(fold).to_have_attribute("aria-expanded", "false")
-    expect(fold).to_have_text(re.compile(r"Action items \(1\)"))
-    expect(form).to_be_hidden()
-    fold.click()
-    expect(form).to_be_visible()
-    expect(form.get_by_label("What")).to_have_value("")  # a reload: the page is new
-    form.get_by_label("What").fill("Call the bank")
-    ann.set_viewport_size(SIZES["1440"])
     # The facilitator passes the phase gate: Fran's form works.
     expect(
         fran.locator('form[data-operation="action.add"]').get_by_role("button", name="Add action")
@@ -183,6 +169,18 @@ def test_voting_progress_and_a_budget_changed_mid_vote_on_every_screen(server, n
     for size, viewport in SIZES.items():
         fran.set_viewport_size(viewport)
         screenshot(fran, f"voting-progress-{size}")
+    fran.set_viewport_size(SIZES["1440"])
+    fran.keyboard.press("Escape")
+
+    # Locked mid-vote: the vote buttons stay, disabled, saying why; unlocked, they work again.
+    fran.get_by_role("button", name="Lock board").click()
+    pain = keys.get_by_role("button", name="Pain", exact=True)
+    expect(pain).to_be_disabled()
+    expect(pain).to_have_attribute("title", "The facilitator has locked the board.")
+    expect(ann.locator("[data-votes-left]")).to_have_text("Votes left: 1 of 4")
+    fran.get_by_role("button", name="Unlock board").click()
+    expect(pain).to_be_enabled()
+    expect(pain).to_have_attribute("title", "Pain point")
 
 
 def set_budget(page, budget: int) -> None:

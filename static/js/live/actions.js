@@ -10,8 +10,6 @@
 
 import { say } from "./notice.js";
 
-const PHONE = "(max-width: 799px)";
-
 // Fields that are ids or numbers on the wire (docs/protocol.md's table).
 const NUMBERS = new Set(["touchpoint", "action", "base_version"]);
 
@@ -66,46 +64,3 @@ function fieldsOf(form) {
   return fields;
 }
 
-/**
- * The action items' panel folds to its heading (a button saying how many there are), so that
- * on a phone the board keeps the screen: folded there while this person cannot change actions
- * (outside Discuss), open everywhere else; each person's own choice holds for the page's life,
- * across re-fetches.
- * @param {import("./board-dom.js").BoardDom} board
- * @param {() => boolean} canAct
- */
-export function foldActions(board, canAct) {
-  /** @type {boolean | null} the person's own choice (null: none yet) */
-  let chosen = null;
-  const render = () => {
-    const section = /** @type {HTMLElement | null} */ (board.element.querySelector("[data-actions]"));
-    const heading = section?.querySelector(":scope > h2");
-    if (!section || !heading) return;
-    const open = chosen ?? (!window.matchMedia(PHONE).matches || canAct());
-    let toggle = /** @type {HTMLButtonElement | null} */ (heading.querySelector("button[data-fold]"));
-    if (!toggle) {
-      toggle = document.createElement("button");
-      toggle.type = "button";
-      toggle.className = "fold";
-      toggle.dataset.fold = "";
-      toggle.setAttribute("aria-controls", "actions");
-      toggle.append(...heading.childNodes);
-      const count = document.createElement("span");
-      count.className = "fold-count";
-      toggle.append(count);
-      heading.append(toggle);
-      toggle.addEventListener("click", () => {
-        chosen = toggle?.getAttribute("aria-expanded") !== "true";
-        render();
-      });
-    }
-    const count = section.querySelectorAll("[data-action]").length;
-    /** @type {HTMLElement} */ (toggle.querySelector(".fold-count")).textContent = ` (${count})`;
-    toggle.setAttribute("aria-expanded", String(open));
-    section.toggleAttribute("data-folded", !open);
-  };
-  board.onFresh(render);
-  window.matchMedia(PHONE).addEventListener("change", render); // a phone turned, a window resized
-  render();
-  return render;
-}

@@ -130,7 +130,8 @@ function showReason(where, reason, id) {
     line.className = "why-not";
     line.dataset.whyNot = "";
     line.id = id;
-    const heading = where.querySelector(":scope > h2");
+    // Under the section's heading (or its summary row, when it folds), else at the form's end.
+    const heading = where.querySelector(":scope > summary, :scope > h2");
     if (heading) heading.after(line);
     else where.append(line);
     for (const input of where.querySelectorAll("input:not([type=hidden]), textarea")) {
