@@ -50,11 +50,15 @@ if (live) {
   // maps/permissions.py). The panel's data-phase follows the phase live.
   const panel = document.getElementById("facilitation");
   const mayGroup = () => panel?.dataset.phase === "group";
-  const operate = (type, fields) => connection.operate(type, fields);
+  // The grouping's operations, remembered until answered: a refused one goes back to it.
+  /** @type {Map<string, {type: string, fields: Record<string, unknown>}>} */
+  const grouped = new Map();
+  const operate = (type, fields) => grouped.set(connection.operate(type, fields), { type, fields });
   /** @type {Grouping | null} */
   let grouping = null;
-  const stacks = keepStacks(/** @type {HTMLElement} */ (board.element.parentElement), () => grouping?.refocusMoved());
-  grouping = live.canEdit ? new Grouping({ board, operate, mayGroup, stacks }) : null;
+  const stacks = keepStacks(/** @type {HTMLElement} */ (board.element.parentElement), () => grouping?.afterLayout());
+  // A refused operation re-fetches the board (connection.js): a refused name opens on the new one.
+  grouping = live.canEdit ? new Grouping({ board, operate, mayGroup, stacks, refetchesOnRefusal: true }) : null;
   const gestures = grouping ? new Gestures({ board, connection, grouping }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
   if (gestures && dialog) new NoteSheet({ dialog, board, connection, gestures }).bind();
@@ -71,6 +75,11 @@ if (live) {
   connection.onMessage((message) => {
     presence.onMessage(message);
     if (message.type === "ack" || message.type === "error") gestures?.answered(message);
+    const mine = (message.type === "ack" || message.type === "error") && grouped.get(message.op_id);
+    if (mine) {
+      grouped.delete(message.op_id);
+      if (message.type === "error") grouping?.refused(mine.type, mine.fields);
+    }
     if (message.type === "error") {
       if (message.code === "conflict" && message.current && gestures) gestures.showConflict(message.current);
       else say(message.message || "That did not work.");

@@ -142,6 +142,24 @@ def test_a_stack_renamed_in_place_is_renamed_on_the_other_screen(server, new_pag
     sam.locator("#board .board-bar").click()
     expect(head(fran).locator('[data-field="name"]')).to_have_text("Research")
 
+    # A refused name (another stack has it) opens again with what was typed, and says why.
+    comparing = room["stages"][1]
+    drop_onto(sam, "Reads owner reviews", "Compares prices")
+    expect(head(fran, comparing).locator('[data-field="name"]')).to_have_text("Group 1")
+    head(sam, comparing).dblclick()
+    field.fill("Research")
+    field.press("Enter")
+    expect(sam.locator("#live-message")).to_contain_text("There is already a group called")
+    expect(field).to_have_value("Research")
+    expect(field).to_be_focused()
+    field.fill("Test drives")
+    field.press("Enter")
+    expect(head(fran, comparing).locator('[data-field="name"]')).to_have_text("Test drives")
+    assert sorted(TouchpointGroup.objects.values_list("name", flat=True)) == [
+        "Research",
+        "Test drives",
+    ]
+
 
 def test_a_note_dragged_out_of_its_stack_leaves_it_and_the_stack_moves_whole(
     server, new_page, room
