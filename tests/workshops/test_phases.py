@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 ALL = frozenset(Phase.values) - {Phase.CLOSED}
 EDIT = frozenset({Phase.GATHER, Phase.GROUP, Phase.DISCUSS})
 DISCUSS = frozenset({Phase.DISCUSS})
+GROUP = frozenset({Phase.GROUP})
 NONE: frozenset[str] = frozenset()
 
 # message type → (phases in which a participant may send it, may a participant send it at all,
@@ -36,15 +37,18 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "touchpoint.move": (EDIT, True, False),
     "touchpoint.delete": (EDIT, True, False),
     "touchpoint.step": (EDIT, True, False),
-    "touchpoint.group": (EDIT, True, False),
+    "touchpoint.group": (GROUP, True, False),
     "stage.add": (EDIT, False, False),
     "stage.update": (EDIT, True, False),
     "stage.move": (EDIT, False, False),
     "stage.delete": (EDIT, False, False),
     "stage.step": (EDIT, False, False),
-    "group.add": (EDIT, True, False),
-    "group.rename": (EDIT, True, False),
-    "group.delete": (EDIT, True, False),
+    "group.add": (GROUP, True, False),
+    "group.rename": (GROUP, True, False),
+    "group.delete": (GROUP, True, False),
+    "group.move": (GROUP, True, False),
+    "touchpoint.stack": (GROUP, True, False),
+    "touchpoint.ungroup": (GROUP, True, False),
     "action.add": (DISCUSS, True, False),
     "action.update": (DISCUSS, True, False),
     "action.delete": (DISCUSS, True, False),
