@@ -4,7 +4,8 @@
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js), editing
-//   live/groups.js      stacks: laid out under their heads, stacked, moved, renamed
+//   live/stacks.js      stacks laid out under their heads (a group's notes side by side)
+//   live/groups.js      the gestures on stacks: stack, take out, move, rename
 //   live/sheet.js       the note sheet: edit, move to a stage, colour, delete, by touch
 //   live/presence.js    who is online, who is moving or editing a note
 //   live/markup.js      the little markup only the live page has (vote buttons, presence)
@@ -14,7 +15,8 @@
 
 import { bindActionForms } from "./live/actions.js";
 import { Gestures } from "./live/gestures.js";
-import { Grouping, bindSheetStacks, keepStacks } from "./live/groups.js";
+import { Grouping, bindSheetStacks } from "./live/groups.js";
+import { keepStacks } from "./live/stacks.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";

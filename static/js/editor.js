@@ -6,7 +6,8 @@
 // the whole board; a moved note comes back with autofocus, so focus stays on it.
 import { stepOf } from "./keyboard.js";
 import { BoardDom } from "./live/board-dom.js";
-import { Grouping, keepStacks } from "./live/groups.js";
+import { Grouping } from "./live/groups.js";
+import { keepStacks } from "./live/stacks.js";
 
 const board = new BoardDom({ url: "", channels: {} });
 /** @type {Grouping | null} */
