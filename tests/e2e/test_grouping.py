@@ -390,3 +390,19 @@ def test_on_a_phone_the_notes_menu_stacks_and_unstacks(server, new_page, grouped
         "Sees an ad on a bus",
         "Books a test drive",
     ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_map_pages_stacks_at_every_size(server, new_page, grouped_room, size):
+    width, height = SIZES[size]
+    phone = size == "phone"
+    page = new_page({"width": width, "height": height}, has_touch=phone, is_mobile=phone)
+    log_in(page, server, "fran")
+    page.goto(f"{server}/maps/{grouped_room['map'].pk}/")
+    stack = head(page, grouped_room["stages"][0])
+    expect(stack.locator('[data-field="name"]')).to_have_text("Research before the showroom")
+    expect(stack.locator('[data-field="count"]')).to_have_text("3")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    if phone:
+        assert stack.bounding_box()["height"] >= 44
+    screenshot(page, f"grouping-map-{size}")
