@@ -406,3 +406,25 @@ def test_the_map_pages_stacks_at_every_size(server, new_page, grouped_room, size
     if phone:
         assert stack.bounding_box()["height"] >= 44
     screenshot(page, f"grouping-map-{size}")
+
+
+def test_on_the_map_page_a_refused_name_opens_again_with_what_was_typed(
+    server, new_page, grouped_room
+):
+    comparing = grouped_room["stages"][1]
+    page = new_page()
+    log_in(page, server, "fran")
+    page.goto(f"{server}/maps/{grouped_room['map'].pk}/")
+    head(page, comparing).focus()
+    page.keyboard.press("F2")
+    field = page.get_by_label("Stack name (Enter saves, Escape cancels)")
+    field.fill("Research before the showroom")  # the other stack's name
+    with page.expect_response(re.compile(r"/board/operate/$")):
+        field.press("Enter")
+    expect(page.locator("#board-status")).to_contain_text("There is already a group called")
+    expect(field).to_have_value("Research before the showroom")
+    expect(field).to_be_focused()
+    assert sorted(TouchpointGroup.objects.values_list("name", flat=True)) == [
+        "Group 1",
+        "Research before the showroom",
+    ]
