@@ -428,3 +428,20 @@ def test_on_the_map_page_a_refused_name_opens_again_with_what_was_typed(
         "Group 1",
         "Research before the showroom",
     ]
+
+
+def test_in_the_vote_phase_a_stacks_notes_take_votes_as_any_note(server, new_page, grouped_room):
+    from workshops.models import Vote
+
+    set_phase(grouped_room["workshop"], "vote")
+    sam = join_as_guest(new_page, server, grouped_room)
+    discovery = grouped_room["stages"][0]
+    expect(head(sam, discovery).locator('[data-field="count"]')).to_have_text("3")
+    stacked = note(sam, "Reads owner reviews")
+    expect(stacked).to_have_attribute("data-stack", "in")
+    stacked.get_by_role("button", name="Pain", exact=True).click()
+    expect(stacked.get_by_role("button", name="Pain", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    (vote,) = Vote.objects.all()
+    assert vote.touchpoint.text == "Reads owner reviews" and vote.tag == "pain"
