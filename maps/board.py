@@ -302,7 +302,7 @@ def board_context(
         "htmx_edit": role in ("owner", "editor"),
         "is_owner": role == "owner",
         "columns": list(columns.values()),
-        # Named on the board: a stack's head takes its name from here (static/js/live/groups.js).
+        # Named on the board: a stack's head takes its name from here (static/js/live/stacks.js).
         "groups": journey_map.groups.order_by("pk"),
         "lanes_used": used,
         "note_colours": NoteColour.choices,

@@ -71,8 +71,8 @@ INCONSISTENT_FLAG = '<p class="heat-flag">{}</p>'
 INCONSISTENT_TEXT = "Inconsistent: painful and delightful to many"
 NOTE_TEMPLATE = "<template data-note-template>{}</template>"
 # A stack's head: a group's notes next to each other in a stage show as one stack under its
-# name and count (static/js/live/groups.js keeps the heads where the runs are, renames them in
-# place and drags them). A list item of the stage's notes list, never a note itself.
+# name and count (static/js/live/stacks.js keeps the heads where the runs are; groups.js
+# renames them in place and drags them). A list item of the stage's notes list, never a note.
 STACK_HEAD = (
     '<li class="stack-head" data-stack-head="{}" tabindex="0">'
     '<span class="stack-grip" aria-hidden="true"></span>'
@@ -158,7 +158,7 @@ def note_items(
 
 def _stack_mark(notes: list[Touchpoint], at: int) -> str:
     """A stacked note's place in its stack (data-stack): "end" for its last note, else "in";
-    "" for a note in no group. static/js/live/groups.js keeps the same marks live."""
+    "" for a note in no group. static/js/live/stacks.js keeps the same marks live."""
     group = notes[at].group_id
     if group is None:
         return ""
@@ -174,7 +174,7 @@ def _run_length(notes: list[Touchpoint], start: int) -> int:
 
 
 def stack_template() -> SafeString:
-    """The `<template>` static/js/live/groups.js clones for a stack that forms live: a blank
+    """The `<template>` static/js/live/stacks.js clones for a stack that forms live: a blank
     head, filled through its data-field slots."""
     return mark_safe(  # noqa: S308 (no user text)
         f"<template data-stack-template>{STACK_HEAD.format(0, '', 0)}</template>"

@@ -4,7 +4,8 @@
 //   live/board-dom.js   note and group events patched into the board (notes filled from the
 //                       server's template by live/note.js); positions from live/positions.js
 //   live/gestures.js    drag (SortableJS), keyboard moves (keyboard.js)
-//   live/groups.js      stacks: laid out under their heads, stacked, moved, renamed
+//   live/stacks.js      stacks laid out under their heads (a group's notes side by side)
+//   live/groups.js      the gestures on stacks: stack, take out, move, rename
 //   live/editing.js     a note's text edited in place, and conflicts (both texts shown)
 //   live/adding.js      new notes, shown pending until their ack; refusals keep the text
 //   live/controls.js    what the phase, lock, role and end allow: the rest disabled, with why
@@ -22,7 +23,8 @@ import { NoteAdder } from "./live/adding.js";
 import { keepDrafts } from "./live/drafts.js";
 import { NoteEditor } from "./live/editing.js";
 import { Gestures } from "./live/gestures.js";
-import { Grouping, bindSheetStacks, keepStacks } from "./live/groups.js";
+import { Grouping, bindSheetStacks } from "./live/groups.js";
+import { keepStacks } from "./live/stacks.js";
 import { setBadge, say } from "./live/notice.js";
 import { Presence } from "./live/presence.js";
 import { bindRoom } from "./live/room.js";
@@ -59,14 +61,18 @@ if (live) {
   // maps/permissions.py). The panel's data-phase follows the phase live.
   const panel = document.getElementById("facilitation");
   const mayGroup = () => panel?.dataset.phase === "group";
-  const operate = (type, fields) => connection.operate(type, fields);
+  // The grouping's operations, remembered until answered: a refused one goes back to it.
+  /** @type {Map<string, {type: string, fields: Record<string, unknown>}>} */
+  const grouped = new Map();
+  const operate = (type, fields) => grouped.set(connection.operate(type, fields), { type, fields });
   /** @type {Grouping | null} */
   let grouping = null;
-  const stacks = keepStacks(/** @type {HTMLElement} */ (board.element.parentElement), () => grouping?.refocusMoved());
+  const stacks = keepStacks(/** @type {HTMLElement} */ (board.element.parentElement), () => grouping?.afterLayout());
   const refusal = () => controls.refusal("edit");
   const editor = live.canEdit ? new NoteEditor({ board, connection, refusal }) : null;
   const adder = live.canEdit ? new NoteAdder({ board, connection, refusal }) : null;
-  grouping = editor ? new Grouping({ board, operate, mayGroup, stacks }) : null;
+  // A refused operation re-fetches the board (connection.js): a refused name opens on the new one.
+  grouping = editor ? new Grouping({ board, operate, mayGroup, stacks, refetchesOnRefusal: true }) : null;
   const gestures = editor && grouping ? new Gestures({ board, connection, editor, grouping }) : null;
   const dialog = /** @type {HTMLDialogElement | null} */ (document.getElementById("note-sheet"));
   if (editor && dialog) {
@@ -95,6 +101,11 @@ if (live) {
     if (message.type === "ack" || message.type === "error") {
       gestures?.answered(message);
       told = Boolean(editor?.answered(message)) || Boolean(adder?.answered(message));
+    }
+    const mine = (message.type === "ack" || message.type === "error") && grouped.get(message.op_id);
+    if (mine) {
+      grouped.delete(message.op_id);
+      if (message.type === "error") grouping?.refused(mine.type, mine.fields);
     }
     if (message.type === "error" && !told) say(message.message || "That did not work.");
     else if (message.type === "workshop.state" && message.phase_label) {

@@ -6,7 +6,8 @@
 // the whole board; a moved note comes back with autofocus, so focus stays on it.
 import { stepOf } from "./keyboard.js";
 import { BoardDom } from "./live/board-dom.js";
-import { Grouping, keepStacks } from "./live/groups.js";
+import { Grouping } from "./live/groups.js";
+import { keepStacks } from "./live/stacks.js";
 import { inTextField, undoKeyOf } from "./undo-keys.js";
 
 // Ctrl/⌘ + Z and Ctrl/⌘ + Shift + Z (or Ctrl + Y): the board bar's Undo and Redo buttons, which
@@ -25,6 +26,8 @@ document.addEventListener("keydown", (event) => {
 });
 
 const board = new BoardDom({ url: "", channels: {} });
+/** @type {Grouping | null} */
+let grouping = null;
 
 /**
  * One operation, posted as the live board would send it (maps.views.board_operate).
@@ -38,14 +41,21 @@ function operate(type, fields) {
   /** @type {Record<string, string>} */
   const values = { type };
   for (const [name, value] of Object.entries(fields)) values[name] = String(value);
-  htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values });
+  // A refusal (422) shows its reason in the board's status line and keeps the board: the
+  // grouping puts back what it showed early (a drop) or reopens what was typed (a name).
+  let status = 0;
+  const answered = (/** @type {any} */ e) => {
+    status = e.detail.xhr?.status || 0;
+  };
+  document.addEventListener("htmx:afterRequest", answered, { once: true });
+  Promise.resolve(htmx.ajax("POST", url, { target: "#board", swap: "outerHTML", values })).then(() => {
+    if (status >= 400) grouping?.refused(type, fields);
+  });
 }
 
 const container = board.element?.parentElement;
 if (container) {
-  /** @type {Grouping | null} */
-  let grouping = null;
-  const stacks = keepStacks(container, () => grouping?.refocusMoved());
+  const stacks = keepStacks(container, () => grouping?.afterLayout());
   // Editors group on the map page at any time (no workshop phase here).
   grouping = new Grouping({ board, operate, mayGroup: () => true, stacks });
   const ready = grouping;

@@ -142,6 +142,24 @@ def test_a_stack_renamed_in_place_is_renamed_on_the_other_screen(server, new_pag
     sam.locator("#board .board-bar").click()
     expect(head(fran).locator('[data-field="name"]')).to_have_text("Research")
 
+    # A refused name (another stack has it) opens again with what was typed, and says why.
+    comparing = room["stages"][1]
+    drop_onto(sam, "Reads owner reviews", "Compares prices")
+    expect(head(fran, comparing).locator('[data-field="name"]')).to_have_text("Group 1")
+    head(sam, comparing).dblclick()
+    field.fill("Research")
+    field.press("Enter")
+    expect(sam.locator("#live-message")).to_contain_text("There is already a group called")
+    expect(field).to_have_value("Research")
+    expect(field).to_be_focused()
+    field.fill("Test drives")
+    field.press("Enter")
+    expect(head(fran, comparing).locator('[data-field="name"]')).to_have_text("Test drives")
+    assert sorted(TouchpointGroup.objects.values_list("name", flat=True)) == [
+        "Research",
+        "Test drives",
+    ]
+
 
 def test_a_note_dragged_out_of_its_stack_leaves_it_and_the_stack_moves_whole(
     server, new_page, room
@@ -372,3 +390,58 @@ def test_on_a_phone_the_notes_menu_stacks_and_unstacks(server, new_page, grouped
         "Sees an ad on a bus",
         "Books a test drive",
     ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_map_pages_stacks_at_every_size(server, new_page, grouped_room, size):
+    width, height = SIZES[size]
+    phone = size == "phone"
+    page = new_page({"width": width, "height": height}, has_touch=phone, is_mobile=phone)
+    log_in(page, server, "fran")
+    page.goto(f"{server}/maps/{grouped_room['map'].pk}/")
+    stack = head(page, grouped_room["stages"][0])
+    expect(stack.locator('[data-field="name"]')).to_have_text("Research before the showroom")
+    expect(stack.locator('[data-field="count"]')).to_have_text("3")
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    if phone:
+        assert stack.bounding_box()["height"] >= 44
+    screenshot(page, f"grouping-map-{size}")
+
+
+def test_on_the_map_page_a_refused_name_opens_again_with_what_was_typed(
+    server, new_page, grouped_room
+):
+    comparing = grouped_room["stages"][1]
+    page = new_page()
+    log_in(page, server, "fran")
+    page.goto(f"{server}/maps/{grouped_room['map'].pk}/")
+    head(page, comparing).focus()
+    page.keyboard.press("F2")
+    field = page.get_by_label("Stack name (Enter saves, Escape cancels)")
+    field.fill("Research before the showroom")  # the other stack's name
+    with page.expect_response(re.compile(r"/board/operate/$")):
+        field.press("Enter")
+    expect(page.locator("#board-status")).to_contain_text("There is already a group called")
+    expect(field).to_have_value("Research before the showroom")
+    expect(field).to_be_focused()
+    assert sorted(TouchpointGroup.objects.values_list("name", flat=True)) == [
+        "Group 1",
+        "Research before the showroom",
+    ]
+
+
+def test_in_the_vote_phase_a_stacks_notes_take_votes_as_any_note(server, new_page, grouped_room):
+    from workshops.models import Vote
+
+    set_phase(grouped_room["workshop"], "vote")
+    sam = join_as_guest(new_page, server, grouped_room)
+    discovery = grouped_room["stages"][0]
+    expect(head(sam, discovery).locator('[data-field="count"]')).to_have_text("3")
+    stacked = note(sam, "Reads owner reviews")
+    expect(stacked).to_have_attribute("data-stack", "in")
+    stacked.get_by_role("button", name="Pain", exact=True).click()
+    expect(stacked.get_by_role("button", name="Pain", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    (vote,) = Vote.objects.all()
+    assert vote.touchpoint.text == "Reads owner reviews" and vote.tag == "pain"

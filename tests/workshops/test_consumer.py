@@ -17,6 +17,7 @@ from maps.permissions import When, Who
 from tests.workshops.live_client import LiveClient, communicator, fresh_state, new_op_id
 from workshops import consumers, notify
 from workshops.consumers import MAX_MESSAGE_CHARS
+from workshops.models import Workshop
 from workshops.operations import join_workshop, open_workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -476,6 +477,7 @@ async def test_the_second_of_two_text_edits_gets_a_conflict_with_the_current_tex
 
 
 async def test_a_duplicate_group_name_is_refused(ann, note):
+    await sync_to_async(Workshop.objects.filter(pk=ann.workshop_id).update)(phase="group")
     client = await connected(ann)
     assert (await operate(client, "group.add", name="Forms"))["type"] == "ack"
     assert (await operate(client, "group.add", name="Forms"))["code"] == "duplicate"

@@ -46,10 +46,9 @@ GATES: dict[str, tuple[frozenset[str], bool, bool]] = {
     "group.add": (GROUP, True, False),
     "group.rename": (GROUP, True, False),
     "group.delete": (GROUP, True, False),
-    # Grouping is the Group phase's for participants (issue 17: stacks on the live board).
+    "group.move": (GROUP, True, False),
     "touchpoint.stack": (GROUP, True, False),
     "touchpoint.ungroup": (GROUP, True, False),
-    "group.move": (GROUP, True, False),
     "action.add": (DISCUSS, True, False),
     "action.update": (DISCUSS, True, False),
     "action.delete": (DISCUSS, True, False),

@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from maps import operations as ops
 from maps.serializers import map_snapshot
 from tests.workshops.live_client import LiveClient, fresh_state, new_op_id
+from workshops.models import Workshop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.workshops.conftest_live"]
@@ -68,6 +69,8 @@ async def test_resending_another_participants_op_id_is_refused_and_changes_nothi
     ],
 )
 async def test_a_refused_field_is_named(ann, message, field):
+    if message["type"].startswith("group."):  # grouping is the Group phase's
+        await sync_to_async(Workshop.objects.filter(pk=ann.workshop_id).update)(phase="group")
     client = await connected(ann)
     op_id = new_op_id("field")
     await client.send({**message, "op_id": op_id})

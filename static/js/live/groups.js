@@ -1,7 +1,6 @@
-// Stacks: a group's notes side by side in a stage show as one stack under a head with the
-// group's name and count (the server renders the heads, maps/markup.py; this keeps them where
-// the runs are as notes move live). And the gestures on them, the same on the live board and
-// the map page (both create their drag lists here, so placement has one implementation):
+// The gestures on stacks (a group's notes side by side in a stage, laid out by stacks.js), the
+// same on the live board and the map page (both create their drag lists here, so placement has
+// one implementation):
 //   drag a note onto another          touchpoint.stack (a new "Group n", or that note's group)
 //   drag a grouped note out            touchpoint.ungroup, at the place it was dropped
 //   drag a note between two of a stack touchpoint.stack (it joins that stack)
@@ -13,9 +12,8 @@
 
 import { stepOf } from "../keyboard.js";
 import { say } from "./notice.js";
+import { HEAD, NOTE, groupName, stageName, textOf } from "./stacks.js";
 
-const NOTE = "li[data-touchpoint]";
-const HEAD = "li[data-stack-head]";
 const NAME_MAX = 120;
 
 /**
@@ -27,123 +25,6 @@ const NAME_MAX = 120;
  */
 /** @typedef {(type: string, fields: Record<string, unknown>) => unknown} Operate */
 
-/** @param {HTMLElement} board @param {number | string} id */
-function groupName(board, id) {
-  const known = board.querySelector(`[data-groups] > [data-group-name="${Number(id)}"]`);
-  return known ? known.textContent || "" : null;
-}
-
-/** @param {Element | null} el */
-function textOf(el) {
-  return el?.querySelector('[data-field="text"]')?.textContent || "";
-}
-
-/** @param {HTMLElement} board @param {number | string} stageId */
-function stageName(board, stageId) {
-  return board.querySelector(`[data-stage="${Number(stageId)}"] [data-lane="name"]`)?.textContent || "the stage";
-}
-
-// --- the stacks' layout ------------------------------------------------------------------
-
-/**
- * Put a head before each run of one group's notes in every stage, with its name and count, and
- * mark each run's notes (data-stack: "in", "end" on its last) for the stack's frame. Heads are
- * moved, not re-made: one being renamed keeps what is typed. Idempotent: nothing changes when
- * all is in place (the observer below relies on that).
- * @param {HTMLElement} board #board
- */
-export function layoutStacks(board) {
-  const template = /** @type {HTMLTemplateElement | null} */ (board.querySelector("template[data-stack-template]"));
-  for (const list of board.querySelectorAll("ol[data-stage-notes]")) layoutList(board, list, template);
-}
-
-/** @param {HTMLElement} board @param {Element} list @param {HTMLTemplateElement | null} template */
-function layoutList(board, list, template) {
-  /** @type {Map<string, HTMLElement[]>} */
-  const spare = new Map();
-  for (const head of /** @type {NodeListOf<HTMLElement>} */ (list.querySelectorAll(`:scope > ${HEAD}`))) {
-    const id = head.dataset.stackHead || "";
-    spare.set(id, [...(spare.get(id) || []), head]);
-  }
-  const notes = /** @type {HTMLElement[]} */ ([...list.querySelectorAll(`:scope > ${NOTE}`)]);
-  for (let start = 0; start < notes.length; ) {
-    const group = notes[start].dataset.group;
-    let end = start + 1;
-    while (group && end < notes.length && notes[end].dataset.group === group) end += 1;
-    notes.slice(start, end).forEach((li, i) => mark(li, group ? (start + i === end - 1 ? "end" : "in") : null));
-    if (group) {
-      const head = spare.get(group)?.shift() || (template ? newHead(template, group) : null);
-      if (head) {
-        if (notes[start].previousElementSibling !== head) {
-          const focused = document.activeElement === head; // moving it takes the focus away
-          list.insertBefore(head, notes[start]);
-          if (focused) head.focus();
-        }
-        fillHead(head, groupName(board, group), end - start);
-      }
-    }
-    start = end;
-  }
-  for (const heads of spare.values()) heads.forEach((head) => head.remove());
-}
-
-/** @param {HTMLElement} li @param {string | null} value */
-function mark(li, value) {
-  if (value === null) {
-    if (li.hasAttribute("data-stack")) delete li.dataset.stack;
-  } else if (li.dataset.stack !== value) li.dataset.stack = value;
-}
-
-/** @param {HTMLTemplateElement} template @param {string} group */
-function newHead(template, group) {
-  const head = /** @type {HTMLElement} */ (/** @type {HTMLElement} */ (template.content.firstElementChild).cloneNode(true));
-  head.dataset.stackHead = group;
-  return head;
-}
-
-/** @param {HTMLElement} head @param {string | null} name null: keep the shown one @param {number} count */
-function fillHead(head, name, count) {
-  const nameEl = /** @type {HTMLElement} */ (head.querySelector('[data-field="name"]'));
-  const countEl = /** @type {HTMLElement} */ (head.querySelector('[data-field="count"]'));
-  if (name !== null && nameEl.textContent !== name) nameEl.textContent = name;
-  if (countEl.textContent !== String(count)) countEl.textContent = String(count);
-  const label = `${nameEl.textContent}, a stack of ${count} note${count === 1 ? "" : "s"}`;
-  if (head.title !== label) head.title = label;
-}
-
-/**
- * Keep the stacks laid out whatever changes the board: events patched in, a re-fetched or
- * swapped board (observed from #board's parent, so a fresh #board is seen too).
- * @param {HTMLElement} container
- * @param {(board: HTMLElement) => void} [after] called after each layout
- * @returns {{pause: (paused: boolean) => void}}
- */
-export function keepStacks(container, after) {
-  let paused = false;
-  const run = () => {
-    const board = /** @type {HTMLElement | null} */ (container.querySelector("#board"));
-    if (!board || paused) return;
-    layoutStacks(board);
-    after?.(board);
-    observer.takeRecords(); // our own changes
-  };
-  // Only what can change a stack: a list's notes (added, moved, removed), a note's group, or
-  // a fresh board. Presence labels, meta lines and editors inside notes are left alone.
-  const matters = (/** @type {MutationRecord} */ record) =>
-    record.type === "attributes" || record.target === container || /** @type {Element} */ (record.target).matches?.("ol[data-stage-notes]");
-  const observer = new MutationObserver((records) => {
-    if (records.some(matters)) run();
-  });
-  observer.observe(container, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-group"] });
-  run();
-  return {
-    pause(value) {
-      paused = value;
-      if (!paused) run();
-    },
-  };
-}
-
 // --- the gestures ----------------------------------------------------------------------------
 
 export class Grouping {
@@ -153,9 +34,13 @@ export class Grouping {
    * @param {Operate} options.operate sends one operation (the socket, or the map page's post)
    * @param {() => boolean} options.mayGroup whether grouping is possible now (the phase, the role)
    * @param {{pause: (paused: boolean) => void}} options.stacks
+   * @param {boolean} [options.refetchesOnRefusal] the host re-fetches the board after a refusal
    */
-  constructor({ board, operate, mayGroup, stacks }) {
+  constructor({ board, operate, mayGroup, stacks, refetchesOnRefusal = false }) {
     this.board = board;
+    this.refetchesOnRefusal = refetchesOnRefusal;
+    /** @type {HTMLElement | null} the board a refusal will replace */
+    this.staleBoard = null;
     this.operate = operate;
     this.mayGroup = mayGroup;
     this.stacks = stacks;
@@ -167,12 +52,22 @@ export class Grouping {
     this.dragged = null;
     /** @type {{group: string, stage: number} | null} a stack moved by keys, to focus again */
     this.refocus = null;
+    /** @type {{group: string, name: string} | null} a stack name being typed, or refused */
+    this.draft = null;
+    /** @type {{item: HTMLElement, from: HTMLElement, next: Element | null} | null} the last drag's origin */
+    this.lastDrag = null;
     this.pointer = { x: 0, y: 0 };
     // Where the pointer is during a drag (native drag and drop, or Sortable's touch fallback),
     // seen before Sortable's own handlers (capture), so that onMove knows the stack target.
-    for (const type of ["dragover", "pointermove", "touchmove"]) {
+    for (const type of ["dragenter", "dragover", "pointermove", "touchmove"]) {
       document.addEventListener(type, (e) => this.track(/** @type {any} */ (e)), { capture: true, passive: true });
     }
+    // A native drag is known from its dragstart: Sortable's onStart comes a tick later, after
+    // the first dragovers (a quick drag can reach its target before it).
+    document.addEventListener("dragstart", (e) => {
+      const item = /** @type {HTMLElement} */ (e.target).closest?.(`${NOTE}, ${HEAD}`);
+      if (item && this.board.element?.contains(item)) this.dragged = /** @type {HTMLElement} */ (item);
+    }, { capture: true });
   }
 
   /**
@@ -203,6 +98,7 @@ export class Grouping {
         onStart: (/** @type {any} */ e) => {
           this.stacks.pause(true);
           this.dragged = e.item;
+          this.lastDrag = { item: e.item, from: e.from, next: e.item.nextElementSibling };
           if (e.item.matches(HEAD)) this.runOf(e.item).forEach((li) => li.classList.add("stack-travelling"));
           else hooks.started?.(e.item);
         },
@@ -465,36 +361,45 @@ export class Grouping {
   // --- renaming in place ---------------------------------------------------------------------
 
   /**
-   * The head's name becomes a field: Enter saves, Escape cancels, leaving it saves (nothing
-   * typed is lost); an empty name keeps the old one.
+   * The head's name becomes a field: Enter saves, Escape cancels, leaving it saves. Nothing
+   * typed is lost: while it is open what is typed is kept (`draft`), and a field the board
+   * took away (a fresh board, the stack re-laid) or a refused name opens again with it.
    * @param {HTMLElement} head
+   * @param {string} [draft] the text to start from instead of the name
    */
-  rename(head) {
-    if (head.querySelector("input") || !this.mayGroup()) {
-      if (!this.mayGroup()) say("Stacks are renamed in the Group phase.");
+  rename(head, draft) {
+    if (head.querySelector("input")) return;
+    if (!this.mayGroup()) {
+      say("Stacks are renamed in the Group phase.");
       return;
     }
     const nameEl = /** @type {HTMLElement} */ (head.querySelector('[data-field="name"]'));
     const field = document.createElement("input");
     field.className = "stack-name-field";
     field.maxLength = NAME_MAX;
-    field.value = nameEl.textContent || "";
+    field.value = draft ?? nameEl.textContent ?? "";
     field.setAttribute("aria-label", "Stack name (Enter saves, Escape cancels)");
     nameEl.hidden = true;
     nameEl.after(field);
     field.focus();
     field.select();
+    const kept = { group: head.dataset.stackHead || "", name: field.value };
+    this.draft = kept;
+    field.addEventListener("input", () => {
+      kept.name = field.value;
+    });
     let finished = false;
     const finish = (/** @type {boolean} */ save) => {
       if (finished) return;
       finished = true;
+      if (this.draft === kept) this.draft = null;
       const name = field.value.trim();
       field.remove();
       nameEl.hidden = false;
       head.focus();
       if (save && name && name !== nameEl.textContent) {
+        // Shown when its event comes (or the map page's fresh board); a refusal reopens it.
         this.operate("group.rename", { group: Number(head.dataset.stackHead), name });
-        nameEl.textContent = name; // the event confirms it; a refusal re-fetches the board
       }
     };
     field.addEventListener("keydown", (e) => {
@@ -508,6 +413,44 @@ export class Grouping {
       }
     });
     field.addEventListener("blur", () => field.isConnected && finish(true));
+  }
+
+  /** A rename the board took away, or one refused, opens again with what was typed. */
+  restoreDraft() {
+    const draft = this.draft;
+    if (!draft || this.board.element === this.staleBoard) return;
+    this.staleBoard = null;
+    const head = /** @type {HTMLElement | null} */ (this.board.element?.querySelector(`${HEAD}[data-stack-head="${Number(draft.group)}"]`) || null);
+    if (head && !head.querySelector("input")) this.rename(head, draft.name);
+  }
+
+  /**
+   * The server refused an operation this sent (the host tells). A refused name opens again
+   * with what was typed; a refused drop goes back where it came from (the live page also
+   * re-fetches the board; the map page keeps its board).
+   * @param {string} type
+   * @param {Record<string, unknown>} fields
+   */
+  refused(type, fields) {
+    if (type === "group.rename") {
+      this.draft = { group: String(fields.group), name: String(fields.name) };
+      // Where a refusal brings a fresh board (the live page), the name opens on that one:
+      // opened on this one, it would be swept away under the user's typing.
+      this.staleBoard = this.refetchesOnRefusal ? this.board.element : null;
+      this.restoreDraft();
+      return;
+    }
+    const drag = this.lastDrag;
+    this.lastDrag = null;
+    if (drag && drag.item.isConnected) {
+      drag.from.insertBefore(drag.item, drag.next && drag.next.parentElement === drag.from ? drag.next : null);
+    }
+  }
+
+  /** After each layout of the stacks: focus and drafts that wait for a head. */
+  afterLayout() {
+    this.refocusMoved();
+    this.restoreDraft();
   }
 
   /** Listen on a (freshly rendered) board: double click renames, keys group. @param {HTMLElement} boardEl */
