@@ -251,6 +251,29 @@ def test_hostile_comments_show_as_text_on_both_pages(server, new_page, room):
     assert Comment.objects.count() == 3
 
 
+def test_a_hostile_name_in_the_mention_list_is_text(server, new_page, room):
+    """A guest whose name is markup: the @ list and the marked mention show it as text."""
+    code = room["workshop"].join_code
+    name = '<img src=x onerror="window.__xss=3">'
+    mallory = new_page()
+    join_as_guest(mallory, server, code, name)
+    fran = new_page()
+    log_in(fran, server, "fran")
+    fran.goto(f"{server}/w/{code}/")
+    expect(fran.locator("#connection")).to_have_attribute("data-state", "online")
+    badge(fran, room["notes"][0]).click()
+    box = fran.locator("#discussion").get_by_label("Your comment")
+    box.press_sequentially("Hi @<im")
+    option = fran.locator("#mention-list [role=option]").first
+    expect(option).to_contain_text(name)
+    box.press("Enter")
+    box.press("Control+Enter")
+    expect(fran.locator("#discussion .comment-body .mention")).to_have_text(f"@{name}")
+    assert fran.locator("#discussion img, #mention-list img").count() == 0
+    assert fran.evaluate("window.__xss") is None
+    assert Comment.objects.get().mentions[0]["name"] == name
+
+
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_screenshots_of_the_panel_the_badges_and_the_inbox(server, new_page, room, size):
     width, height = SIZES[size]

@@ -16,6 +16,7 @@ const EVENTS = new Set([
   "reaction.changed",
 ]);
 const SEND_TIMEOUT_MS = 15000;
+const THREAD_POLL_MS = 20000;
 
 /** @typedef {{comments: number, resolved: boolean, reactions?: Record<string, number>}} Summary */
 
@@ -107,6 +108,13 @@ export class Discussion {
     });
     this.watchBoard();
     this.decorate();
+    // The map's page has no socket: an open thread is asked for again now and then, so a
+    // reply written elsewhere shows up while one reads (the live page hears every event).
+    if (!this.connection) {
+      setInterval(() => {
+        if (!this.panel.hidden && document.visibilityState === "visible") this.reload();
+      }, THREAD_POLL_MS);
+    }
     const query = new URLSearchParams(window.location.search);
     for (const kind of ["touchpoint", "stage"]) {
       const id = Number(query.get(kind));
