@@ -60,6 +60,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "code.renew": {},
     "ready.set": {"ready": True},
     "ready.reset": {},
+    "undo": {},
+    "redo": {},
 }
 ID_FIELDS = {"stage", "touchpoint", "group", "move_notes_to", "participant", "action"}
 BOUNDED_FIELDS = {"budget", "seconds"}
