@@ -51,6 +51,12 @@ class Line:
     text: str = ""
 
     @property
+    def note(self) -> int | None:
+        """The one note this line is about, if it is about one (its own history is a link)."""
+        ids = set.union(*(note_ids(e) for e in self.events))
+        return next(iter(ids)) if len(ids) == 1 else None
+
+    @property
     def newest(self) -> int:
         return self.events[0].revision
 

@@ -76,6 +76,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
     "stage.feel": {"stage": "S", "persona": "R", "feelings": "x", "emotion_now": 1},
     "touchpoint.scope": {"touchpoint": "N", "personas": ["R"]},
     "votes.per_persona": {"on": True},
+    "undo": {},
+    "redo": {},
 }
 ID_FIELDS = {
     "stage",

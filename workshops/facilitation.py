@@ -236,14 +236,15 @@ def set_phase(workshop: Workshop, phase: Any) -> Workshop:
             locked.closed_at = timezone.now()
             fields.append("closed_at")
         locked.save(update_fields=fields)
-        if closing:  # the map as the room left it, kept (docs/design.md, "Versions")
-            take_version(SYSTEM, locked.map, f"“{locked}” closed"[:120], WORKSHOP_CLOSED)
         notify_workshop(locked.pk, workshop_state(locked))
         notify_progress(locked)
         if is_revealed(locked) and not was_revealed:
             notify_workshop(locked.pk, revealed_heat(locked))
         elif was_revealed and not is_revealed(locked):
             notify_workshop(locked.pk, {"type": "heat.hidden", "workshop": locked.pk})
+    if closing:  # the map as the room left it (docs/design.md, "Versions"); after the
+        # workshop's lock is let go: an undo holding the map's lock may be adding votes to it
+        take_version(SYSTEM, locked.map, f"“{locked}” closed"[:120], WORKSHOP_CLOSED)
     _refresh(workshop, locked)
     return workshop
 

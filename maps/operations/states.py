@@ -297,6 +297,8 @@ def restore(journey_map: JourneyMap, state: State) -> Changes:
 
 
 def _put_stages(journey_map: JourneyMap, wanted: dict[str, Any], keys: Keys) -> None:
+    if not any(wanted.values()):
+        return
     loops: list[tuple[int, int | None]] = []
     for pk_text, data in wanted.items():
         if data is None:
@@ -332,7 +334,10 @@ def _put_groups(journey_map: JourneyMap, wanted: dict[str, Any]) -> None:
 
 
 def _put_notes(journey_map: JourneyMap, wanted: dict[str, Any], keys: Keys) -> None:
-    groups = set(journey_map.groups.values_list("pk", flat=True))
+    if not any(wanted.values()):
+        return
+    in_groups = {data["group"] for data in wanted.values() if data and data["group"]}
+    groups = set(journey_map.groups.filter(pk__in=in_groups).values_list("pk", flat=True))
     stages = set(journey_map.stages.values_list("pk", flat=True))
     for pk_text, data in wanted.items():
         if data is None:
@@ -356,6 +361,8 @@ def _put_notes(journey_map: JourneyMap, wanted: dict[str, Any], keys: Keys) -> N
 
 
 def _put_actions(journey_map: JourneyMap, wanted: dict[str, Any]) -> None:
+    if not any(wanted.values()):
+        return
     notes = set(journey_map.touchpoints.values_list("pk", flat=True))
     for pk_text, data in wanted.items():
         if data is None or data["touchpoint"] not in notes:
@@ -379,6 +386,8 @@ def _put_actions(journey_map: JourneyMap, wanted: dict[str, Any]) -> None:
 
 def _bring_back_feedback(state: State) -> None:
     """Feedback and votes of notes that come back (they went with the note)."""
+    if not state.get("feedback") and not state.get("votes"):
+        return
     back = {
         pk
         for pk, data in state.get("touchpoints", {}).items()
@@ -399,9 +408,11 @@ def _bring_back_feedback(state: State) -> None:
 def _drop_gone(journey_map: JourneyMap, wanted: dict[str, dict[str, Any]], keys: Keys) -> None:
     """Delete what was not there: actions, notes, groups, then stages (which must be empty)."""
     gone = {kind: [int(pk) for pk, data in wanted[kind].items() if data is None] for kind in KINDS}
-    ActionItem.objects.filter(map=journey_map, pk__in=gone["actions"]).delete()
-    Touchpoint.objects.filter(map=journey_map, pk__in=gone["touchpoints"]).delete()
-    TouchpointGroup.objects.filter(map=journey_map, pk__in=gone["groups"]).delete()
+    for model, kind in ((ActionItem, "actions"), (Touchpoint, "touchpoints")):
+        if gone[kind]:
+            model.objects.filter(map=journey_map, pk__in=gone[kind]).delete()
+    if gone["groups"]:
+        TouchpointGroup.objects.filter(map=journey_map, pk__in=gone["groups"]).delete()
     for pk in gone["stages"]:
         stage = journey_map.stages.filter(pk=pk).first()
         if stage is None:

@@ -17,29 +17,21 @@ before it ("Before restoring …") is the way back.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from ..errors import Actor, OperationError
 from ..models import (
     NAME_MAX,
-    ActionItem,
     CustomerFeedback,
     JourneyMap,
     MapEvent,
     MapVersion,
-    Persona,
-    Stage,
-    Touchpoint,
-    TouchpointGroup,
 )
-from ..serializers import STAGE_LANES, TOUCHPOINT_FIELDS, map_snapshot
+from ..serializers import map_snapshot
+from .board_writer import write_board
 from .clean import clean_text
 from .log import lock_map, record
 
@@ -96,172 +88,10 @@ def restore_version(actor: Actor, journey_map: JourneyMap, version: MapVersion) 
             actor, locked, f"Before restoring “{version.name}”"[:NAME_MAX], Kind.BEFORE_RESTORE
         )
         snapshot = version.snapshot
-        _Board(locked, native=not version.imported).write(snapshot)
+        write_board(locked, snapshot, native=not version.imported)
         payload = {
             "version": version.pk,
             "name": version.name,
             "version_revision": version.revision,
         }
         return record(locked, actor, "map.restored", payload)
-
-
-class _Board:
-    """Writes a version's board over the map's, in bulk."""
-
-    def __init__(self, journey_map: JourneyMap, *, native: bool) -> None:
-        self.map = journey_map
-        self.native = native
-        self.ids: dict[str, dict[int, int]] = {"stages": {}, "groups": {}, "touchpoints": {}}
-
-    def write(self, snapshot: dict[str, Any]) -> None:
-        self._map_fields(snapshot["map"])
-        self._stages(snapshot["stages"])
-        self._groups(snapshot["groups"])
-        notes = self._notes(snapshot["touchpoints"])
-        self._actions(snapshot["actions"])
-        self._feedback(snapshot.get("feedback", {}), notes)
-        Stage.objects.filter(map=self.map).exclude(pk__in=self.ids["stages"].values()).delete()
-
-    def _map_fields(self, data: dict[str, Any]) -> None:
-        self.map.title, self.map.scope = data["title"], data["scope"]
-        persona = data.get("persona")
-        if persona is None or Persona.objects.filter(pk=persona).exists():
-            self.map.persona_id = persona
-        self.map.save(update_fields=["title", "scope", "persona"])
-
-    def _match(self, model, kind: str, rows: list[dict[str, Any]]) -> tuple[set[int], set[int]]:
-        """Which of the version's rows the map has (by id), and which ids are free to reuse."""
-        ids = [row["id"] for row in rows]
-        if not self.native:
-            return set(), set()
-        mine = set(model.objects.filter(map=self.map, pk__in=ids).values_list("pk", flat=True))
-        taken = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
-        return mine, set(ids) - taken
-
-    def _stages(self, rows: list[dict[str, Any]]) -> None:
-        mine, free = self._match(Stage, "stages", rows)
-        stages = Stage.objects.filter(map=self.map)
-        stages.update(position=Concat(Value("-"), Cast("id", output_field=CharField())))
-        kept, made = [], []
-        for row in rows:
-            fields = {lane: row[lane] for lane in STAGE_LANES}
-            stage = Stage(map=self.map, name=row["name"], position=row["position"], **fields)
-            if row["id"] in mine:
-                stage.pk = row["id"]
-                kept.append(stage)
-            else:
-                stage.pk = row["id"] if row["id"] in free else None
-                made.append(stage)
-        Stage.objects.bulk_update(kept, ["name", "position", *STAGE_LANES], batch_size=500)
-        self._create(Stage, made, rows, "stages", mine)
-        loops = [
-            Stage(
-                pk=self.ids["stages"][row["id"]],
-                loops_back_to_id=self.ids["stages"].get(row["loops_back_to"]),
-            )
-            for row in rows
-        ]
-        Stage.objects.bulk_update(loops, ["loops_back_to"], batch_size=500)
-
-    def _create(self, model, made: list, rows: list[dict[str, Any]], kind: str, mine: set[int]):
-        """Create `made` (in `rows` order) and remember each version id's row id now."""
-        by_version = {row["id"]: row for row in rows}
-        for pk in mine:
-            self.ids[kind][pk] = pk
-        old_ids = [row["id"] for row in rows if row["id"] not in mine]
-        created = model.objects.bulk_create(made, batch_size=500)
-        if any(obj.pk is None for obj in created):  # a backend without RETURNING: read back
-            created = list(model.objects.filter(map=self.map).order_by("-pk")[: len(made)])[::-1]
-        for old, obj in zip(old_ids, created, strict=True):
-            self.ids[kind][old] = obj.pk
-        return by_version
-
-    def _groups(self, rows: list[dict[str, Any]]) -> None:
-        mine, free = self._match(TouchpointGroup, "groups", rows)
-        groups = TouchpointGroup.objects.filter(map=self.map)
-        groups.exclude(pk__in=mine).delete()
-        # Names are unique per map: the kept ones step aside first, as keys do.
-        groups.update(name=Concat(Value("-"), Cast("id", output_field=CharField())))
-        kept = [TouchpointGroup(pk=r["id"], name=r["name"]) for r in rows if r["id"] in mine]
-        TouchpointGroup.objects.bulk_update(kept, ["name"])
-        made = [
-            TouchpointGroup(pk=r["id"] if r["id"] in free else None, map=self.map, name=r["name"])
-            for r in rows
-            if r["id"] not in mine
-        ]
-        self._create(TouchpointGroup, made, rows, "groups", mine)
-
-    def _notes(self, rows: list[dict[str, Any]]) -> set[int]:
-        """The notes; returns the ids of those made anew (they get their feedback back)."""
-        mine, free = self._match(Touchpoint, "touchpoints", rows)
-        notes = Touchpoint.objects.filter(map=self.map)
-        notes.exclude(pk__in=mine).delete()
-        notes.update(position=Concat(Value("-"), Cast("id", output_field=CharField())))
-        names = ["stage_id", "position", "group_id", "version", "author_name", "author_colour"]
-        kept, made = [], []
-        for row in rows:
-            note = Touchpoint(
-                map=self.map,
-                stage_id=self.ids["stages"][row["stage"]],
-                position=row["position"],
-                group_id=self.ids["groups"].get(row["group"]),
-                version=row["version"],
-                author_name=row["author"],
-                author_colour=row["author_colour"],
-                **{name: row[name] for name in TOUCHPOINT_FIELDS},
-            )
-            if row["id"] in mine:
-                note.pk = row["id"]
-                kept.append(note)
-            else:
-                note.pk = row["id"] if row["id"] in free else None
-                made.append(note)
-        Touchpoint.objects.bulk_update(kept, [*names, *TOUCHPOINT_FIELDS], batch_size=500)
-        self._create(Touchpoint, made, rows, "touchpoints", mine)
-        return {self.ids["touchpoints"][r["id"]] for r in rows if r["id"] not in mine}
-
-    def _actions(self, rows: list[dict[str, Any]]) -> None:
-        mine, free = self._match(ActionItem, "actions", rows)
-        ActionItem.objects.filter(map=self.map).exclude(pk__in=mine).delete()
-        owners = {_owner(row["owner"])[0] for row in rows} - {None}
-        accounts = set(get_user_model().objects.filter(pk__in=owners).values_list("pk", flat=True))
-        kept, made = [], []
-        for row in rows:
-            user, participant = _owner(row["owner"])
-            user = user if user in accounts else None  # an account deleted since: a name only
-            action = ActionItem(
-                map=self.map,
-                touchpoint_id=self.ids["touchpoints"][row["touchpoint"]],
-                text=row["text"],
-                owner_user_id=user if self.native else None,
-                owner_participant=participant if self.native else None,
-                owner_name=row["owner_name"],
-                due=date.fromisoformat(row["due"]) if row["due"] else None,
-                status=row["status"],
-                version=row["version"],
-            )
-            if row["id"] in mine:
-                action.pk = row["id"]
-                kept.append(action)
-            else:
-                action.pk = row["id"] if row["id"] in free else None
-                made.append(action)
-        fields = ["touchpoint_id", "text", "owner_user_id", "owner_participant", "owner_name"]
-        ActionItem.objects.bulk_update(kept, [*fields, "due", "status", "version"])
-        ActionItem.objects.bulk_create(made, batch_size=500)
-
-    def _feedback(self, feedback: dict[str, list[dict[str, Any]]], made: set[int]) -> None:
-        rows = [
-            CustomerFeedback(touchpoint_id=self.ids["touchpoints"][int(pk)], **row)
-            for pk, items in feedback.items()
-            if self.ids["touchpoints"].get(int(pk)) in made
-            for row in items
-        ]
-        CustomerFeedback.objects.bulk_create(rows, batch_size=500)
-
-
-def _owner(owner: str) -> tuple[int | None, int | None]:
-    kind, _, number = owner.partition(":")
-    if not number.isdigit():
-        return None, None
-    return (int(number), None) if kind == "member" else (None, int(number))

@@ -118,3 +118,15 @@ def test_the_board_bar_has_a_history_button(client, journey_map, viewer):
     client.force_login(viewer)
     page = client.get(reverse("board", args=[journey_map.pk])).content.decode()
     assert f'hx-get="{reverse("map_history", args=[journey_map.pk])}"' in page
+
+
+def test_a_line_about_one_note_links_to_its_own_history(client, journey_map, actor, stages, owner):
+    note = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Solo").payload[
+        "touchpoint"
+    ]["id"]
+    client.force_login(owner)
+    url = reverse("map_history", args=[journey_map.pk])
+    page = client.get(url).content.decode()
+    assert f'href="{url}?note={note}"' in page
+    own = client.get(url, {"note": note}).content.decode()
+    assert "Only “Solo”" in own and own.count("data-history-line") == 1
