@@ -166,7 +166,10 @@ def _own_persona(request: HttpRequest, persona_id: int) -> Persona:
 @login_required
 @require_GET
 def persona_list(request: HttpRequest) -> HttpResponse:
-    personas = Persona.objects.filter(owner=request.user).annotate(map_count=Count("maps"))
+    # Maps it is the primary of, and those it is a further persona on (issue 20).
+    personas = Persona.objects.filter(owner=request.user).annotate(
+        map_count=Count("maps", distinct=True) + Count("segment_maps", distinct=True)
+    )
     return render(request, "personas/list.html", {"personas": personas})
 
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from maps import operations as ops
 from reports.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
 from tests.e2e.conftest import SCREENSHOTS, log_in, publish_screenshot, screenshot
+from workshops.facilitation import set_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -205,3 +206,28 @@ def test_pain_for_whom_a_guest_votes_for_one_persona(server, new_page):
     # Turned off: the chooser goes, and votes are for everyone again.
     fran.get_by_label("Pain for whom?").uncheck()
     expect(chooser).to_be_hidden()
+
+
+def test_the_live_note_sheet_says_whose_journey_a_note_is_on(server, new_page):
+    from maps.models import Touchpoint
+
+    demo = seed_demo()
+    set_phase(demo.workshop, "gather")
+    sarah = demo.journey_map.persona_id
+    page = new_page({"width": 1280, "height": 720})
+    log_in(page, server, DEMO_USERNAME, DEMO_PASSWORD)
+    page.goto(f"{server}/w/{demo.workshop.join_code}/")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "online")
+    contract = page.locator("li[data-touchpoint]", has_text="Signs a long contract")
+    contract.locator("[data-note-menu]").click()
+    sheet = page.locator("#note-sheet")
+    expect(sheet.get_by_text("Whose journey is it on?")).to_be_visible()
+    expect(sheet.get_by_label("Sarah Mitchell")).not_to_be_checked()
+    seen(page, "segments-live-sheet-open")  # look at it: the choices in the sheet
+    sheet.get_by_label("Sarah Mitchell").check()
+    sheet.get_by_role("button", name="Set whose journey").click()
+    contract = page.locator("li[data-touchpoint]", has_text="Signs a long contract")
+    expect(contract.locator(".note-scope")).to_have_text("Only for Sarah Mitchell")
+    note = Touchpoint.objects.get(map=demo.journey_map, text="Signs a long contract")
+    assert list(note.personas.values_list("pk", flat=True)) == [sarah]
+    seen(page, "segments-live-sheet-set")

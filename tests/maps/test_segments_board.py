@@ -204,3 +204,9 @@ def test_hostile_feelings_from_the_map_page_are_bounded(client, owner, segmented
     response = post(client, owner, "stage_feel", journey_map, data)
     assert response.status_code == 422 and "2000" in response.content.decode()
     assert not StageFeeling.objects.exists()
+
+
+def test_the_library_counts_the_maps_a_persona_is_a_further_persona_on(client, owner, segmented):
+    client.force_login(owner)
+    html = client.get(reverse("persona_list")).content.decode()
+    assert html.count("used by 1 map<") == 2  # Sarah the primary, the couple a further one
