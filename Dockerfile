@@ -7,7 +7,7 @@ COPY maps ./maps
 COPY workshops ./workshops
 RUN pip install --no-cache-dir .
 COPY . .
-# Static files are collected at build time and served by whitenoise from daphne.
+# Static files are collected at build time and served by whitenoise from the app.
 RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 RUN useradd --create-home journeymap && mkdir -p var && chown journeymap var
 USER journeymap
