@@ -13,8 +13,9 @@ RUN useradd --create-home journeymap && mkdir -p var && chown journeymap var
 USER journeymap
 EXPOSE 8000
 # uvicorn (with uvloop, httptools and websockets' sans-I/O protocol) serves the same sockets for
-# less CPU than daphne: about 35 µs per delivered frame against 60, and the same moves take a
-# fifth less CPU (bench/capacity.py; docs/benchmarks.md, "Capacity"). scripts/serve keeps daphne.
+# less CPU than daphne: about 35 µs per delivered frame against 60, and the moves of 20 busy
+# rooms took half to two thirds of daphne's CPU (bench/capacity.py; docs/benchmarks.md,
+# "Capacity"). scripts/serve keeps daphne.
 # --no-proxy-headers: uvicorn would take X-Forwarded-For from its --forwarded-allow-ips; the app
 # reads the header itself, only from TRUSTED_PROXIES (README, "Configuration").
 # --ws-max-size: frames a client sends are bounded at 512 KiB, above what the app accepts
