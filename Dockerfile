@@ -7,14 +7,15 @@ COPY maps ./maps
 COPY workshops ./workshops
 RUN pip install --no-cache-dir .
 COPY . .
-# Static files are collected at build time and served by whitenoise from daphne.
+# Static files are collected at build time and served by whitenoise from the app.
 RUN DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
 RUN useradd --create-home journeymap && mkdir -p var && chown journeymap var
 USER journeymap
 EXPOSE 8000
 # uvicorn (with uvloop, httptools and websockets' sans-I/O protocol) serves the same sockets for
-# less CPU than daphne: about 35 µs per delivered frame against 60, and the same moves take a
-# fifth less CPU (bench/capacity.py; docs/benchmarks.md, "Capacity"). scripts/serve keeps daphne.
+# less CPU than daphne: about 35 µs per delivered frame against 60, and the moves of 20 busy
+# rooms took half to two thirds of daphne's CPU (bench/capacity.py; docs/benchmarks.md,
+# "Capacity"). scripts/serve keeps daphne.
 # --no-proxy-headers: uvicorn would take X-Forwarded-For from its --forwarded-allow-ips; the app
 # reads the header itself, only from TRUSTED_PROXIES (README, "Configuration").
 # --ws-max-size: frames a client sends are bounded at 512 KiB, above what the app accepts

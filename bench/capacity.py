@@ -1,6 +1,8 @@
-"""Capacity: many workshops on one server. R workshops x N participants (guests with their
-cookies, each workshop on its own map of 5 stages x 20 notes) connect C at a time to P server
-processes; then the room sits idle; then every room gets a few note moves a second.
+"""Capacity: many workshops on one server.
+
+R workshops x N participants (guests with their cookies, each workshop on its own map of
+5 stages x 20 notes) connect C at a time to P server processes; then the rooms sit idle; then
+every room gets a few note moves a second.
 
     .venv/bin/python bench/capacity.py --rooms 4 --participants 10          # a small check
     .venv/bin/python bench/capacity.py                                      # 40 x 50, embedded
