@@ -1,13 +1,13 @@
 from django.urls import path
 
-from . import discussion_views, history_views, inbox_views, segment_views, views
+from . import discussion_views, history_views, inbox_views, persona_views, segment_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("personas/", views.persona_list, name="persona_list"),
-    path("personas/new/", views.persona_create, name="persona_create"),
-    path("personas/<int:persona_id>/", views.persona_edit, name="persona_edit"),
-    path("personas/<int:persona_id>/delete/", views.persona_delete, name="persona_delete"),
+    path("personas/", persona_views.persona_list, name="persona_list"),
+    path("personas/new/", persona_views.persona_create, name="persona_create"),
+    path("personas/<int:persona_id>/", persona_views.persona_edit, name="persona_edit"),
+    path("personas/<int:persona_id>/delete/", persona_views.persona_delete, name="persona_delete"),
     path("maps/new/", views.map_create, name="map_create"),
     path("maps/<int:map_id>/", views.board, name="board"),
     path("maps/<int:map_id>/settings/", views.map_settings, name="map_settings"),

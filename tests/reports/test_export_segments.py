@@ -75,7 +75,8 @@ def test_a_single_persona_pdf_draws_no_second_curve(demo, actor):
 def test_the_summary_compares_the_personas(demo):
     set_phase(demo.workshop, "reveal")
     pages = pdf_text(render_pdf(build_report(demo.journey_map)))
-    assert len(pages) == 2
+    # Page 1 is the journey; the comparison is in the summary (the demo's discussion may follow).
+    assert len(pages) >= 2 and squeeze("The personas compared") not in squeeze(pages[0])
     summary = squeeze(pages[1])
     assert squeeze("The personas compared") in summary
     assert squeeze("Margaret and Bill Okafor parts from Sarah Mitchell") in summary
