@@ -107,9 +107,11 @@ class MapSettingsForm(forms.Form):
     def __init__(self, *args: Any, user, journey_map: JourneyMap, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The user's own personas, and the one the map shows now (maybe another member's).
+        # Not one already on the map as a further persona (issue 20): that one becomes the
+        # primary on the board, swapping their feelings.
         self.fields["persona"].queryset = Persona.objects.filter(
             Q(owner=user) | Q(pk=journey_map.persona_id)
-        )
+        ).exclude(segment_maps__map=journey_map)
 
 
 class StageForm(forms.Form):

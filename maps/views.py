@@ -199,9 +199,13 @@ def map_settings(request: HttpRequest, map_id: int) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid():
-            ops.update_map(_actor(request), journey_map, **form.cleaned_data)
-            messages.success(request, "Map settings saved.")
-            return redirect("board", journey_map.pk)
+            try:
+                ops.update_map(_actor(request), journey_map, **form.cleaned_data)
+            except OperationError as error:  # the primary, while further personas are on it
+                form.add_error(error.details.get("field"), error.message)
+            else:
+                messages.success(request, "Map settings saved.")
+                return redirect("board", journey_map.pk)
         status = 422
     else:
         status = 200

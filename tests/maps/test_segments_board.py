@@ -210,3 +210,16 @@ def test_the_library_counts_the_maps_a_persona_is_a_further_persona_on(client, o
     client.force_login(owner)
     html = client.get(reverse("persona_list")).content.decode()
     assert html.count("used by 1 map<") == 2  # Sarah the primary, the couple a further one
+
+
+def test_the_settings_page_says_why_it_keeps_the_primary(client, owner, segmented):
+    journey_map, _, couple = segmented
+    client.force_login(owner)
+    url = reverse("map_settings", args=[journey_map.pk])
+    response = client.post(url, {"title": "Renamed", "persona": "", "scope": ""})
+    assert response.status_code == 422
+    assert "make one of them primary instead" in response.content.decode()
+    response = client.post(url, {"title": "Renamed", "persona": couple.pk, "scope": ""})
+    assert response.status_code == 422  # not offered: it is made primary on the board
+    journey_map.refresh_from_db()
+    assert journey_map.title == "Onboarding"
