@@ -574,4 +574,6 @@ def test_the_live_page_gets_the_board_without_htmx_controls(journey_map, stages,
     html = render_to_string("maps/_board.html", context)
     assert f'data-add-note="{stages[0].pk}"' in html
     assert f'data-touchpoint="{notes[0].pk}"' in html
-    assert "hx-post" not in html and "hx-get" not in html and "data-move-url" not in html
+    assert "hx-post" not in html and "data-move-url" not in html
+    # The one htmx request left is a read: the History button's partial (issue 18).
+    assert html.count("hx-get") == 1 and "data-history-button" in html
