@@ -209,6 +209,7 @@ class CpuClock:
         wall = time.perf_counter() - self.begin
         used = [s.cpu_seconds() - c for s, c in zip(self.servers, self.server_cpu, strict=True)]
         return {
+            "wall_s": wall,
             "server_cpu_s": sum(used),
             "server_cpu": [100 * u / wall for u in used],
             "client_cpu": 100 * (time.process_time() - self.own_cpu) / wall,
@@ -521,6 +522,13 @@ def main() -> None:
     print_tables(args, processes, result)
 
 
+def above_idle(r: dict) -> float:
+    """Server CPU ms per move less what the heartbeats cost meanwhile (the idle phase's rate
+    over the move phase's time): the moves' own cost, however long they took to answer."""
+    m, idle_rate = r["moves"], sum(r["idle"]["server_cpu"]) / 100
+    return 1000 * (m["server_cpu_s"] - idle_rate * m["wall_s"]) / max(1, m["moves"])
+
+
 def print_tables(args: argparse.Namespace, processes: int, r: dict) -> None:
     mode = (
         "PostgreSQL + Redis"
@@ -558,16 +566,18 @@ def print_tables(args: argparse.Namespace, processes: int, r: dict) -> None:
     print(f"\nMoves: {m['rooms']} rooms x {m['rate']:g} moves/s for {args.seconds:g} s\n")
     print(
         "| moves | sent/s | deliveries | p50 ms | p95 ms | p99 ms | max ms | missed (healed) "
-        "| lost | duplicated | refused | unanswered | server CPU % | CPU ms/move | client CPU % |"
+        "| lost | duplicated | refused | unanswered | server CPU % | CPU ms/move "
+        "| above idle | client CPU % |"
     )
-    print("|---:" * 15 + "|")
+    print("|---:" * 16 + "|")
     refused = ", ".join(f"{k}: {v}" for k, v in m["refused"].items()) or "0"
     cpu = " + ".join(f"{x:.0f}" for x in m["server_cpu"])
     print(
         f"| {m['moves']} | {m['moves_per_s']:.0f} | {m['deliveries']} | {m['p50']:.1f} "
         f"| {m['p95']:.1f} | {m['p99']:.1f} | {m['max']:.1f} | {m['missed']} | {m['lost']} "
         f"| {m['duplicated']} | {refused} | {m['unanswered']} | {cpu} "
-        f"| {1000 * m['server_cpu_s'] / max(1, m['moves']):.1f} | {m['client_cpu']:.0f} |"
+        f"| {1000 * m['server_cpu_s'] / max(1, m['moves']):.1f} | {above_idle(r):.1f} "
+        f"| {m['client_cpu']:.0f} |"
     )
     closed = ", ".join(f"{k}: {v}" for k, v in r["closed_by_server"].items()) or "0"
     others = ", ".join(f"{k}: {v}" for k, v in r["other_errors"].items()) or "0"
