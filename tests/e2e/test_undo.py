@@ -168,3 +168,14 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot = screenshot(page, f"version-compare-{size}")
     publish_screenshot(shot, f"version-compare-{size}.png")
+
+
+def test_a_notes_own_history_from_the_note_sheet(server, new_page, room):
+    sam = join_as_guest(new_page, server, room)
+    note = sam.locator("li[data-touchpoint]", has_text="Books a test drive")
+    note.locator("[data-note-menu]").click()
+    sheet = sam.locator("#note-sheet")
+    sheet.get_by_text("History of this note").click()
+    history = sheet.locator("[data-sheet-history-body]")
+    expect(history.locator("[data-history-line]")).to_have_count(1)
+    expect(history).to_contain_text("added “Books a test drive”")
