@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from maps import operations as ops
 from maps.models import Touchpoint
 from tests.e2e.conftest import log_in, publish_screenshot, screenshot
+from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_live import join_as_guest, open_as_facilitator, stage_notes
 from workshops.operations import open_workshop
 
@@ -140,7 +141,9 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
     _history_room(room)
     width, height = SIZES[size]
     phone = width < 800
-    page = new_page(viewport={"width": width, "height": height}, has_touch=phone, is_mobile=phone)
+    # bypass_csp: axe-core goes in as an inline script (tests/e2e/test_accessibility.py).
+    viewport = {"width": width, "height": height}
+    page = new_page(viewport=viewport, has_touch=phone, is_mobile=phone, bypass_csp=True)
     log_in(page, server, "fran")
     page.goto(f"{server}/maps/{room['map'].pk}/history/")
     expect(page.locator("[data-history-line]").first).to_contain_text("fran")
@@ -148,6 +151,7 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot = screenshot(page, f"history-{size}")
     publish_screenshot(shot, f"history-{size}.png")
+    assert_accessible(page, f"the history page at {size}")
 
     page.goto(f"{server}/maps/{room['map'].pk}/")
     page.locator("[data-history-button]").click()
@@ -160,6 +164,7 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot = screenshot(page, f"versions-{size}")
     publish_screenshot(shot, f"versions-{size}.png")
+    assert_accessible(page, f"the versions page at {size}")
 
     page.locator("li.version", has_text="Before the review").get_by_role(
         "link", name="Compare with now"
@@ -168,3 +173,15 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     shot = screenshot(page, f"version-compare-{size}")
     publish_screenshot(shot, f"version-compare-{size}.png")
+    assert_accessible(page, f"a comparison of versions at {size}")
+
+
+def test_a_notes_own_history_from_the_note_sheet(server, new_page, room):
+    sam = join_as_guest(new_page, server, room)
+    note = sam.locator("li[data-touchpoint]", has_text="Books a test drive")
+    note.locator("[data-note-menu]").click()
+    sheet = sam.locator("#note-sheet")
+    sheet.get_by_text("History of this note").click()
+    history = sheet.locator("[data-sheet-history-body]")
+    expect(history.locator("[data-history-line]")).to_have_count(1)
+    expect(history).to_contain_text("added “Books a test drive”")

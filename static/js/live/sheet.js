@@ -95,6 +95,7 @@ export class NoteSheet {
       return;
     }
     this.noteId = Number(li.dataset.touchpoint);
+    this.dialog.dataset.touchpoint = String(this.noteId); // for the note's history (live/undo.js)
     this.text.value = li.querySelector('[data-field="text"]')?.textContent || "";
     const here = Number(li.closest("[data-stage-notes]")?.getAttribute("data-stage-notes"));
     const others = [...this.board.element.querySelectorAll("[data-stage]")]

@@ -43,6 +43,23 @@ export class UndoControls {
     });
     this.connection.onMessage((message) => this.onMessage(message));
     this.board.onFresh(() => this.render());
+    this.bindNoteHistory();
+  }
+
+  /** The note sheet's "History of this note": the history partial for the open note. */
+  bindNoteHistory() {
+    const details = document.querySelector("#note-sheet [data-sheet-history]");
+    const url = document.getElementById("live")?.dataset.historyUrl;
+    if (!(details instanceof HTMLDetailsElement) || !url) return;
+    details.addEventListener("toggle", () => {
+      const note = /** @type {HTMLElement | null} */ (details.closest("dialog"))?.dataset.touchpoint;
+      const htmx = /** @type {any} */ (window).htmx;
+      if (!details.open || !note || !htmx) return;
+      const query = new URLSearchParams({ note, compact: "1" });
+      htmx.ajax("GET", `${url}?${query}`, { target: "#note-sheet [data-sheet-history-body]", swap: "innerHTML" });
+    });
+    // A note opened later shows its own history: close the last one's.
+    document.getElementById("note-sheet")?.addEventListener("close", () => { details.open = false; });
   }
 
   /** @param {"undo" | "redo"} kind */
