@@ -64,8 +64,11 @@ def assert_no_sideways_scroll(page) -> None:
 IN_VIEW = """
 (el) => {
   const r = el.getBoundingClientRect();
+  // Inside the window and inside the board's scrolling area (not under the panel below it).
+  const box = el.closest("[data-board-scroll]")?.getBoundingClientRect();
+  const bottom = Math.min(innerHeight, box ? box.bottom : innerHeight);
   const inside = r.width > 0 && r.left >= -0.5 && r.top >= -0.5 && r.right <= innerWidth + 0.5
-    && r.bottom <= innerHeight + 0.5;
+    && r.bottom <= bottom + 0.5;
   const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
   return {inside, onTop: !!hit && (el === hit || el.contains(hit)), box: [r.left, r.top, r.right, r.bottom]};
 }
