@@ -266,8 +266,9 @@ def action_context(
         "owner_choices": owners,
         "action_statuses": ActionItem.Status.choices,
         "action_max": ACTION_MAX,
-        # The panel starts open where it has something to show (the live page decides its own).
-        "actions_open": bool(actions),
+        # Folded on the map's page, so the board keeps the screen (its summary row says how
+        # many; board-view.js keeps a person's choice). The live page opens it in Discuss.
+        "actions_open": False,
     }
 
 
