@@ -7,6 +7,9 @@ that serves the websockets, and the PDF itself is drawn in reports.export.pdf's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -95,6 +98,25 @@ def map_import(request: HttpRequest) -> HttpResponse:
     return render(request, "maps/import.html", context, status=status)
 
 
+def _import_rows(
+    request: HttpRequest,
+    parse: Callable[[bytes], Any],
+    apply: Callable[[Any], list[Any]],
+) -> tuple[list[str], list[Any] | None]:
+    """One CSV upload, all rows or none: the problems to show, or the events it made."""
+    upload = request.FILES.get("document")
+    if upload is None:
+        return ["Choose a CSV file."], None
+    if upload.size > csv_io.MAX_BYTES:
+        return [f"file: larger than {csv_io.MAX_BYTES // (1024 * 1024)} MB"], None
+    try:
+        return [], apply(parse(upload.read()))
+    except csv_io.RowsInvalid as problem:
+        return problem.errors, None
+    except ops.OperationError as problem:
+        return problem.details.get("errors") or [problem.message], None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def map_import_csv(request: HttpRequest, map_id: int) -> HttpResponse:
@@ -102,23 +124,16 @@ def map_import_csv(request: HttpRequest, map_id: int) -> HttpResponse:
     journey_map, _ = get_map_for_user(request.user, map_id, "edit")
     errors: list[str] = []
     if request.method == "POST":
-        upload = request.FILES.get("document")
-        if upload is None:
-            errors = ["Choose a CSV file."]
-        elif upload.size > csv_io.MAX_BYTES:
-            errors = [f"file: larger than {csv_io.MAX_BYTES // (1024 * 1024)} MB"]
-        else:
-            try:
-                rows = csv_io.parse_touchpoints(upload.read())
-                events = ops.import_touchpoints(ops.Actor.for_user(request.user), journey_map, rows)
-            except csv_io.RowsInvalid as problem:
-                errors = problem.errors
-            except ops.OperationError as problem:
-                errors = problem.details.get("errors") or [problem.message]
-            else:
-                added = sum(e.type == "touchpoint.added" for e in events)
-                messages.success(request, f"Added {added} touchpoints from the CSV file.")
-                return redirect("board", map_id=journey_map.pk)
+        actor = ops.Actor.for_user(request.user)
+        errors, events = _import_rows(
+            request,
+            csv_io.parse_touchpoints,
+            lambda rows: ops.import_touchpoints(actor, journey_map, rows),
+        )
+        if events is not None:
+            added = sum(e.type == "touchpoint.added" for e in events)
+            messages.success(request, f"Added {added} touchpoints from the CSV file.")
+            return redirect("board", map_id=journey_map.pk)
     context = {"map": journey_map, "errors": errors, "columns": csv_io.HEADER}
     return render(request, "maps/import_csv.html", context, status=400 if errors else 200)
 
@@ -139,21 +154,14 @@ def map_import_actions_csv(request: HttpRequest, map_id: int) -> HttpResponse:
     journey_map, _ = get_map_for_user(request.user, map_id, "edit")
     errors: list[str] = []
     if request.method == "POST":
-        upload = request.FILES.get("document")
-        if upload is None:
-            errors = ["Choose a CSV file."]
-        elif upload.size > csv_io.MAX_BYTES:
-            errors = [f"file: larger than {csv_io.MAX_BYTES // (1024 * 1024)} MB"]
-        else:
-            try:
-                rows = actions_csv.parse_actions(upload.read())
-                events = ops.import_actions(ops.Actor.for_user(request.user), journey_map, rows)
-            except csv_io.RowsInvalid as problem:
-                errors = problem.errors
-            except ops.OperationError as problem:
-                errors = problem.details.get("errors") or [problem.message]
-            else:
-                messages.success(request, f"Added {len(events)} action items from the CSV file.")
-                return redirect("board", map_id=journey_map.pk)
+        actor = ops.Actor.for_user(request.user)
+        errors, events = _import_rows(
+            request,
+            actions_csv.parse_actions,
+            lambda rows: ops.import_actions(actor, journey_map, rows),
+        )
+        if events is not None:
+            messages.success(request, f"Added {len(events)} action items from the CSV file.")
+            return redirect("board", map_id=journey_map.pk)
     context = {"map": journey_map, "errors": errors, "columns": actions_csv.HEADER}
     return render(request, "maps/import_actions_csv.html", context, status=400 if errors else 200)
