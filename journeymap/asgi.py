@@ -12,17 +12,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeymap.settings")
 # Django must be set up before importing anything that touches models (the routing below).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.auth import AuthMiddleware  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 
+from journeymap.websocket_session import ReadOnlySessionMiddleware  # noqa: E402
 from workshops.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # Channels' AuthMiddlewareStack, with a session that is read, never saved.
+            CookieMiddleware(
+                ReadOnlySessionMiddleware(AuthMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

@@ -68,23 +68,34 @@ def publishing_on(loop: asyncio.AbstractEventLoop) -> Iterator[None]:
 
 
 def publish_on_commit(
-    group: str, message: dict[str, Any], envelope_type: str, *, rooms: bool = False
+    group: str,
+    message: dict[str, Any],
+    envelope_type: str,
+    *,
+    rooms: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Publish `message` to `group` once the current transaction commits (never on rollback).
     `rooms`: on the room layer (map events), else on the default layer."""
-    transaction.on_commit(lambda: publish(group, message, envelope_type, rooms=rooms))
+    transaction.on_commit(lambda: publish(group, message, envelope_type, rooms=rooms, extra=extra))
 
 
 def publish(
-    group: str, message: dict[str, Any], envelope_type: str, *, rooms: bool = False
+    group: str,
+    message: dict[str, Any],
+    envelope_type: str,
+    *,
+    rooms: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """Send `message` to a channel-layer group now, encoded once as the websocket's text: the
     receiving consumer forwards the text as it is, without decoding or encoding it again per
-    connection. Failures are logged, never raised."""
+    connection. `extra`: fields for the receiver beside the text (a map event's revision).
+    Failures are logged, never raised."""
     layer = room_layer() if rooms else get_channel_layer()
     if layer is None:
         return
-    envelope = {"type": envelope_type, "text": to_wire(message)}
+    envelope = {"type": envelope_type, "text": to_wire(message), **(extra or {})}
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:

@@ -132,20 +132,20 @@ def _every_thread_lets_go_of_the_test_database(django_db_setup, django_db_blocke
     can be dropped: a leftover one (PostgreSQL refuses DROP DATABASE while anyone is connected)
     fails the run here instead of a warning that leaves the database behind.
 
-    Who holds connections: each map's operations thread (workshops.consumers) and asgiref's
-    one thread for thread-sensitive sync_to_async keep theirs between calls, as in production;
-    they close them on their own thread. The consumer's reads run in each test's event loop's
-    default executor, whose threads end with the test's loop but leave their connections open
+    Who holds connections: the consumer's threads (workshops.threads: each map's operations
+    thread and the reads) and asgiref's one thread for thread-sensitive sync_to_async keep
+    theirs between calls, as in production; they close them on their own thread. Threads of
+    event loops' default executors end with the test's loop but leave their connections open
     until the garbage collector finds them; so do request and test threads. Those are closed
     here. Daphne processes (e2e, scale-out) are stopped by their fixtures before this runs."""
     yield
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
-    from workshops.consumers import _OPERATION_THREADS
+    from workshops.threads import close_all_connections
 
-    for executor in [*_OPERATION_THREADS, SyncToAsync.single_thread_executor]:
-        executor.submit(connections.close_all).result(timeout=10)
+    close_all_connections()
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
     main = threading.main_thread()
     still_open = []
     for thread, ref in _opened_connections:

@@ -16,19 +16,15 @@ import logging
 import re
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from typing import Any
 
-from asgiref.sync import SyncToAsync
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
-from django.db import InterfaceError, close_old_connections, connections
+from django.db import InterfaceError
 from django.db import OperationalError as DBOperationalError
 
 from journeymap.ratelimit import scope_client_address
-from journeymap.realtime import publishing_on, room_layer, to_wire
+from journeymap.realtime import room_layer, to_wire
 from maps.models import JourneyMap, Stage, Touchpoint
 from maps.operations import Operation, OperationError, group_name, one_or_none, stack_state
 from maps.operations.members import account_group
@@ -46,6 +42,7 @@ from .gate import Context
 from .models import Participant
 from .notify import facilitator_group, participant_group, workshop_group
 from .standing import CLOSE_NOT_A_MEMBER, CLOSE_UNKNOWN_WORKSHOP, MemberGone
+from .threads import in_db_thread, operation_thread, run_in
 
 logger = logging.getLogger(__name__)
 
@@ -62,56 +59,11 @@ RATE_BURST = 60.0
 DRAG_INTERVAL = 0.1
 # Group memberships are renewed on a ping at most this often (see _renew_groups).
 GROUP_RENEW_INTERVAL = 5.0
-# After a database connection error, connections are health-checked before use this long.
-CAREFUL_SECONDS = 30.0
-
-
-class OrmThread(SyncToAsync):
-    """Channels' database_sync_to_async, minus a health check per message.
-
-    That one calls close_old_connections() around every call, and each call re-arms Django's
-    CONN_HEALTH_CHECKS: the next query first sends SELECT 1, a round trip and ORM work for
-    every websocket message on PostgreSQL (a single daphne's 100 moves/s burst took 2.9 s to
-    catch up with it, under 1 s without). Here a connection is looked at after a call only
-    when it had an error or outlived CONN_MAX_AGE. After a connection error, every call checks
-    its thread's connection first for CAREFUL_SECONDS: a restart or failover cut the other
-    threads' connections too, and the consumer retries the failed operation once
-    (bench/faults.py, fault c).
-    """
-
-    careful_until = 0.0
-
-    def thread_handler(self, loop: Any, *args: Any, **kwargs: Any) -> Any:
-        if time.monotonic() < OrmThread.careful_until:
-            close_old_connections()  # re-arms the health check of this thread's connections
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        except (DBOperationalError, InterfaceError):
-            OrmThread.careful_until = time.monotonic() + CAREFUL_SECONDS
-            raise
-        finally:
-            now = time.monotonic()
-            for conn in connections.all(initialized_only=True):
-                if conn.errors_occurred or (conn.close_at is not None and now >= conn.close_at):
-                    conn.close_if_unusable_or_obsolete()
-
-
-# Reads and gate checks run in a pool of threads, not Channels' single shared one: a slow sync
-# of one connection does not hold up everyone else's messages. Operations run on their map's
-# thread (operation_thread, below).
-in_db_thread = partial(OrmThread, thread_sensitive=False)
-# Operations on one map wait for each other anyway (SQLite has one writer; PostgreSQL queues on
-# the map's row lock). Run from a pool, they also took turns at the GIL around every query and a
-# burst of moves crawled (bench/live_room.py). So each map's operations run one after another
-# on one thread of this process; on PostgreSQL other maps' go on in parallel on the others.
-_OPERATION_THREADS = [
-    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"operations-{n}")
-    for n in range(1 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") else 4)
-]
-
-
-def operation_thread(map_id: int) -> ThreadPoolExecutor:
-    return _OPERATION_THREADS[map_id % len(_OPERATION_THREADS)]
+# A heartbeat checks in the database that its member may still be here at least this often
+# (seconds); in between, its room may answer it (fanout.MapRoom.up_to_date). A removal or a
+# changed role is pushed at once (participant.removed, access.changed): this is for a push the
+# channel layer lost.
+STANDING_RECHECK = 60.0
 
 
 # Connections' leaving, kept until done (a task nobody refers to may be collected mid-way).
@@ -169,10 +121,10 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.last_drag = 0.0
         self.last_refusal = 0.0
         self.groups_renewed = time.monotonic()
+        self.standing_checked = asyncio.get_running_loop().time()  # connecting checks it
         self.checked_ids: tuple[int, int | None] | None = None
         self.room: fanout.MapRoom | None = None
         self.workshop_room: fanout.WorkshopRoom | None = None
-        self.loop = asyncio.get_running_loop()  # where this connection's broadcasts are sent
         user = self.scope.get("user")
         self.visitor_id: int | None = (
             user.pk if user is not None and user.is_authenticated else None
@@ -361,11 +313,20 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if kind == "sync" and (isinstance(since, bool) or not isinstance(since, int) or since < 0):
             await self.send_json(error("invalid", "sync needs since: a revision (0 or more)."))
             return
+        now = asyncio.get_running_loop().time()
+        fresh_standing = now - self.standing_checked < STANDING_RECHECK
+        if kind == "sync" and fresh_standing and self.room and self.room.up_to_date(since):
+            # Nearly every heartbeat: answered without a trip to the database.
+            await self.send(text_data=catchup.up_to_date_frame(since))
+            return
         answer = await self._read_board(since if kind == "sync" else None)
         if isinstance(answer, int):
             await self.close(code=answer)
-        else:
-            await self.send(text_data=answer)
+            return
+        self.standing_checked = now
+        if kind == "sync" and self.room is not None and answer == catchup.up_to_date_frame(since):
+            self.room.confirm(since, now)
+        await self.send(text_data=answer)
 
     async def _drag(self, data: dict[str, Any]) -> None:
         """Ephemeral drag positions: relayed (throttled), never stored."""
@@ -434,7 +395,12 @@ class BoardConsumer(AsyncWebsocketConsumer):
             self.early.append(text_data)
             return
         try:
-            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+            if text_data is not None and bytes_data is None and not close:
+                # Straight to the server: Channels' two layers of send, a frame at a time, for
+                # each of the thousands of frames a second a busy process sends.
+                await self.base_send({"type": "websocket.send", "text": text_data})
+            else:
+                await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
         except Exception as error:
             fanout.trouble.report("Sending to a connection that is closing", error)
 
@@ -489,30 +455,23 @@ class BoardConsumer(AsyncWebsocketConsumer):
         }
 
     async def _run(self, operation: Operation, data: dict[str, Any]) -> dict[str, Any]:
-        allowed = await self._gate(operation, data)
-        if not isinstance(allowed, Context):
-            return allowed  # the ack of an operation applied before
-        # Only the operation itself waits its turn on the map's thread (operation_thread): the
-        # check above ran alongside other connections' operations.
-        apply = OrmThread(
-            self._apply, thread_sensitive=False, executor=operation_thread(self.map_id)
-        )
-        return await apply(operation, allowed, data)
+        # One hop: the gate and the operation together, on the map's thread (operation_thread).
+        # Two hops (the gate in any thread, then the operation) cost more CPU than the gate's
+        # query, and a server with one GIL for all its rooms pays for every hop.
+        return await run_in(operation_thread(self.map_id), self._admit_and_apply, operation, data)
 
-    @in_db_thread
-    def _gate(self, operation: Operation, data: dict[str, Any]) -> Context | dict[str, Any]:
-        """Who sends this, and may they now? (workshops.gate.admit)"""
-        return gate.admit(
+    def _admit_and_apply(self, operation: Operation, data: dict[str, Any]) -> dict[str, Any]:
+        """Who sends this, and may they now (workshops.gate.admit)? Then the operation."""
+        allowed = gate.admit(
             operation, self.participant_id, self.visitor_id, self.me["role"], data["op_id"]
         )
+        if not isinstance(allowed, Context):
+            return allowed  # the ack of an operation applied before
+        return gate.run(operation, allowed, data)
 
     @in_db_thread
     def _standing(self) -> int | None:
         return standing.standing(self.participant_id, self.visitor_id, self.me["role"])
-
-    def _apply(self, operation: Operation, ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
-        with publishing_on(self.loop):
-            return gate.run(operation, ctx, data)
 
     @in_db_thread
     def _revision(self) -> int | None:

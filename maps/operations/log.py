@@ -114,7 +114,9 @@ def publish_on_commit(map_id: int, message: dict[str, Any]) -> None:
     """Send a map event to everyone on the map once the transaction commits. A lost send
     loses no data: clients notice the revision gap on the next event (or reconnect) and fetch
     what they missed."""
-    realtime.publish_on_commit(group_name(map_id), message, MAP_EVENT, rooms=True)
+    realtime.publish_on_commit(
+        group_name(map_id), message, MAP_EVENT, rooms=True, extra={"revision": message["revision"]}
+    )
 
 
 def run_once(

@@ -1,6 +1,6 @@
 """A websocket operation whose database connections were cut (a PostgreSQL restart or
 failover) is still applied, exactly once: the consumer retries, and after a connection error
-every thread checks its connection before use (workshops.consumers.OrmThread)."""
+every thread checks its connection before use (workshops.threads)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.db import connection
 from maps.models import MapEvent
 from tests.conftest import require_postgres
 from tests.workshops.test_consumer import connected, operate
-from workshops.consumers import OrmThread
+from workshops.threads import Careful
 
 pytestmark = pytest.mark.django_db(transaction=True)
 pytest_plugins = ["tests.workshops.conftest_live"]
@@ -40,7 +40,7 @@ def cut_the_consumers_connections(spared: int) -> int:
 async def test_operations_go_on_after_the_database_cut_their_connections(
     facilitator, stages, note, monkeypatch, spared_pid
 ):
-    monkeypatch.setattr(OrmThread, "careful_until", 0.0)
+    monkeypatch.setattr(Careful, "until", 0.0)
     client = await connected(facilitator)
     first = await operate(client, "touchpoint.move", touchpoint=note, stage=stages[1], index=0)
     assert first["type"] == "ack", first  # the consumer's threads now hold open connections
@@ -53,7 +53,7 @@ async def test_operations_go_on_after_the_database_cut_their_connections(
         )
 
     assert [m["type"] for m in moves] == ["ack", "ack", "ack"], moves
-    assert OrmThread.careful_until > time.monotonic()  # checking connections for a while
+    assert Careful.until > time.monotonic()  # checking connections for a while
     applied = await sync_to_async(
         lambda: [MapEvent.objects.filter(op_id=m["op_id"]).count() for m in moves]
     )()

@@ -1,6 +1,6 @@
 """Operations run in worker threads hand their broadcasts to the event loop without waiting
 for it (journeymap.realtime.publishing_on), in commit order; each map's operations run on one
-thread of the process (workshops.consumers.operation_thread)."""
+thread of the process (workshops.threads.operation_thread)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from channels.layers import channel_layers
 
 from journeymap import realtime
 from journeymap.realtime import publish, publishing_on
-from workshops.consumers import operation_thread
+from workshops.threads import operation_thread
 from workshops.layers import RoomChannelLayer
 
 
