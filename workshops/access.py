@@ -8,19 +8,19 @@ therefore rejoins as the same participant, with the same colour and votes.
 from __future__ import annotations
 
 import secrets
-import weakref
 from collections.abc import Mapping
 from functools import cache
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 from django.db.models import Model, Q
 from django.http import HttpResponse
 
 from journeymap.ratelimit import exhausted, hit
 from maps.models import JourneyMap, MapMembership
 from maps.permissions import acting_workshop_role
+from maps.rows import columns, instance, quote
 
 from .models import Participant, Workshop
 
@@ -188,8 +188,8 @@ def load_member(participant_id: int, visitor_id: int | None = None) -> Participa
     if row is None:
         return None
     split = len(Participant._meta.concrete_fields)
-    participant = _instance(Participant, row[:split])
-    workshop = _instance(Workshop, row[split:-2])
+    participant = instance(Participant, row[:split])
+    workshop = instance(Workshop, row[split:-2])
     participant.map_role, visitor_map_role = row[-2:]
     same_account = visitor_id is not None and visitor_id == participant.user_id
     participant.visitor_map_role = None if same_account else visitor_map_role
@@ -204,44 +204,8 @@ def load_member(participant_id: int, visitor_id: int | None = None) -> Participa
     return participant
 
 
-def _instance(model: type[M], values: tuple[Any, ...]) -> M:
-    converted = []
-    for (column, converters), value in zip(_converters(model), values, strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(
-        connection.alias, [f.attname for f in model._meta.concrete_fields], converted
-    )
-
-
-def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
-    """Each column of `model` and the converters the ORM applies to its values, worked out
-    once per database connection: asking for them on every call was a third of the cost of
-    a member's standing, which every heartbeat checks (bench/capacity.py). Kept per
-    connection wrapper (one per thread): converters are bound to its operations."""
-    wrapper = connections[DEFAULT_DB_ALIAS]
-    known = _CONVERTERS.setdefault(wrapper, {})
-    if model not in known:
-        known[model] = [
-            (column, wrapper.ops.get_db_converters(column) + column.get_db_converters(wrapper))
-            for column in (f.get_col(model._meta.db_table) for f in model._meta.concrete_fields)
-        ]
-    return known[model]
-
-
-_CONVERTERS: weakref.WeakKeyDictionary[Any, dict[type[Model], list[tuple[Any, list[Any]]]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 @cache
 def _member_sql() -> str:
-    quote = connection.ops.quote_name
-
-    def columns(model: type[Model], alias: str) -> str:
-        return ", ".join(f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields)
-
     workshop_id = quote(Participant._meta.get_field("workshop").column)
     user_id = quote(Participant._meta.get_field("user").column)
     map_id = quote(Workshop._meta.get_field("map").column)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from journeymap import realtime
 
+from .. import rows
 from ..errors import Actor, OperationError
 from ..models import NAME_MAX, JourneyMap, MapEvent
 
@@ -90,7 +91,7 @@ def append_event(
 ) -> MapEvent:
     """Append the event of `revision` (already taken: record, claim_revision) and schedule its
     broadcast. Inside the transaction."""
-    event = MapEvent.objects.create(
+    event = MapEvent(
         map_id=map_id,
         revision=revision,
         type=event_type,
@@ -101,6 +102,7 @@ def append_event(
         op_id=op_id or None,
         before=before,
     )
+    rows.insert(event)  # every operation's statement: written out, not compiled (maps.rows)
     message = event.as_message()
     publish_on_commit(map_id, message)
     return event
