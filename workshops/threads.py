@@ -62,35 +62,50 @@ def operation_thread(map_id: int) -> ThreadPoolExecutor:
     return _OPERATION_THREADS[map_id % len(_OPERATION_THREADS)]
 
 
-def _housekept(loop: asyncio.AbstractEventLoop, call: Callable[[], R]) -> R:
+def _housekept(loop: asyncio.AbstractEventLoop, call: Callable[[], R], retry: bool) -> R:
     if time.monotonic() < Careful.until:
         close_old_connections()  # re-arms the health check of this thread's connections
     try:
         with publishing_on(loop):
-            return call()
-    except (OperationalError, InterfaceError):
-        Careful.until = time.monotonic() + CAREFUL_SECONDS
-        raise
+            try:
+                return call()
+            except (OperationalError, InterfaceError):
+                Careful.until = time.monotonic() + CAREFUL_SECONDS
+                if not retry:
+                    raise
+                # A read is safe to repeat, on a fresh connection: the first read of each
+                # thread after a database restart would fail otherwise.
+                _close_broken_connections()
+                return call()
     finally:
-        now = time.monotonic()
-        for conn in connections.all(initialized_only=True):
-            if conn.errors_occurred or (conn.close_at is not None and now >= conn.close_at):
-                conn.close_if_unusable_or_obsolete()
+        _close_broken_connections()
+
+
+def _close_broken_connections() -> None:
+    now = time.monotonic()
+    for conn in connections.all(initialized_only=True):
+        if conn.errors_occurred or (conn.close_at is not None and now >= conn.close_at):
+            conn.close_if_unusable_or_obsolete()
 
 
 async def run_in(executor: Executor, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """`fn(*args, **kwargs)` in a thread of `executor`, awaited."""
+    """`fn(*args, **kwargs)` in a thread of `executor`, awaited. A connection error is raised:
+    the caller decides whether to try again (the consumer does, once, for operations: their
+    op_id makes it safe)."""
     loop = asyncio.get_running_loop()
     call = functools.partial(fn, *args, **kwargs)
-    return await loop.run_in_executor(executor, _housekept, loop, call)
+    return await loop.run_in_executor(executor, _housekept, loop, call, False)
 
 
 def in_db_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """Decorate a function (or method) to run in a READS thread when awaited."""
+    """Decorate a function (or method) that only reads to run in a READS thread when awaited;
+    tried once more on a fresh connection after a connection error."""
 
     @functools.wraps(fn)
     async def hop(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await run_in(READS, fn, *args, **kwargs)
+        loop = asyncio.get_running_loop()
+        call = functools.partial(fn, *args, **kwargs)
+        return await loop.run_in_executor(READS, _housekept, loop, call, True)
 
     return hop
 

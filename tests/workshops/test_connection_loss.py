@@ -4,6 +4,7 @@ every thread checks its connection before use (workshops.threads)."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -59,3 +60,29 @@ async def test_operations_go_on_after_the_database_cut_their_connections(
     )()
     assert applied == [1, 1, 1]
     await client.disconnect()
+
+
+async def test_reads_go_on_after_the_database_cut_their_connections(
+    facilitator, stages, note, monkeypatch, spared_pid
+):
+    """A heartbeat behind the map, or a snapshot, after a restart: read again on a fresh
+    connection, not answered with a closed socket (the reads' threads outlive the restart)."""
+    monkeypatch.setattr(Careful, "until", 0.0)
+    client = await connected(facilitator)
+    moved = await operate(client, "touchpoint.move", touchpoint=note, stage=stages[1], index=0)
+    assert moved["type"] == "ack", moved
+    for _ in range(4):  # every reads thread opens its connection
+        await sync_from_the_start(client)
+    assert await sync_to_async(cut_the_consumers_connections)(spared_pid) >= 1
+
+    answers = [await sync_from_the_start(client) for _ in range(6)]
+
+    assert [a["type"] for a in answers] == ["sync"] * 6, answers
+    assert all(a["events"][-1]["revision"] == moved["revision"] for a in answers)
+    await client.disconnect()
+
+
+async def sync_from_the_start(client) -> dict:
+    """A sync the database must answer (since 0: nothing a room knows), and its answer."""
+    await client.comm.send_to(text_data=json.dumps({"type": "sync", "since": 0}))
+    return await client.receive_until(lambda m: m["type"] in ("sync", "error"))
