@@ -13,8 +13,8 @@ from channels.layers import channel_layers
 
 from journeymap import realtime
 from journeymap.realtime import publish, publishing_on
-from workshops.threads import operation_thread
 from workshops.layers import RoomChannelLayer
+from workshops.threads import operation_thread
 
 
 @pytest.mark.asyncio
