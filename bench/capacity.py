@@ -94,7 +94,7 @@ class Member:
     revision: int = 0
     broadcast: Counter[int] = field(default_factory=Counter)  # revision -> times received
     healed: set[int] = field(default_factory=set)
-    peers: int = 0  # presence join / here messages heard
+    peers: set[str] = field(default_factory=set)  # connections heard of (presence join / here)
     connect_ms: float | None = None
     failure: str | None = None  # why it never connected
     closed_by_server: int | None = None  # the close code, if the server closed it
@@ -126,26 +126,136 @@ def take(member: Member, message: dict[str, Any], now: float) -> None:
             member.healed.add(event["revision"])
             member.revision = max(member.revision, event["revision"])
     elif kind == "presence" and message.get("op") in ("join", "here"):
-        member.peers += 1
+        member.peers.add(message["connection"])
 
 
 async def listen(member: Member) -> None:
-    import websockets
-
-    try:
-        async for raw in member.ws:
-            now = time.perf_counter()
-            message = json.loads(raw)
-            if message.get("type") == "events":
-                for one in message["events"]:
-                    take(member, one, now)
-            else:
-                take(member, message, now)
-    except websockets.ConnectionClosed:
-        pass
+    async for raw in member.ws.texts():
+        now = time.perf_counter()
+        message = json.loads(raw)
+        if message.get("type") == "events":
+            for one in message["events"]:
+                take(member, one, now)
+        else:
+            take(member, message, now)
     if not member.leaving:
-        received = member.ws.close_rcvd
-        member.closed_by_server = received.code if received is not None else 1006
+        member.closed_by_server = member.ws.close_code()
+
+
+# --- the clients' sockets ---------------------------------------------------------------------
+# Two websocket clients, as the client's own CPU adds to the latency it measures on a machine it
+# shares with the servers (`--client`): aiohttp reads frames in C (about half the CPU per frame
+# of websockets, which parses them in Python); websockets is the library the earlier runs used.
+
+
+class Refused(Exception):
+    """The socket did not open: why, for the connect table."""
+
+
+class WebsocketsSocket:
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    @classmethod
+    async def open(cls, url: str, origin: str, cookie: str) -> WebsocketsSocket:
+        import websockets
+
+        try:
+            return cls(
+                await websockets.connect(
+                    url,
+                    origin=origin,
+                    additional_headers={"Cookie": cookie},
+                    open_timeout=60,
+                    ping_interval=None,  # the app's heartbeat only, as the browser
+                    max_queue=None,
+                    max_size=2**23,
+                )
+            )
+        except websockets.InvalidStatus as refused:
+            raise Refused(f"HTTP {refused.response.status_code}") from refused
+        except (TimeoutError, OSError, websockets.InvalidHandshake) as error:
+            raise Refused(type(error).__name__) from error
+
+    async def first(self) -> str:
+        import websockets
+
+        try:
+            return await asyncio.wait_for(self.ws.recv(), 60)
+        except websockets.ConnectionClosed as closed:
+            raise Refused(f"closed {closed.rcvd.code if closed.rcvd else 1006}") from closed
+
+    async def texts(self) -> Any:
+        import websockets
+
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                yield raw
+
+    def close_code(self) -> int:
+        received = self.ws.close_rcvd
+        return received.code if received is not None else 1006
+
+    async def send(self, text: str) -> None:
+        await self.ws.send(text)
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+class AiohttpSocket:
+    session: Any = None  # one for all sockets, made on the running loop (connect_all)
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    @classmethod
+    async def open(cls, url: str, origin: str, cookie: str) -> AiohttpSocket:
+        import aiohttp
+
+        try:
+            return cls(
+                await cls.session.ws_connect(
+                    url,
+                    origin=origin,
+                    headers={"Cookie": cookie},
+                    timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=10),
+                    autoping=True,  # answers the server's pings, as a browser does
+                    heartbeat=None,  # the app's heartbeat only
+                    max_msg_size=2**23,
+                )
+            )
+        except aiohttp.WSServerHandshakeError as refused:
+            raise Refused(f"HTTP {refused.status}") from refused
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            raise Refused(type(error).__name__) from error
+
+    async def first(self) -> str:
+        import aiohttp
+
+        message = await asyncio.wait_for(self.ws.receive(), 60)
+        if message.type != aiohttp.WSMsgType.TEXT:
+            raise Refused(f"closed {self.ws.close_code or 1006}")
+        return message.data
+
+    async def texts(self) -> Any:
+        import aiohttp
+
+        async for message in self.ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                yield message.data
+
+    def close_code(self) -> int:
+        return self.ws.close_code or 1006
+
+    async def send(self, text: str) -> None:
+        await self.ws.send_str(text)
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+CLIENTS = {"aiohttp": AiohttpSocket, "websockets": WebsocketsSocket}
 
 
 async def heartbeat(member: Member, every: float) -> None:
@@ -157,33 +267,26 @@ async def heartbeat(member: Member, every: float) -> None:
         await asyncio.sleep(every)
 
 
-async def connect(member: Member, gate: asyncio.Semaphore, tasks: list[asyncio.Task]) -> None:
+async def connect(
+    member: Member, gate: asyncio.Semaphore, tasks: list[asyncio.Task], client: Any
+) -> None:
     """Open `member`'s socket (at most C at a time) and wait for the server's hello."""
-    import websockets
-
     setup = member.room.setup
     cookie = f"jm_participant_{setup['workshop']}={setup['tokens'][member.index]}"
     async with gate:
         begin = time.perf_counter()
         try:
-            member.ws = await websockets.connect(
+            member.ws = await client.open(
                 f"ws://127.0.0.1:{member.port}/ws/w/{setup['code']}/",
-                origin=f"http://127.0.0.1:{member.port}",
-                additional_headers={"Cookie": cookie},
-                open_timeout=60,
-                ping_interval=None,  # the app's heartbeat only, as the browser
-                max_queue=None,
-                max_size=2**23,
+                f"http://127.0.0.1:{member.port}",
+                cookie,
             )
-            hello = json.loads(await asyncio.wait_for(member.ws.recv(), 60))
-        except websockets.InvalidStatus as refused:
-            member.failure = f"HTTP {refused.response.status_code}"
+            hello = json.loads(await member.ws.first())
+        except Refused as refused:
+            member.failure = str(refused)
             return
-        except websockets.ConnectionClosed as closed:
-            member.failure = f"closed {closed.rcvd.code if closed.rcvd else 1006}"
-            return
-        except (TimeoutError, OSError, websockets.InvalidHandshake) as error:
-            member.failure = type(error).__name__
+        except TimeoutError:
+            member.failure = "TimeoutError"
             return
         member.connect_ms = (time.perf_counter() - begin) * 1000
     if hello.get("type") != "hello":
@@ -216,13 +319,15 @@ class CpuClock:
         }
 
 
-async def connect_all(rooms: list[RoomLoad], concurrency: int) -> tuple[dict, list[asyncio.Task]]:
+async def connect_all(
+    rooms: list[RoomLoad], concurrency: int, client: Any
+) -> tuple[dict, list[asyncio.Task]]:
     # Round the rooms: the first of each, then the second of each..., as rooms fill at once.
     members = sorted((m for r in rooms for m in r.members), key=lambda m: m.index)
     gate = asyncio.Semaphore(concurrency)
     tasks: list[asyncio.Task] = []
     begin = time.perf_counter()
-    await asyncio.gather(*(connect(m, gate, tasks) for m in members))
+    await asyncio.gather(*(connect(m, gate, tasks, client) for m in members))
     total = time.perf_counter() - begin
     times = [m.connect_ms for m in members if m.connect_ms is not None]
     failures = Counter(m.failure for m in members if m.failure)
@@ -242,7 +347,7 @@ async def settle(rooms: list[RoomLoad], limit: float = 60.0) -> float:
     begin = time.perf_counter()
     members = [m for r in rooms for m in r.members if m.connect_ms is not None]
     while time.perf_counter() - begin < limit:
-        if all(m.peers >= len(m.room.members) - 1 for m in members):
+        if all(len(m.peers) >= len(m.room.members) - 1 for m in members):
             break
         await asyncio.sleep(0.1)
     return time.perf_counter() - begin
@@ -431,7 +536,14 @@ async def run(args: argparse.Namespace, servers: list[Server], setups: list[dict
             for index in range(len(room.setup["tokens"]))
         ]
     result: dict[str, Any] = {"load": load_average()}
-    result["connect"], listeners = await connect_all(rooms, args.concurrency)
+    client = CLIENTS[args.client]
+    if client is AiohttpSocket:
+        import aiohttp
+
+        AiohttpSocket.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar()
+        )
+    result["connect"], listeners = await connect_all(rooms, args.concurrency, client)
     print(f"connected: {result['connect']}", file=sys.stderr, flush=True)
     result["settled_s"] = await settle(rooms)
     members = [m for r in rooms for m in r.members if m.ws is not None and m.failure is None]
@@ -462,6 +574,8 @@ async def run(args: argparse.Namespace, servers: list[Server], setups: list[dict
     await asyncio.sleep(2)  # what the servers do as 2,000 sockets leave
     result["tracebacks"] = sum(s.tracebacks() for s in servers)
     result["trouble"] = sum(s.trouble_reports() for s in servers)
+    if AiohttpSocket.session is not None:
+        await AiohttpSocket.session.close()
     return result
 
 
@@ -476,6 +590,7 @@ def main() -> None:
     )
     parser.add_argument("--processes", type=int, default=1, help="servers (postgres only)")
     parser.add_argument("--server", choices=SERVER_KINDS, default="daphne")
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="aiohttp")
     parser.add_argument("--rooms", type=int, default=40)
     parser.add_argument("--participants", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=50, help="sockets connecting at once")
@@ -537,7 +652,8 @@ def print_tables(args: argparse.Namespace, processes: int, r: dict) -> None:
     )
     print(
         f"\nCapacity: {args.rooms} workshops x {args.participants} participants, {mode}, "
-        f"{processes} x {args.server}, {args.concurrency} connecting at a time; "
+        f"{processes} x {args.server}, {args.concurrency} connecting at a time, "
+        f"{args.client} client; "
         f"load average at the start {r['load']}\n"
     )
     c = r["connect"]
