@@ -4,7 +4,8 @@ the map's lock (bench/live_room.py), so its CPU time matters as much as its wall
 
     .venv/bin/python bench/operation_cost.py [--runs 500] [--backends sqlite,postgres]
 
-Steps, each timed alone, wall and this process's CPU (median, p95, max in ms):
+Steps, each timed alone, wall and this process's CPU (median, p95, max in ms), and on PostgreSQL
+the mean CPU of its server process for the connection (/proc: it runs on this machine):
 - gate (ORM): the member lookup the consumer made before load_member, kept here to compare;
 - gate (load_member): the consumer's lookup now (workshops/access.py);
 - move (operations layer): maps.operations.move_touchpoint, one transaction;
@@ -16,6 +17,7 @@ Each backend runs in its own process on a throwaway database (bench/_servers.run
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -37,6 +39,7 @@ def timed(step: Callable[[], object], runs: int) -> dict[str, float]:
     walls, cpus = [], []
     for _ in range(20):  # warm-up: connection, first compilations
         step()
+    database = database_cpu_seconds()
     for _ in range(runs):
         wall, cpu = time.perf_counter(), time.process_time()
         step()
@@ -47,7 +50,23 @@ def timed(step: Callable[[], object], runs: int) -> dict[str, float]:
         "p95": percentile(walls, 0.95) * 1000,
         "max": max(walls) * 1000,
         "cpu": statistics.median(cpus) * 1000,
+        # The database server's CPU for the step, on average (its clock ticks are 10 ms).
+        "database_cpu": (database_cpu_seconds() - database) / runs * 1000,
     }
+
+
+def database_cpu_seconds() -> float:
+    """CPU time of this connection's PostgreSQL backend (a process of its own on this
+    machine, /proc); 0 on SQLite, whose work is in this process's CPU already."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_backend(runs: int) -> list[dict]:
@@ -137,13 +156,13 @@ def main() -> None:
         return
     print(f"Operation cost, {args.runs} runs per step (ms)")
     print(f"Machine load average at start (1, 5, 15 min): {load_average()}\n")
-    print("| backend | step | median | p95 | max | CPU median |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| backend | step | median | p95 | max | CPU median | database CPU mean |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for backend in args.backends.split(","):
         for row in run_child(__file__, backend, "jm_bench_operation_cost", args.runs):
             print(
                 f"| {backend} | {row['step']} | {row['median']:.2f} | {row['p95']:.2f} "
-                f"| {row['max']:.2f} | {row['cpu']:.2f} |"
+                f"| {row['max']:.2f} | {row['cpu']:.2f} | {row['database_cpu']:.2f} |"
             )
 
 

@@ -134,6 +134,9 @@ TEMPLATES = [
 
 SQLITE_PATH = BASE_DIR / "var" / "journeymap.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# 0 for a connection pooler that cannot keep prepared statements (PgBouncer before 1.21 in
+# transaction mode): the live room's hot statements are then planned on every run.
+PG_PREPARED_STATEMENTS = os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0"
 
 
 def database_settings(url: str) -> dict:
@@ -163,6 +166,10 @@ def database_settings(url: str) -> dict:
         # Named after the main file, so two checkouts or runs with different files never share.
         main = Path(config["NAME"])
         config["TEST"] = {"NAME": str(main.with_name(f"test_{main.name}"))}
+    elif config["ENGINE"] == "django.db.backends.postgresql" and PG_PREPARED_STATEMENTS:
+        # The live room's hottest statements (maps.rows.cursor) are prepared once per
+        # connection: Django's own cursors never are, whatever this says.
+        config.setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000
     return config
 
 

@@ -11,12 +11,41 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
+
+
+def cursor() -> Any:
+    """A cursor for these statements. On PostgreSQL each is prepared on its first run on a
+    connection and only executed after that: planning the gate's three-table join or the
+    move's read cost PostgreSQL more CPU than running them (bench/operation_cost.py,
+    "database CPU"). Django's own cursors never prepare (it keeps connection poolers working);
+    settings.PG_PREPARED_STATEMENTS turns this off for a pooler that cannot keep them."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
+
+
+@cache
+def _prepared_cursor_class() -> type:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Parameters bound by the server, the statement prepared (psycopg needs the
+        connection's prepare_threshold set: settings.database_settings)."""
+
+        def execute(self, query: Any, params: Any = None, *, prepare: bool = True, **more: Any):
+            return super().execute(query, params, prepare=prepare, **more)
+
+    return PreparedCursor
 
 
 def quote(name: str) -> str:
@@ -49,22 +78,31 @@ def instance(model: type[M], values: Iterable[Any]) -> M:
     )
 
 
-def insert(obj: Model) -> None:
+def insert(obj: Model, alongside: tuple[str, list[Any]] | None = None) -> None:
     """INSERT `obj` (all its concrete fields but an auto primary key) and set its key, as
     obj.save() would, but without the ORM's compiler. Defaults and auto_now(_add) apply; no
-    signals are sent (nothing here listens to them)."""
+    signals are sent (nothing here listens to them).
+
+    `alongside`: a statement (an UPDATE, its parameters) to run with it. On PostgreSQL both go
+    as one statement (a WITH), one round trip and one parse fewer: each cost the database more
+    CPU than the work itself (bench/operation_cost.py, "database CPU"). Elsewhere it runs just
+    before the INSERT."""
     meta = obj._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields]
     names = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table(type(obj))} ({names}) VALUES ({marks}) "  # noqa: S608 (our names)
-            f"RETURNING {quote(meta.pk.column)}",
-            values,
-        )
-        obj.pk = cursor.fetchone()[0]
+    sql = (
+        f"INSERT INTO {table(type(obj))} ({names}) VALUES ({marks}) "  # noqa: S608 (our names)
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with cursor() as cur:
+        if alongside is not None and connection.vendor == "postgresql":
+            sql, values = f"WITH alongside AS ({alongside[0]}) {sql}", [*alongside[1], *values]
+        elif alongside is not None:
+            cur.execute(*alongside)
+        cur.execute(sql, values)
+        obj.pk = cur.fetchone()[0]
     obj._state.adding = False
     obj._state.db = connection.alias
 

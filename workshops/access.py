@@ -21,6 +21,7 @@ from journeymap.ratelimit import exhausted, hit
 from maps.models import JourneyMap, MapMembership
 from maps.permissions import acting_workshop_role
 from maps.rows import columns, instance, quote
+from maps.rows import cursor as cursor_for_rows
 
 from .models import Participant, Workshop
 
@@ -182,7 +183,7 @@ def load_member(participant_id: int, visitor_id: int | None = None) -> Participa
     2 ms of CPU per call on PostgreSQL to compile and read, more than the note move it let
     through, on a server that has one GIL for all its rooms (bench/operation_cost.py). The
     values go through the same converters the ORM applies."""
-    with connection.cursor() as cursor:
+    with cursor_for_rows() as cursor:
         cursor.execute(_member_sql(), [visitor_id, participant_id])
         row = cursor.fetchone()
     if row is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from django.db import connection
 from django.urls import reverse
 
 from journeymap.realtime import to_wire
@@ -52,7 +51,7 @@ def sync_frame(map_id: int, since: int, workshop_id: int) -> str:
         raise JourneyMap.DoesNotExist(f"map {map_id}")
     if since > revision:
         return snapshot_frame(JourneyMap.objects.get(pk=map_id), workshop_id)
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(_events_sql(), [map_id, since, SYNC_EVENT_LIMIT + 1])
         found = cursor.fetchall()
     if len(found) > SYNC_EVENT_LIMIT:
@@ -106,7 +105,7 @@ def up_to_date_frame(since: int) -> str:
 def revision_of(map_id: int) -> int | None:
     """The map's revision, in one small query (the ORM's cost more than the heartbeat's other
     work together); None for a map that is gone."""
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(_REVISION_SQL, [map_id])
         row = cursor.fetchone()
     return None if row is None else row[0]

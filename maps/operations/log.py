@@ -50,7 +50,7 @@ def claim_revision(map_id: int, now: datetime) -> int:
     SQLite stores naive UTC text, and a raw aware datetime would be stored with "+00:00"."""
     quote = connection.ops.quote_name
     table, pk = quote(JourneyMap._meta.db_table), quote(JourneyMap._meta.pk.column)
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET revision = revision + 1, updated_at = %s "  # noqa: S608 (our table)
             f"WHERE {pk} = %s RETURNING revision",
@@ -88,9 +88,11 @@ def append_event(
     payload: dict[str, Any],
     op_id: str | None = None,
     before: dict[str, Any] | None = None,
+    alongside: tuple[str, list[Any]] | None = None,
 ) -> MapEvent:
     """Append the event of `revision` (already taken: record, claim_revision) and schedule its
-    broadcast. Inside the transaction."""
+    broadcast. Inside the transaction. `alongside`: the operation's own last statement, run
+    with the INSERT (maps.rows.insert)."""
     event = MapEvent(
         map_id=map_id,
         revision=revision,
@@ -102,7 +104,7 @@ def append_event(
         op_id=op_id or None,
         before=before,
     )
-    rows.insert(event)  # every operation's statement: written out, not compiled (maps.rows)
+    rows.insert(event, alongside)  # every operation's statement: written out (maps.rows)
     message = event.as_message()
     publish_on_commit(map_id, message)
     return event

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from .. import positions, rows
@@ -215,54 +215,72 @@ def move_touchpoint(
     note_id = clean_id(touchpoint, "touchpoint")
     stage_id = clean_id(stage, "stage")
     # The live room's most frequent operation, and moves on one map queue on its lock, so it
-    # makes five statements under the lock: take the revision, read the note as it was (what
-    # an undo puts back, which also proves the note is on the map), read the stage's notes'
-    # keys (which also proves the stage is), one UPDATE, and the event. Now and then its stage
-    # is respaced first (order.py), under the revision taken. The statements are written out
-    # (maps.rows): the ORM's compiling them cost more CPU than running them.
+    # makes three statements under the lock: take the revision; read the note as it was (what
+    # an undo puts back, which also proves the note is on the map) with the keys of the
+    # stage's notes (which also proves the stage is); the UPDATE with the event's INSERT (one
+    # statement on PostgreSQL). Now and then its stage is respaced first (order.py), under the
+    # revision taken. The statements are written out (maps.rows): the ORM's compiling them
+    # cost more CPU than running them, and each round trip costs the database more CPU than
+    # the work it carries (bench/operation_cost.py).
     with transaction.atomic():
         now = timezone.now()
         revision = claim_revision(journey_map.pk, now)
-        was = _note_as_it_was(journey_map.pk, note_id)
+        was, keys = _note_and_stage_keys(journey_map.pk, note_id, stage_id)
         before = {"touchpoints": {str(note_id): touchpoint_data(was)}}
-        keys = stage_keys(journey_map.pk, stage_id, without=note_id)
         position = positions.key_for_index(keys, index)
         if positions.needs_respacing(position):
             placed = respace_notes(journey_map.pk, stage_id, actor, revision)
             revision = claim_revision(journey_map.pk, now)
             keys = [key for pk, key in placed if pk != note_id]
             position = positions.key_for_index(keys, index)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _sql()["move"],
-                [stage_id, position, rows.prepared(Touchpoint, "updated_at", now), note_id],
-            )
+        update = [stage_id, position, rows.prepared(Touchpoint, "updated_at", now), note_id]
         payload = {"id": note_id, "stage": stage_id, "position": position}
         return append_event(
-            journey_map.pk, revision, actor, "touchpoint.moved", payload, op_id, before
+            journey_map.pk,
+            revision,
+            actor,
+            "touchpoint.moved",
+            payload,
+            op_id,
+            before,
+            alongside=(_sql()["move"], update),
         )
 
 
-def _note_as_it_was(map_id: int, note_id: int) -> Touchpoint:
-    with connection.cursor() as cursor:
-        cursor.execute(_sql()["note"], [note_id, map_id])
-        row = cursor.fetchone()
-    if row is None:
+def _note_and_stage_keys(map_id: int, note_id: int, stage_id: int) -> tuple[Touchpoint, list[str]]:
+    """The note as it is, and the order keys of the stage's other notes, in one query."""
+    with rows.cursor() as cursor:
+        cursor.execute(_sql()["note_and_keys"], [note_id, map_id, stage_id, map_id])
+        found = cursor.fetchall()
+    notes = [row[1:] for row in found if row[0] == 1]
+    if not notes:
         raise OperationError("not_found", NOTE_NOT_FOUND)
-    return rows.instance(Touchpoint, row)
+    at = 1 + _POSITION_COLUMN  # the key's place in a row (after the row's kind)
+    stage_rows = [(row[1], row[at]) for row in found if row[0] == 2]
+    if not stage_rows:
+        raise OperationError("not_found", STAGE_NOT_FOUND)
+    return rows.instance(Touchpoint, notes[0]), _other_keys(stage_rows, note_id)
+
+
+_POSITION_COLUMN = [f.name for f in Touchpoint._meta.concrete_fields].index("position")
 
 
 def stage_keys(map_id: int, stage_id: int, *, without: int) -> list[str]:
     """The order keys of a stage's notes other than `without`, in order, in one query; a
     stage not on the map is not found. (The stage LEFT JOIN its notes: an empty stage is one
     row of NULLs, no row at all means no such stage here.)"""
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(_sql()["keys"], [stage_id, map_id])
         found = cursor.fetchall()
     if not found:
         raise OperationError("not_found", STAGE_NOT_FOUND)
-    # Sorted here, not by the database: the key alphabet sorts the same in both (positions.py).
-    return sorted(key for pk, key in found if pk is not None and pk != without)
+    return _other_keys(found, without)
+
+
+def _other_keys(found: list[tuple[Any, Any]], without: int) -> list[str]:
+    """The keys of rows (id, position) but `without`'s, sorted here, not by the database: the
+    key alphabet sorts the same in both (positions.py)."""
+    return sorted(row[1] for row in found if row[0] is not None and row[0] != without)
 
 
 @cache
@@ -273,13 +291,24 @@ def _sql() -> dict[str, str]:
     note_map, note_stage = rows.column(Touchpoint, "map"), rows.column(Touchpoint, "stage")
     position, updated = rows.column(Touchpoint, "position"), rows.column(Touchpoint, "updated_at")
     stage_map = rows.column(Stage, "map")
+    # The stage's notes (LEFT JOIN: an empty stage is one row of NULLs; no row, no such stage)
+    # in the note's columns: id and position where the note has them, the rest NULL.
+    key_columns = ", ".join(
+        f"k.{rows.quote(f.column)}" if f.name in ("id", "position") else "NULL"
+        for f in Touchpoint._meta.concrete_fields
+    )
+    assert [f.name for f in Touchpoint._meta.concrete_fields][:1] == ["id"]
+    keys_from = (
+        f"FROM {stage} s LEFT JOIN {note} k ON k.{note_stage} = s.{stage_id} "
+        f"WHERE s.{stage_id} = %s AND s.{stage_map} = %s"
+    )
     # S608: our own table and column names, quoted by the backend.
     return {
-        "note": f"SELECT {rows.columns(Touchpoint)} FROM {note} "  # noqa: S608
-        f"WHERE {note_id} = %s AND {note_map} = %s",
-        "keys": f"SELECT t.{note_id}, t.{position} FROM {stage} s "  # noqa: S608
-        f"LEFT JOIN {note} t ON t.{note_stage} = s.{stage_id} "
-        f"WHERE s.{stage_id} = %s AND s.{stage_map} = %s",
+        "keys": f"SELECT k.{note_id}, k.{position} {keys_from}",
+        # 1: the note's row; 2: the stage's notes.
+        "note_and_keys": f"SELECT 1, {rows.columns(Touchpoint, 't')} FROM {note} t "  # noqa: S608
+        f"WHERE t.{note_id} = %s AND t.{note_map} = %s "
+        f"UNION ALL SELECT 2, {key_columns} {keys_from}",
         # The note was read under the map's lock, and only operations on this map change it.
         "move": f"UPDATE {note} SET {note_stage} = %s, {position} = %s, {updated} = %s "  # noqa: S608
         f"WHERE {note_id} = %s",
