@@ -136,7 +136,7 @@ SQLITE_PATH = BASE_DIR / "var" / "journeymap.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 # 0 for a connection pooler that cannot keep prepared statements (PgBouncer before 1.21 in
 # transaction mode): the live room's hot statements are then planned on every run.
-PG_PREPARED_STATEMENTS = os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0"
+PG_PREPARED_STATEMENTS = env_bool("PG_PREPARED_STATEMENTS", default=True)
 
 
 def database_settings(url: str) -> dict:

@@ -128,3 +128,11 @@ def test_a_secret_key_from_the_environment_wins_and_writes_nothing(tmp_path):
     )
     assert result.stdout.strip() == "y" * 50
     assert not key_file.exists()
+
+
+def test_postgres_prepares_the_live_rooms_statements_unless_told_not_to():
+    show = "print(s.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold'))"
+    url = {"DEBUG": "1", "DATABASE_URL": "postgres://app@db.example/journeys"}
+    assert run_settings(url, show).stdout.strip() == "1000000"
+    off = run_settings({**url, "PG_PREPARED_STATEMENTS": "0"}, show)
+    assert off.stdout.strip() == "None", off.stderr
