@@ -4,6 +4,7 @@ Websockets only accept connections whose Origin is in ALLOWED_HOSTS, and see the
 user (facilitators and managers log in; guests are identified by their participant cookie).
 """
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -31,3 +32,13 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# The garbage collector, tuned for a server holding thousands of sockets. Its full collections
+# walk every object still alive: with 2,000 connections those took 120 to 360 ms each, a stall of
+# every room of the process a few times a minute under moves (bench/capacity.py, the tail of
+# its latencies). What was loaded at start (Django, the apps, the URL and template machinery)
+# is frozen out of every collection, and collections run after 50,000 new objects instead of
+# 700, so the older generations are walked far less often. Measured (docs/benchmarks.md,
+# "Capacity"): no collection over 5 ms but the youngest, max latency 436 -> 40 ms.
+gc.freeze()
+gc.set_threshold(50_000, 20, 100)

@@ -161,8 +161,30 @@ def new_page(browser) -> Iterator[Callable]:
     yield make
     for context in contexts:
         context.close()
+    settle_the_server()
     if page_errors:
         pytest.fail("Uncaught errors in the page:\n" + "\n\n".join(page_errors), pytrace=False)
+
+
+def settle_the_server(timeout: float = 10.0) -> None:
+    """Wait until the server process no longer works in the test database. A page closed with a
+    request of its still running (an htmx post, a socket leaving) left the server writing while
+    the test's flush truncated the tables: on PostgreSQL the two deadlocked, failing the test's
+    teardown and leaving its rows to the next test."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return  # SQLite's flush waits for the writer (busy timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+        time.sleep(0.05)
 
 
 def describe(web_error) -> str:
