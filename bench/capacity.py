@@ -543,7 +543,10 @@ async def run(args: argparse.Namespace, servers: list[Server], setups: list[dict
         AiohttpSocket.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar()
         )
+    connecting = profile(servers, "connect", 20, args.profile)  # the first 20 s of joins
     result["connect"], listeners = await connect_all(rooms, args.concurrency, client)
+    for spy in connecting:
+        spy.wait()
     print(f"connected: {result['connect']}", file=sys.stderr, flush=True)
     result["settled_s"] = await settle(rooms)
     members = [m for r in rooms for m in r.members if m.ws is not None and m.failure is None]

@@ -136,3 +136,21 @@ def test_postgres_prepares_the_live_rooms_statements_unless_told_not_to():
     assert run_settings(url, show).stdout.strip() == "1000000"
     off = run_settings({**url, "PG_PREPARED_STATEMENTS": "0"}, show)
     assert off.stdout.strip() == "None", off.stderr
+
+
+def test_the_server_freezes_its_start_up_objects_out_of_the_garbage_collector():
+    """Full collections over 2,000 sockets' objects stalled every room for 120-360 ms."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import gc, journeymap.asgi; print(gc.get_threshold()[0] >= 50_000, gc.get_freeze_count() > 10_000)",
+        ],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "DEBUG": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert shown.stdout.split() == ["True", "True"], shown.stderr

@@ -98,8 +98,24 @@ def own_events(map_id: int, actor: Actor) -> QuerySet[MapEvent]:
     return events.order_by("-revision").defer("before")
 
 
+# A walk reads the person's events in pages of this many, newest first: nearly every walk ends
+# within its first few events.
+WALK_PAGE = 50
+
+
 def _walk(events: QuerySet[MapEvent]) -> Iterator[MapEvent]:
-    return events.iterator(chunk_size=200)
+    """`events` (newest first) page by page, each page after the last one's revision. Not
+    `.iterator()`: on PostgreSQL that opens a server-side cursor, several round trips for
+    each walk, and every websocket's hello walks twice (its Undo and Redo buttons): a fifth
+    of a join storm's CPU (bench/capacity.py's profile of connecting)."""
+    older_than: int | None = None
+    while True:
+        page = events if older_than is None else events.filter(revision__lt=older_than)
+        found = list(page[:WALK_PAGE])
+        yield from found
+        if len(found) < WALK_PAGE:
+            return
+        older_than = found[-1].revision
 
 
 def undo_target(map_id: int, actor: Actor) -> MapEvent | None:

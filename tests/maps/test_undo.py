@@ -6,6 +6,7 @@ DATABASE_URL names (the suite runs on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -270,3 +271,23 @@ def test_the_undo_is_an_event_everyone_applies(journey_map, actor, filled):
     assert message["payload"]["summary"] == "deleted “Note 2”"
     assert [t["id"] for t in message["payload"]["changes"]["touchpoints"]] == [filled["n2"]]
     assert MapEvent.objects.filter(map=journey_map, type="undo").count() == 1
+
+
+def test_undo_and_redo_walk_past_a_page_of_the_person_s_events(
+    journey_map, ann_actor, filled, monkeypatch
+):
+    """The walk reads a person's events a page at a time (undo.WALK_PAGE): a stack deeper than
+    a page is walked whole, each event once, in order."""
+    monkeypatch.setattr(importlib.import_module("maps.operations.undo"), "WALK_PAGE", 3)
+    boards = [board(journey_map)]
+    for n in range(7):
+        ops.update_touchpoint(ann_actor, journey_map, filled["n1"], text=f"Text {n}")
+        boards.append(board(journey_map))
+    for expected in reversed(boards[:-1]):  # each undo walks past the undos before it
+        ops.undo(ann_actor, journey_map)
+        assert board(journey_map) == expected
+    assert ops.stack_state(journey_map.pk, ann_actor)["undo"] is None
+    for expected in boards[1:]:
+        ops.redo(ann_actor, journey_map)
+        assert board(journey_map) == expected
+    assert ops.stack_state(journey_map.pk, ann_actor)["redo"] is None
