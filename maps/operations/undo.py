@@ -20,7 +20,7 @@ the undo is refused with `conflict` and a sentence naming who and what.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -120,8 +120,18 @@ def _walk(events: QuerySet[MapEvent]) -> Iterator[MapEvent]:
 
 def undo_target(map_id: int, actor: Actor) -> MapEvent | None:
     """The change `actor` would undo now: their latest change not undone yet."""
+    return _undo_in(_walk(own_events(map_id, actor)))
+
+
+def redo_target(map_id: int, actor: Actor) -> MapEvent | None:
+    """The undo `actor` would redo now: their latest undo not redone, if no change of theirs
+    came after it."""
+    return _redo_in(_walk(own_events(map_id, actor)))
+
+
+def _undo_in(events: Iterable[MapEvent]) -> MapEvent | None:
     skip = 0
-    for event in _walk(own_events(map_id, actor)):
+    for event in events:
         if event.type == UNDO:
             skip += 1
         elif skip:
@@ -131,11 +141,9 @@ def undo_target(map_id: int, actor: Actor) -> MapEvent | None:
     return None
 
 
-def redo_target(map_id: int, actor: Actor) -> MapEvent | None:
-    """The undo `actor` would redo now: their latest undo not redone, if no change of theirs
-    came after it."""
+def _redo_in(events: Iterable[MapEvent]) -> MapEvent | None:
     skip = 0
-    for event in _walk(own_events(map_id, actor)):
+    for event in events:
         if event.type == REDO:
             skip += 1
         elif event.type != UNDO:
@@ -147,6 +155,26 @@ def redo_target(map_id: int, actor: Actor) -> MapEvent | None:
     return None
 
 
+class _Replayable:
+    """One walk of the log that two readers can each go through from the start: the pages are
+    read once, when the first reader needs them."""
+
+    def __init__(self, events: Iterator[MapEvent]) -> None:
+        self.events = events
+        self.read: list[MapEvent] = []
+
+    def __iter__(self) -> Iterator[MapEvent]:
+        index = 0
+        while True:
+            if index == len(self.read):
+                following = next(self.events, None)
+                if following is None:
+                    return
+                self.read.append(following)
+            yield self.read[index]
+            index += 1
+
+
 def original_type(event: MapEvent) -> str:
     """The kind of change an event is, or undoes or redoes."""
     return event.payload.get("original", "") if event.type in (UNDO, REDO) else event.type
@@ -154,7 +182,9 @@ def original_type(event: MapEvent) -> str:
 
 def stack_state(map_id: int, actor: Actor) -> dict[str, str | None]:
     """What the person's Undo and Redo would do now, in words (None: nothing)."""
-    to_undo, to_redo = undo_target(map_id, actor), redo_target(map_id, actor)
+    # One walk for both (every websocket's hello asks): its first page usually answers both.
+    walk = _Replayable(_walk(own_events(map_id, actor)))
+    to_undo, to_redo = _undo_in(walk), _redo_in(walk)
     return {
         "undo": _label(to_undo) if to_undo is not None else None,
         "redo": _label(to_redo) if to_redo is not None else None,
