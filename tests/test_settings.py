@@ -78,7 +78,7 @@ def test_redis_url_selects_the_redis_channel_layer():
     code = "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CHANNEL_LAYERS['default']['CONFIG']['hosts'])"
     result = run_settings({"DEBUG": "1", "REDIS_URL": "redis://cache.example:6380/2"}, code)
     assert result.returncode == 0, result.stderr
-    assert "channels_redis.core.RedisChannelLayer" in result.stdout
+    assert "workshops.layers.SteadyRedisChannelLayer" in result.stdout
     assert "redis://cache.example:6380/2" in result.stdout
 
 

@@ -21,6 +21,10 @@ from copy import deepcopy
 from typing import Any
 
 from channels.layers import InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer
+from redis.exceptions import RedisError
+
+from .fanout import trouble
 
 SWEEP_INTERVAL = 1.0
 
@@ -49,3 +53,29 @@ class RoomChannelLayer(InMemoryChannelLayer):
                 queue.put_nowait(shared)
             except asyncio.QueueFull:
                 continue
+
+
+# After a failed receive from Redis, a connection's channel is read again this much later
+# (doubling up to RECEIVE_RETRY_MAX).
+RECEIVE_RETRY = 0.25
+RECEIVE_RETRY_MAX = 2.0
+
+
+class SteadyRedisChannelLayer(RedisChannelLayer):
+    """channels-redis' list-based layer, whose receive outlives a Redis restart.
+
+    Each connection reads its own channel through the layer (Channels' consumer loop). When
+    Redis went away, that read raised, Channels ended the connection with a traceback, and
+    every browser of the process reconnected at once (bench/faults.py, fault b: 19 of 19).
+    Here the read waits and tries again; what was sent meanwhile is lost with Redis's lists,
+    and heals from revisions and the pings' group renewal (docs/protocol.md)."""
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        delay = RECEIVE_RETRY
+        while True:
+            try:
+                return await super().receive(channel)
+            except (RedisError, OSError, TimeoutError) as error:
+                trouble.report("Receiving a connection's messages", error)
+                await asyncio.sleep(delay)
+                delay = min(RECEIVE_RETRY_MAX, delay * 2)
