@@ -92,9 +92,7 @@ async def run_in(executor: Executor, fn: Callable[P, R], *args: P.args, **kwargs
     """`fn(*args, **kwargs)` in a thread of `executor`, awaited. A connection error is raised:
     the caller decides whether to try again (the consumer does, once, for operations: their
     op_id makes it safe)."""
-    loop = asyncio.get_running_loop()
-    call = functools.partial(fn, *args, **kwargs)
-    return await loop.run_in_executor(executor, _housekept, loop, call, False)
+    return await _hop(executor, functools.partial(fn, *args, **kwargs), retry=False)
 
 
 def in_db_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
@@ -103,11 +101,14 @@ def in_db_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
     @functools.wraps(fn)
     async def hop(*args: P.args, **kwargs: P.kwargs) -> R:
-        loop = asyncio.get_running_loop()
-        call = functools.partial(fn, *args, **kwargs)
-        return await loop.run_in_executor(READS, _housekept, loop, call, True)
+        return await _hop(READS, functools.partial(fn, *args, **kwargs), retry=True)
 
     return hop
+
+
+async def _hop(executor: Executor, call: Callable[[], R], *, retry: bool) -> R:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, _housekept, loop, call, retry)
 
 
 def close_all_connections() -> None:

@@ -90,7 +90,6 @@ from .notes import (
     group_touchpoint,
     move_touchpoint,
     rename_group,
-    stage_keys,
     step_touchpoint,
     update_touchpoint,
 )
@@ -226,7 +225,6 @@ __all__ = [
     "set_reaction",
     "stack_state",
     "stack_touchpoint",
-    "stage_keys",
     "step_stage",
     "step_touchpoint",
     "take_version",

@@ -248,7 +248,9 @@ def move_touchpoint(
 
 
 def _note_and_stage_keys(map_id: int, note_id: int, stage_id: int) -> tuple[Touchpoint, list[str]]:
-    """The note as it is, and the order keys of the stage's other notes, in one query."""
+    """The note as it is, and the order keys of the stage's other notes, in one query. The keys
+    are sorted here, not by the database: the key alphabet sorts the same in both
+    (positions.py). An empty stage is one row of NULLs (the LEFT JOIN); none, no such stage."""
     with rows.cursor() as cursor:
         cursor.execute(_sql()["note_and_keys"], [note_id, map_id, stage_id, map_id])
         found = cursor.fetchall()
@@ -259,28 +261,11 @@ def _note_and_stage_keys(map_id: int, note_id: int, stage_id: int) -> tuple[Touc
     stage_rows = [(row[1], row[at]) for row in found if row[0] == 2]
     if not stage_rows:
         raise OperationError("not_found", STAGE_NOT_FOUND)
-    return rows.instance(Touchpoint, notes[0]), _other_keys(stage_rows, note_id)
+    keys = sorted(key for pk, key in stage_rows if pk is not None and pk != note_id)
+    return rows.instance(Touchpoint, notes[0]), keys
 
 
 _POSITION_COLUMN = [f.name for f in Touchpoint._meta.concrete_fields].index("position")
-
-
-def stage_keys(map_id: int, stage_id: int, *, without: int) -> list[str]:
-    """The order keys of a stage's notes other than `without`, in order, in one query; a
-    stage not on the map is not found. (The stage LEFT JOIN its notes: an empty stage is one
-    row of NULLs, no row at all means no such stage here.)"""
-    with rows.cursor() as cursor:
-        cursor.execute(_sql()["keys"], [stage_id, map_id])
-        found = cursor.fetchall()
-    if not found:
-        raise OperationError("not_found", STAGE_NOT_FOUND)
-    return _other_keys(found, without)
-
-
-def _other_keys(found: list[tuple[Any, Any]], without: int) -> list[str]:
-    """The keys of rows (id, position) but `without`'s, sorted here, not by the database: the
-    key alphabet sorts the same in both (positions.py)."""
-    return sorted(row[1] for row in found if row[0] is not None and row[0] != without)
 
 
 @cache
@@ -304,7 +289,6 @@ def _sql() -> dict[str, str]:
     )
     # S608: our own table and column names, quoted by the backend.
     return {
-        "keys": f"SELECT k.{note_id}, k.{position} {keys_from}",
         # 1: the note's row; 2: the stage's notes.
         "note_and_keys": f"SELECT 1, {rows.columns(Touchpoint, 't')} FROM {note} t "  # noqa: S608
         f"WHERE t.{note_id} = %s AND t.{note_map} = %s "

@@ -16,7 +16,7 @@ from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from maps import operations as ops
-from maps.models import JourneyMap
+from maps.models import JourneyMap, MapEvent
 from maps.operations import log
 from tests.workshops.live_client import communicator
 from workshops import catchup, consumers, fanout
@@ -143,3 +143,15 @@ async def test_a_member_removed_while_the_word_was_lost_is_closed_after_the_rech
             break
         assert json.loads(output["text"])["type"] == "presence", output  # no sync answer
     assert output["code"] == 4410
+
+
+@pytest.mark.django_db
+def test_a_sync_s_events_are_the_events_as_broadcast(journey_map, actor, stages, note):
+    """catchup.event_text writes MapEvent.as_message by hand (the stored payload spliced in):
+    the two must not drift apart."""
+    before = revision(journey_map)
+    ops.move_touchpoint(actor, journey_map, note, stage=stages[1], index=0)
+    ops.update_touchpoint(actor, journey_map, note, text='Says "hi" <b>', op_id="op-1")
+    reply = json.loads(catchup.sync_frame(journey_map.pk, before, workshop_id=1))
+    logged = MapEvent.objects.filter(map=journey_map, revision__gt=before).order_by("revision")
+    assert reply["events"] == [event.as_message() for event in logged]
