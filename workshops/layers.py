@@ -70,12 +70,36 @@ class SteadyRedisChannelLayer(RedisChannelLayer):
     Here the read waits and tries again; what was sent meanwhile is lost with Redis's lists,
     and heals from revisions and the pings' group renewal (docs/protocol.md)."""
 
+    async def _brpop_with_clean(self, index: int, channel: str, timeout: int) -> Any:
+        """channels-redis' blocking pop, which ends once its task has been asked to end.
+
+        Before Python 3.12, asyncio.wait_for (redis-py's every socket write) swallows a
+        cancel that lands as its write finishes. channels-redis then pops again, every 5 s,
+        forever: a connection that closed never finished, and the test run's event loop hung
+        at close (CI of stop 23). A task asked to end still counts the request (cancelling()),
+        so the next pop does not start."""
+        member = await super()._brpop_with_clean(index, channel, timeout)
+        _end_if_cancelled(None)
+        return member
+
     async def receive(self, channel: str) -> dict[str, Any]:
         delay = RECEIVE_RETRY
         while True:
             try:
                 return await super().receive(channel)
             except (RedisError, OSError, TimeoutError) as error:
+                # The connection is ending: redis-py may turn the read's cancel into
+                # "Connection closed by server". Retrying kept the task reading a dead
+                # channel forever.
+                _end_if_cancelled(error)
                 trouble.report("Receiving a connection's messages", error)
                 await asyncio.sleep(delay)
                 delay = min(RECEIVE_RETRY_MAX, delay * 2)
+
+
+def _end_if_cancelled(error: BaseException | None) -> None:
+    """Raise the cancel this task was sent, if something below swallowed or disguised it:
+    Channels' consumer waits for its cancelled read to end with a CancelledError."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from error
