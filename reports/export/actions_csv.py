@@ -13,7 +13,7 @@ import io
 from maps.board import action_items
 from maps.models import ActionItem, JourneyMap
 
-from .csv_io import MAX_BYTES, MAX_ROWS, RowsInvalid, _records, _uncell, _unreadable, cell
+from .csv_io import RowsInvalid, _uncell, cell, read_records
 
 HEADER = ["stage", "touchpoint", "action", "owner", "due", "status"]
 REQUIRED = ("touchpoint", "action")
@@ -46,28 +46,8 @@ def export_actions_csv(journey_map: JourneyMap) -> str:
 def parse_actions(data: bytes) -> list[dict]:
     """Rows of an action CSV (the export's columns, in any order) as import_actions takes
     them; RowsInvalid lists every problem of the file's shape with its line number."""
-    if len(data) > MAX_BYTES:
-        raise RowsInvalid([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RowsInvalid(["file: not UTF-8 text (save the spreadsheet as CSV UTF-8)"]) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in reader.fieldnames or []]
-    except csv.Error as error:
-        raise RowsInvalid([f"line 1: {_unreadable(error)}"]) from None
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise RowsInvalid([f"line 1: the header needs the column(s) {', '.join(missing)}"])
-    reader.fieldnames = header
     rows, errors = [], []
-    for number, record in enumerate(_records(reader, errors), start=2):
-        if len(rows) >= MAX_ROWS:
-            errors.append(f"file: more than {MAX_ROWS} rows")
-            break
-        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
-            continue  # blank lines at the end of a spreadsheet
+    for number, record in read_records(data, REQUIRED, errors):
         status = (record.get("status") or "open").strip()
         rows.append(
             {

@@ -147,29 +147,8 @@ def _uncell(text: str) -> str:
 def parse_touchpoints(data: bytes) -> list[dict]:
     """Rows of a touchpoint CSV (the export's columns, in any order) as operation input;
     RowsInvalid lists every problem of the file's shape with its line number."""
-    if len(data) > MAX_BYTES:
-        raise RowsInvalid([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise RowsInvalid(["file: not UTF-8 text (save the spreadsheet as CSV UTF-8)"]) from None
-    # newline="": the csv module reads every line ending itself, old Macs' lone CR included.
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    try:
-        header = [name.strip().lower() for name in reader.fieldnames or []]
-    except csv.Error as error:
-        raise RowsInvalid([f"line 1: {_unreadable(error)}"]) from None
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise RowsInvalid([f"line 1: the header needs the column(s) {', '.join(missing)}"])
-    reader.fieldnames = header
     rows, errors = [], []
-    for number, record in enumerate(_records(reader, errors), start=2):
-        if len(rows) >= MAX_ROWS:
-            errors.append(f"file: more than {MAX_ROWS} rows")
-            break
-        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
-            continue  # blank lines at the end of a spreadsheet
+    for number, record in read_records(data, REQUIRED, errors):
         row: dict = {"line": number, "stage": _uncell((record.get("stage") or "").strip())}
         row["text"] = _uncell(record.get("touchpoint") or "")
         channel = (record.get("channel") or "other").strip()
@@ -185,6 +164,44 @@ def parse_touchpoints(data: bytes) -> list[dict]:
     if errors:
         raise RowsInvalid(errors)
     return rows
+
+
+def read_records(
+    data: bytes, required: tuple[str, ...], errors: list[str]
+) -> Iterator[tuple[int, dict]]:
+    """A CSV file's records that are not blank, with their line numbers, as the parsers of both
+    exports read them back. The file's shape (size, encoding, a header naming `required`)
+    raises RowsInvalid at once; a record that cannot be read, or one past MAX_ROWS, ends the
+    reading with an error in `errors`."""
+    if len(data) > MAX_BYTES:
+        raise RowsInvalid([f"file: larger than {MAX_BYTES // (1024 * 1024)} MB"])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RowsInvalid(["file: not UTF-8 text (save the spreadsheet as CSV UTF-8)"]) from None
+    # newline="": the csv module reads every line ending itself, old Macs' lone CR included.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise RowsInvalid([f"line 1: {_unreadable(error)}"]) from None
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise RowsInvalid([f"line 1: the header needs the column(s) {', '.join(missing)}"])
+    reader.fieldnames = header
+    return _not_blank(reader, errors)
+
+
+def _not_blank(reader: csv.DictReader, errors: list[str]) -> Iterator[tuple[int, dict]]:
+    taken = 0
+    for number, record in enumerate(_records(reader, errors), start=2):
+        if not any((value or "").strip() for value in record.values() if isinstance(value, str)):
+            continue  # blank lines at the end of a spreadsheet
+        if taken >= MAX_ROWS:
+            errors.append(f"file: more than {MAX_ROWS} rows")
+            return
+        taken += 1
+        yield number, record
 
 
 def _records(reader: csv.DictReader, errors: list[str]) -> Iterator[dict]:

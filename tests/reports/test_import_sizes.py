@@ -13,7 +13,7 @@ from django.urls import reverse
 from maps import operations as ops
 from maps import positions
 from maps.models import JourneyMap, MapEvent, Touchpoint
-from reports.export import csv_io, json_io
+from reports.export import actions_csv, csv_io, json_io
 from reports.export.json_io import export_document
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +75,20 @@ def test_the_import_page_takes_a_map_with_400_notes_in_one_stage(client, make_us
     assert response.status_code == 302
     imported = JourneyMap.objects.exclude(pk=journey_map.pk).get()
     assert imported.touchpoints.count() == 400
+
+
+@pytest.mark.parametrize(
+    ("parse", "header", "row"),
+    [
+        (csv_io.parse_touchpoints, "stage,touchpoint", "Habit,Note {n}"),
+        (actions_csv.parse_actions, "touchpoint,action", "Note {n},Call back {n}"),
+    ],
+)
+def test_a_csv_has_at_most_max_rows_rows_not_counting_blank_lines(monkeypatch, parse, header, row):
+    monkeypatch.setattr(csv_io, "MAX_ROWS", 3)
+    lines = [row.format(n=n) for n in range(3)]
+    # Exactly the limit, with the blank lines a spreadsheet leaves at the end: all read.
+    assert len(parse("\r\n".join([header, *lines, ",", ""]).encode())) == 3
+    with pytest.raises(csv_io.RowsInvalid) as refused:
+        parse("\r\n".join([header, *lines, row.format(n=3)]).encode())
+    assert refused.value.errors == ["file: more than 3 rows"]
