@@ -48,6 +48,11 @@ def _prepared_cursor_class() -> type:
     return PreparedCursor
 
 
+# The largest id a row can have (a 64-bit signed column). A client may send a larger integer:
+# the ORM finds no row for it, where a written-out statement on SQLite raised OverflowError.
+MAX_ID = 2**63 - 1
+
+
 def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 

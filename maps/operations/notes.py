@@ -251,6 +251,10 @@ def _note_and_stage_keys(map_id: int, note_id: int, stage_id: int) -> tuple[Touc
     """The note as it is, and the order keys of the stage's other notes, in one query. The keys
     are sorted here, not by the database: the key alphabet sorts the same in both
     (positions.py). An empty stage is one row of NULLs (the LEFT JOIN); none, no such stage."""
+    if note_id > rows.MAX_ID:
+        raise OperationError("not_found", NOTE_NOT_FOUND)
+    if stage_id > rows.MAX_ID:
+        raise OperationError("not_found", STAGE_NOT_FOUND)
     with rows.cursor() as cursor:
         cursor.execute(_sql()["note_and_keys"], [note_id, map_id, stage_id, map_id])
         found = cursor.fetchall()

@@ -182,6 +182,25 @@ def test_a_move_takes_the_next_revision_once_and_a_refused_one_none(journey_map,
     assert journey_map.revision == before + 1  # the claimed revision rolled back with the move
 
 
+@pytest.mark.parametrize("beyond", ["touchpoint", "stage"])
+def test_a_move_naming_an_id_no_row_can_have_is_not_found(journey_map, actor, beyond):
+    # 2**70 is an integer, so a well-formed id, but larger than any id column holds: the move's
+    # written-out read raised OverflowError on SQLite (a server error) where the ORM finds none.
+    stage = first_stage(journey_map)
+    note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
+    ids = {"touchpoint": note["id"], "stage": stage.pk, beyond: 2**70}
+    journey_map.refresh_from_db()
+    before = journey_map.revision
+    with pytest.raises(ops.OperationError) as refused:
+        ops.move_touchpoint(actor, journey_map, ids["touchpoint"], stage=ids["stage"], index=0)
+    assert (refused.value.code, refused.value.message) == (
+        "not_found",
+        {"touchpoint": ops.NOTE_NOT_FOUND, "stage": ops.STAGE_NOT_FOUND}[beyond],
+    )
+    journey_map.refresh_from_db()
+    assert journey_map.revision == before
+
+
 def test_a_change_stamps_the_map_as_the_orm_would(journey_map, actor):
     # The revision is taken with hand-written SQL; the time it writes must be stored as the
     # ORM stores times (an exact lookup finds it, on SQLite too).
