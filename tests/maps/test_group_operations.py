@@ -324,3 +324,76 @@ def test_only_the_boards_drag_operations_run_through_the_endpoint(
     assert response.status_code == 422
     assert b"not something the board can do" in response.content
     assert revision(journey_map) == before
+
+
+# --- naming groups (group.add, group.rename, touchpoint.group) -----------------------------
+
+
+def test_a_group_cannot_take_another_groups_name_but_may_keep_its_own(journey_map, actor, notes):
+    ops.add_group(actor, journey_map, name="Waiting", touchpoints=[notes[0]])
+    event = ops.add_group(actor, journey_map, name="Paying", touchpoints=[notes[1]])
+    paying = event.payload["group"]["id"]
+    for attempt in (
+        lambda: ops.rename_group(actor, journey_map, paying, name="Waiting"),
+        lambda: ops.add_group(actor, journey_map, name="Waiting", touchpoints=[notes[2]]),
+    ):
+        with pytest.raises(OperationError) as refused:
+            attempt()
+        assert refused.value.code == "duplicate"
+        assert refused.value.message == "There is already a group called 'Waiting'."
+    assert sorted(TouchpointGroup.objects.values_list("name", flat=True)) == ["Paying", "Waiting"]
+    # Saving a group under the name it has (a rename form sent unchanged) is no clash.
+    ops.rename_group(actor, journey_map, paying, name="Paying")
+    ops.rename_group(actor, journey_map, paying, name="Paying online")
+    assert TouchpointGroup.objects.get(pk=paying).name == "Paying online"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda actor, m, notes, name: ops.add_group(actor, m, name=name, touchpoints=[notes[0]]),
+        lambda actor, m, notes, name: ops.group_touchpoint(actor, m, notes[0], name=name),
+    ],
+)
+def test_a_bad_group_name_is_refused_naming_the_field_and_the_thing(
+    journey_map, actor, notes, operation
+):
+    # The client marks the form field the error names; the person reads what was wrong.
+    with pytest.raises(OperationError) as refused:
+        operation(actor, journey_map, notes, "x" * 10_000)
+    assert refused.value.code == "too_long"
+    assert refused.value.details["field"] == "name"
+    assert refused.value.message.startswith("group name ")
+
+
+def test_naming_a_notes_group_makes_or_joins_it_and_a_resend_applies_once(
+    journey_map, actor, stages, notes
+):
+    a, b, *_ = notes
+    made = ops.group_touchpoint(actor, journey_map, a, name="Waiting", op_id="name-1")
+    assert (made.type, made.op_id) == ("group.added", "name-1")
+    joined = ops.group_touchpoint(actor, journey_map, b, name="Waiting", op_id="name-2")
+    assert (joined.type, joined.op_id) == ("touchpoint.updated", "name-2")
+    assert Touchpoint.objects.get(pk=b).group.name == "Waiting"
+    out = ops.group_touchpoint(actor, journey_map, b, name="", op_id="name-3")
+    assert out.op_id == "name-3" and Touchpoint.objects.get(pk=b).group is None
+
+
+def test_an_edit_puts_a_note_into_a_group_of_its_map_or_takes_it_out(journey_map, actor, notes):
+    a, b, *_ = notes
+    group = ops.add_group(actor, journey_map, name="Waiting", touchpoints=[a]).payload["group"]
+    ops.update_touchpoint(actor, journey_map, b, group=group["id"])
+    assert Touchpoint.objects.get(pk=b).group_id == group["id"]
+    for out in ("", None):
+        ops.update_touchpoint(actor, journey_map, b, group=group["id"])
+        ops.update_touchpoint(actor, journey_map, b, group=out)
+        assert Touchpoint.objects.get(pk=b).group_id is None
+    with pytest.raises(OperationError) as refused:
+        ops.update_touchpoint(actor, journey_map, b, group=group["id"] + 1000)
+    assert (refused.value.code, refused.value.message) == (
+        "not_found",
+        "That group is not on this map.",
+    )
+    with pytest.raises(OperationError) as refused:
+        ops.update_touchpoint(actor, journey_map, b, group="Waiting")
+    assert (refused.value.code, refused.value.details["field"]) == ("invalid", "group")

@@ -177,7 +177,13 @@ def test_a_move_takes_the_next_revision_once_and_a_refused_one_none(journey_map,
     assert MapEvent.objects.get(map=journey_map, revision=event.revision).pk == event.pk
     with pytest.raises(ops.OperationError) as refused:
         ops.move_touchpoint(actor, journey_map, note["id"] + 1000, stage=stage.pk, index=0)
-    assert refused.value.code == "not_found"
+    assert (refused.value.code, refused.value.message) == ("not_found", ops.NOTE_NOT_FOUND)
+    with pytest.raises(ops.OperationError) as refused:
+        ops.move_touchpoint(actor, journey_map, note["id"], stage=stage.pk + 1000, index=0)
+    assert (refused.value.code, refused.value.message) == ("not_found", ops.STAGE_NOT_FOUND)
+    with pytest.raises(ops.OperationError) as refused:
+        ops.move_touchpoint(actor, journey_map, note["id"], stage="first", index=0)
+    assert (refused.value.code, refused.value.details["field"]) == ("invalid", "stage")
     journey_map.refresh_from_db()
     assert journey_map.revision == before + 1  # the claimed revision rolled back with the move
 
