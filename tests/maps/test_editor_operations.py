@@ -80,10 +80,10 @@ def test_a_step_carries_its_op_id_so_a_resend_is_not_applied_twice(journey_map, 
 @pytest.mark.parametrize(
     ("direction", "stage_index", "words"),
     [
-        ("up", 0, "already at the top of its stage"),
-        ("down", 0, "already at the bottom of its stage"),
-        ("previous", 0, "already in the first stage"),
-        ("next", 2, "already in the last stage"),
+        ("up", 0, "This note is already at the top of its stage."),
+        ("down", 0, "This note is already at the bottom of its stage."),
+        ("previous", 0, "This note is already in the first stage."),
+        ("next", 2, "This note is already in the last stage."),
         ("sideways", 0, "A note moves up, down, or to the previous or next stage."),
     ],
 )
@@ -95,7 +95,7 @@ def test_steps_past_an_edge_are_refused_without_an_event(
     with pytest.raises(ops.OperationError) as refused:
         ops.step_touchpoint(actor, journey_map, note, direction)
     assert refused.value.code == "invalid"
-    assert words in refused.value.message  # the person is told which edge
+    assert refused.value.message == words  # the person is told which edge
     assert MapEvent.objects.count() == before
 
 

@@ -353,6 +353,12 @@ def test_a_group_cannot_take_another_groups_name_but_may_keep_its_own(journey_ma
     [
         lambda actor, m, notes, name: ops.add_group(actor, m, name=name, touchpoints=[notes[0]]),
         lambda actor, m, notes, name: ops.group_touchpoint(actor, m, notes[0], name=name),
+        lambda actor, m, notes, name: ops.rename_group(
+            actor,
+            m,
+            ops.add_group(actor, m, name="G", touchpoints=[notes[1]]).payload["group"]["id"],
+            name=name,
+        ),
     ],
 )
 def test_a_bad_group_name_is_refused_naming_the_field_and_the_thing(

@@ -378,3 +378,24 @@ def test_an_op_id_is_applied_at_most_once_per_map_not_once_across_maps(journey_m
     )
     assert new and event.map_id == other.pk
     assert Touchpoint.objects.filter(map=other, text="B").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("colour", "shown"), [("#12ab9f", "#12ab9f"), ("red; background:url(x)", ""), ("", "")]
+)
+def test_a_new_note_shows_its_author_and_only_a_well_formed_colour(
+    journey_map, owner, colour, shown
+):
+    stage = first_stage(journey_map)
+    actor = ops.Actor(user=owner, name="Olivia", colour=colour)
+    note = ops.add_touchpoint(actor, journey_map, stage=stage.pk, text="n").payload["touchpoint"]
+    stored = Touchpoint.objects.get(pk=note["id"])
+    assert (stored.author_name, stored.author_colour) == ("Olivia", shown)
+
+
+def test_a_note_the_system_adds_shows_no_author(journey_map):
+    # Imports and seeding add notes as the system: nobody is shown as having written them.
+    stage = first_stage(journey_map)
+    event = ops.add_touchpoint(ops.SYSTEM, journey_map, stage=stage.pk, text="Imported")
+    stored = Touchpoint.objects.get(pk=event.payload["touchpoint"]["id"])
+    assert (stored.author_name, stored.author_colour) == ("", "")
