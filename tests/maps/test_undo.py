@@ -291,3 +291,90 @@ def test_undo_and_redo_walk_past_a_page_of_the_person_s_events(
         ops.redo(ann_actor, journey_map)
         assert board(journey_map) == expected
     assert ops.stack_state(journey_map.pk, ann_actor)["redo"] is None
+
+
+# --- found by mutation testing of undo.py (stop 24) ------------------------------------------
+
+
+def test_undoing_a_shared_personas_edit_tells_the_other_maps_showing_it(journey_map, actor, owner):
+    persona = Persona.objects.create(owner=owner, name="Dana", goals="Save time")
+    other = ops.create_map(actor, title="Renewal", stage_names=["Notice"])
+    unrelated = ops.create_map(actor, title="Unrelated", stage_names=["Elsewhere"])
+    for shown_on in (journey_map, other):
+        ops.update_map(actor, shown_on, persona=persona)
+    ops.update_persona(actor, persona, goals="Pay less")
+    heard = {m.pk: MapEvent.objects.filter(map=m).count() for m in (journey_map, other, unrelated)}
+
+    ops.undo(actor, journey_map)
+
+    told = MapEvent.objects.filter(map=other).order_by("-revision").first()
+    assert (told.type, told.payload, told.actor_name) == (
+        "persona.updated",
+        {"persona": persona.pk},
+        "owner",
+    )
+    assert MapEvent.objects.filter(map=other).count() == heard[other.pk] + 1
+    assert MapEvent.objects.filter(map=unrelated).count() == heard[unrelated.pk]
+    # The map that undid has its undo, not a second event besides.
+    assert MapEvent.objects.filter(map=journey_map).count() == heard[journey_map.pk] + 1
+
+
+def test_a_conflict_names_who_and_the_revision_of_their_change(
+    journey_map, actor, ann_actor, filled
+):
+    ops.delete_touchpoint(actor, journey_map, filled["n1"])
+    theirs = ops.update_touchpoint(ann_actor, journey_map, filled["n2"], text="Ann's words")
+    ops.restore_version(
+        ann_actor, journey_map, ops.take_version(ann_actor, journey_map, "Ann's version")
+    )
+    restored = JourneyMap.objects.get(pk=journey_map.pk).revision
+    with pytest.raises(ops.OperationError) as refused:
+        ops.undo(actor, journey_map)  # a restore after my change blocks any undo of it
+    assert refused.value.code == "conflict"
+    assert (refused.value.details["by"], refused.value.details["revision"]) == ("editor", restored)
+    assert theirs.revision < restored
+
+
+def test_a_restore_on_another_map_does_not_block_an_undo_here(journey_map, actor, filled):
+    ops.update_touchpoint(actor, journey_map, filled["n1"], text="Mine")
+    other = ops.create_map(actor, title="Renewal", stage_names=["Notice"])
+    notice = other.stages.get().pk
+    # Revisions count per map: the other map's restore must come after mine by number too.
+    mine = JourneyMap.objects.get(pk=journey_map.pk).revision
+    while JourneyMap.objects.get(pk=other.pk).revision <= mine:
+        ops.add_touchpoint(actor, other, stage=notice, text="Elsewhere")
+    editor_elsewhere = ops.Actor(name="Someone else")
+    ops.restore_version(editor_elsewhere, other, ops.take_version(actor, other, "Start"))
+    ops.undo(actor, journey_map)
+    assert journey_map.touchpoints.get(pk=filled["n1"]).text != "Mine"
+
+
+def test_a_redo_carries_its_op_id_and_checks_the_persons_rights_again(journey_map, actor, filled):
+    ops.update_touchpoint(actor, journey_map, filled["n1"], text="Mine")
+    ops.undo(actor, journey_map, op_id="undo-1")
+    asked = []
+
+    def may_not(who, when):
+        asked.append((who, when))
+        raise ops.OperationError("forbidden", "Observers cannot change the board.")
+
+    with pytest.raises(ops.OperationError) as refused:
+        ops.redo(actor, journey_map, op_id="redo-1", may=may_not)
+    assert refused.value.code == "forbidden" and asked
+    assert journey_map.touchpoints.get(pk=filled["n1"]).text != "Mine"
+    event = ops.redo(actor, journey_map, op_id="redo-2", may=lambda who, when: None)
+    assert (event.type, event.op_id) == ("redo", "redo-2")
+    assert journey_map.touchpoints.get(pk=filled["n1"]).text == "Mine"
+
+
+def test_my_own_later_changes_do_not_hide_someone_elses_change_in_the_way(
+    journey_map, actor, ann_actor, filled
+):
+    ops.update_touchpoint(actor, journey_map, filled["n1"], text="Mine")
+    ops.update_touchpoint(ann_actor, journey_map, filled["n1"], text="Ann's, after mine")
+    ops.update_touchpoint(actor, journey_map, filled["n2"], text="Mine too")
+    ops.undo(actor, journey_map)  # takes back "Mine too"
+    with pytest.raises(ops.OperationError) as refused:
+        ops.undo(actor, journey_map)  # would take back "Mine" over Ann's words
+    assert refused.value.code == "conflict"
+    assert journey_map.touchpoints.get(pk=filled["n1"]).text == "Ann's, after mine"
