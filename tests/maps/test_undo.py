@@ -227,6 +227,7 @@ def test_undo_of_a_delete_is_refused_once_its_stage_is_gone(journey_map, actor, 
         ops.undo(actor, journey_map)
     assert refused.value.code == "conflict"
     assert refused.value.message.startswith("Not possible: editor deleted the stage “First use”")
+    assert not refused.value.message.endswith("Undoing would overwrite their change.")  # says why
 
 
 def test_undoing_a_new_stage_is_refused_once_someone_put_notes_in_it(journey_map, actor, ann_actor):
