@@ -38,9 +38,13 @@ def container_command() -> list[str]:
 def start_container_server(extra_env: dict[str, str]) -> tuple[subprocess.Popen, int]:
     """The container's server with its own flags, on loopback and a free port, on the test
     database."""
-    from tests.e2e.conftest import free_port, start_server
+    from tests.e2e.conftest import on_free_port, start_server
 
-    port = free_port()
+    return on_free_port(lambda port: start_server(container_on(port), port, limits(extra_env)))
+
+
+def container_on(port: int) -> list[str]:
+    """The container's command, listening on 127.0.0.1:`port`."""
     command, args = [], iter(container_command())
     for arg in args:
         if arg in ("-b", "--bind", "--host"):  # our own address and port instead
@@ -52,7 +56,11 @@ def start_container_server(extra_env: dict[str, str]) -> tuple[subprocess.Popen,
         else:
             command.append(arg)
     assert str(port) in command, "the container's command names its port"
-    env = {
+    return command
+
+
+def limits(extra_env: dict[str, str]) -> dict[str, str]:
+    return {
         # Our own cache keys: the limits count per address, and Redis is shared.
         "CHANNEL_PREFIX": f"test-proxy-{uuid.uuid4().hex[:8]}",
         "LOGIN_RATE_LIMIT": str(LIMIT),
@@ -60,7 +68,6 @@ def start_container_server(extra_env: dict[str, str]) -> tuple[subprocess.Popen,
         "CODE_GUESS_LIMIT": str(LIMIT),
         **extra_env,
     }
-    return start_server(command, port, env), port
 
 
 @pytest.fixture

@@ -40,6 +40,23 @@ CHROMIUM_ARGS = [
 ]
 
 
+class PortTaken(RuntimeError):
+    """Another process bound the port free_port() found before the server could."""
+
+
+def on_free_port(start: Callable[[int], subprocess.Popen]) -> tuple[subprocess.Popen, int]:
+    """`start(port)` on a free port, and on another if something took that one first."""
+    attempts = 3
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        try:
+            return start(port), port
+        except PortTaken:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -102,20 +119,44 @@ def start_server(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log.seek(0)
-            raise RuntimeError(f"{command[0]} exited: {log.read().decode()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.1)
+            output = log.read().decode(errors="replace")[-2000:]
+            if "already in use" in output:
+                raise PortTaken(f"{command[0]}: port {port} was taken before it could bind")
+            raise RuntimeError(f"{command[0]} exited: {output}")
+        # Ready when this process listens on the port, not when the port answers: another
+        # server that took the port between free_port() and our bind answers too, and a test
+        # would run against it (once: 25 code guesses answered by a server without the
+        # limit under test).
+        if listening_on(process.pid, port):
+            return process
+        time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"{command[0]} did not start within 30 s")
 
 
+def listening_on(pid: int, port: int) -> bool:
+    """Whether process `pid` holds a TCP socket listening on `port` (Linux's /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            next(rows)
+            for row in rows:
+                fields = row.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    inodes.add(f"socket:[{inode}]")
+    if not inodes:
+        return False
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        return any(os.readlink(fd) in inodes for fd in fds.iterdir())
+    except (FileNotFoundError, ProcessLookupError):  # it exited, or closed an fd meanwhile
+        return False
+
+
 @pytest.fixture(scope="session")
 def server(django_db_setup, django_db_blocker) -> Iterator[str]:
-    port = free_port()
-    process = start_daphne(port)
+    process, port = on_free_port(start_daphne)
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     try:

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from maps import operations as ops
 from maps.discussion_models import Comment, Notification
 from maps.models import MapMembership
-from tests.e2e.conftest import free_port, log_in, publish_screenshot, screenshot, start_daphne
+from tests.e2e.conftest import log_in, on_free_port, publish_screenshot, screenshot, start_daphne
 from workshops.operations import join_workshop, open_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -35,14 +35,11 @@ def mail_dir(tmp_path_factory) -> Path:
 def mail_server(django_db_setup, django_db_blocker, mail_dir):
     """A daphne of its own that writes every email to `mail_dir` (Django's file backend, the
     console backend's sibling: the test reads what the console would have printed)."""
-    port = free_port()
-    process = start_daphne(
-        port,
-        {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(mail_dir),
-        },
-    )
+    email = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    process, port = on_free_port(lambda port: start_daphne(port, email))
     yield f"http://127.0.0.1:{port}"
     process.terminate()
     process.wait(timeout=10)

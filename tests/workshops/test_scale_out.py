@@ -30,14 +30,14 @@ def receive_until(ws, predicate, timeout: float = 10.0) -> dict:
 def two_servers():
     require_postgres()
     require_redis()
-    from tests.e2e.conftest import free_port, start_daphne
+    from tests.e2e.conftest import on_free_port, start_daphne
 
     # Both processes use this test run's own prefix (tests/conftest.py): they share groups
     # with each other and with this process, and with no other run.
     prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
     env = {"REDIS_URL": os.environ["REDIS_URL"], "CHANNEL_PREFIX": prefix}
-    ports = [free_port(), free_port()]
-    processes = [start_daphne(port, env) for port in ports]
+    started = [on_free_port(lambda port: start_daphne(port, env)) for _ in range(2)]
+    processes, ports = [process for process, _ in started], [port for _, port in started]
     yield ports
     for process in processes:
         process.terminate()
