@@ -40,6 +40,13 @@ def _action_text(event: MapEvent) -> str:
     return quoted(action.get("text", ""))
 
 
+def _comment_text(event: MapEvent) -> str:
+    return quoted(event.payload["comment"]["body"])
+
+
+# What a reaction was given to, in the board's words.
+_TARGETS = {"touchpoint": "note", "comment": "comment"}
+
 _PHRASES = {
     "touchpoint.added": lambda e: f"added {_note_text(e)}",
     "touchpoint.updated": lambda e: f"changed {_note_text(e)}",
@@ -68,6 +75,21 @@ _PHRASES = {
     "stage.rebalanced": lambda e: "respaced a stage's notes",
     "spine.rebalanced": lambda e: "respaced the stages",
     "map.restored": lambda e: f"restored the version {quoted(e.payload.get('name', ''))}",
+    "persona.added": lambda e: f"added the persona {quoted(e.payload['persona']['name'])}",
+    "persona.removed": lambda e: "took a persona off the map",
+    "persona.primary": lambda e: "changed the main persona",
+    "stage.felt": lambda e: "changed how a persona feels at a stage",
+    "touchpoint.scoped": lambda e: "changed which personas a note is for",
+    "comment.added": lambda e: f"commented {_comment_text(e)}",
+    "comment.updated": lambda e: f"edited the comment {_comment_text(e)}",
+    "comment.deleted": lambda e: "deleted a comment",
+    "thread.resolved": lambda e: "resolved a discussion",
+    "thread.reopened": lambda e: "reopened a discussion",
+    "reaction.changed": lambda e: (
+        f"reacted to a {_TARGETS.get(e.payload['target'], 'comment')}"
+        if e.payload["on"]
+        else "took back a reaction"
+    ),
     "undo": lambda e: f"undid: {e.payload.get('summary', 'a change')}",
     "redo": lambda e: f"redid: {e.payload.get('summary', 'a change')}",
 }

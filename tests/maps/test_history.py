@@ -12,6 +12,7 @@ from django.urls import reverse
 from maps import operations as ops
 from maps.history import history
 from maps.models import JourneyMap
+from maps.operations.summary import describe
 from workshops.access import cookie_name
 from workshops.operations import join_workshop, open_workshop
 
@@ -130,3 +131,47 @@ def test_a_line_about_one_note_links_to_its_own_history(client, journey_map, act
     assert f'href="{url}?note={note}"' in page
     own = client.get(url, {"note": note}).content.decode()
     assert "Only “Solo”" in own and own.count("data-history-line") == 1
+
+
+def test_personas_discussion_and_reactions_are_told_in_words(journey_map, actor, stages):
+    """Every kind of change says what it was: none of them reads "changed the map"."""
+    sarah = ops.create_persona(actor, name="Sarah, a teacher")
+    couple = ops.create_persona(actor, name="Retired couple")
+    ops.add_map_persona(actor, journey_map, sarah.pk)
+    ops.add_map_persona(actor, journey_map, couple.pk)
+    ops.feel_stage(actor, journey_map, stages[0], couple.pk, feelings="Calm")
+    note = ops.add_touchpoint(actor, journey_map, stage=stages[0], text="Test drive").payload[
+        "touchpoint"
+    ]["id"]
+    ops.scope_touchpoint(actor, journey_map, note, [couple.pk])
+    comment = ops.add_comment(actor, journey_map, touchpoint=note, body="Too  long a wait?")
+    ops.edit_comment(actor, journey_map, comment.payload["comment"]["id"], body="Too slow?")
+    ops.set_reaction(actor, journey_map, reaction="+1", on=True, touchpoint=note)
+    ops.set_reaction(
+        actor, journey_map, reaction="heart", on=True, comment=comment.payload["comment"]["id"]
+    )
+    ops.set_reaction(actor, journey_map, reaction="+1", on=False, touchpoint=note)
+    thread = comment.payload["comment"]["thread"]
+    ops.resolve_thread(actor, journey_map, thread)
+    ops.reopen_thread(actor, journey_map, thread)
+    ops.delete_comment(actor, journey_map, comment.payload["comment"]["id"])
+    ops.make_primary(actor, journey_map, couple.pk)
+    ops.remove_map_persona(actor, journey_map, sarah.pk)
+    told = [describe(event) for event in journey_map.events.order_by("revision")]
+    assert told[told.index("added the persona “Sarah, a teacher”") :] == [
+        "added the persona “Sarah, a teacher”",
+        "added the persona “Retired couple”",
+        "changed how a persona feels at a stage",
+        "added “Test drive”",
+        "changed which personas a note is for",
+        "commented “Too long a wait?”",
+        "edited the comment “Too slow?”",
+        "reacted to a note",
+        "reacted to a comment",
+        "took back a reaction",
+        "resolved a discussion",
+        "reopened a discussion",
+        "deleted a comment",
+        "changed the main persona",
+        "took a persona off the map",
+    ]
