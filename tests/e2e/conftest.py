@@ -57,6 +57,22 @@ def on_free_port(start: Callable[[int], subprocess.Popen]) -> tuple[subprocess.P
     raise AssertionError("unreachable")
 
 
+def assert_fits_the_screen(page) -> None:
+    """Nothing on the page sticks out past the width it was opened at, and it has not been
+    scrolled sideways. Measured against the viewport's own width: on a phone (is_mobile) the
+    browser widens its layout viewport to whatever sticks out and zooms out, so innerWidth
+    grows with the page and `scrollWidth <= innerWidth` always holds."""
+    width = page.evaluate(
+        "() => ({scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
+        " client: document.documentElement.clientWidth, view: window.innerWidth,"
+        " x: window.scrollX})"
+    )
+    screen = page.viewport_size["width"]
+    assert width["view"] == screen and width["client"] <= screen, width
+    assert width["scroll"] <= screen and width["body"] <= screen, width
+    assert width["x"] == 0, width
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

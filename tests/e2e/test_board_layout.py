@@ -13,7 +13,13 @@ from playwright.sync_api import expect
 
 from maps.models import Touchpoint
 from reports.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
-from tests.e2e.conftest import log_in, publish_screenshot, screenshot, send_operation
+from tests.e2e.conftest import (
+    assert_fits_the_screen,
+    log_in,
+    publish_screenshot,
+    screenshot,
+    send_operation,
+)
 from workshops.facilitation import set_phase
 from workshops.models import Vote
 
@@ -47,19 +53,6 @@ def open_live(new_page, server, demo, who: str, size: str, name: str = "Sam"):
     return page
 
 
-def page_width(page) -> dict:
-    return page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth,"
-        " view: window.innerWidth, x: window.scrollX})"
-    )
-
-
-def assert_no_sideways_scroll(page) -> None:
-    width = page_width(page)
-    assert width["scroll"] <= width["view"] and width["body"] <= width["view"], width
-    assert width["x"] == 0, width
-
-
 # Fully in the viewport and the top-most thing at its centre (not covered by a bar or a panel).
 IN_VIEW = """
 (el) => {
@@ -89,7 +82,7 @@ def test_the_page_never_scrolls_sideways_and_every_stage_header_can_be_reached(
     server, new_page, demo, size, who
 ):
     page = open_live(new_page, server, demo, who, size)
-    assert_no_sideways_scroll(page)
+    assert_fits_the_screen(page)
     for stage in STAGES:
         if size == "phone":
             # One stage per screen: its tab brings it.
@@ -100,7 +93,7 @@ def test_the_page_never_scrolls_sideways_and_every_stage_header_can_be_reached(
         page.wait_for_function(
             f"(el) => ({IN_VIEW})(el).inside && ({IN_VIEW})(el).onTop", arg=seen.element_handle()
         )
-        assert_no_sideways_scroll(page)
+        assert_fits_the_screen(page)
     if size == "phone":
         expect(page.locator('[data-stage-tab][aria-current="true"]')).to_have_text(STAGES[-1])
     screenshot(page, f"live-{who}-{size}")
@@ -214,6 +207,6 @@ def test_a_guest_on_a_phone_adds_a_note_moves_it_to_another_stage_and_votes_by_t
     assert Vote.objects.filter(
         touchpoint=added, tag="pain", participant__display_name="Pat"
     ).exists()
-    assert_no_sideways_scroll(page)
+    assert_fits_the_screen(page)
     path = screenshot(page, "live-guest-phone-voted")
     publish_screenshot(path, "live-phone-voted.png")

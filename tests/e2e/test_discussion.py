@@ -16,7 +16,14 @@ from playwright.sync_api import expect
 from maps import operations as ops
 from maps.discussion_models import Comment, Notification
 from maps.models import MapMembership
-from tests.e2e.conftest import log_in, on_free_port, publish_screenshot, screenshot, start_daphne
+from tests.e2e.conftest import (
+    assert_fits_the_screen,
+    log_in,
+    on_free_port,
+    publish_screenshot,
+    screenshot,
+    start_daphne,
+)
 from workshops.operations import join_workshop, open_workshop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -239,7 +246,7 @@ def test_hostile_comments_show_as_text_on_both_pages(server, new_page, room):
         assert page.evaluate("window.__xss") is None
         assert page.evaluate("window.__csp") == []
         # 4,000 characters wrap inside the panel: the page never scrolls sideways.
-        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        assert_fits_the_screen(page)
     # Through the page's own box: 10,000 characters are refused before anything is sent.
     box = page.locator("#discussion").get_by_label("Your comment")
     box.evaluate("(el) => { el.removeAttribute('maxlength'); el.value = 'x'.repeat(10000); }")
@@ -313,7 +320,7 @@ def test_screenshots_of_the_panel_the_badges_and_the_inbox(server, new_page, roo
     else:
         box = page.locator("#discussion").bounding_box()
         assert box["x"] + box["width"] == width  # beside the board
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(page)
     path = screenshot(page, f"discussion-panel-{size}")
     publish_screenshot(path, f"discussion-panel-{size}.png")
     page.goto(f"{server}/inbox/")
@@ -323,6 +330,6 @@ def test_screenshots_of_the_panel_the_badges_and_the_inbox(server, new_page, roo
     expect(page.locator("#connection")).to_have_attribute("data-state", "online")
     badge(page, note).click()
     expect(page.locator("#discussion li[data-comment]")).to_have_count(2)
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(page)
     path = screenshot(page, f"discussion-live-{size}")
     publish_screenshot(path, f"discussion-live-{size}.png")

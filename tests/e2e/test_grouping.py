@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from maps import operations as ops
 from maps.models import JourneyMap, Touchpoint, TouchpointGroup
-from tests.e2e.conftest import log_in, publish_screenshot, screenshot
+from tests.e2e.conftest import assert_fits_the_screen, log_in, publish_screenshot, screenshot
 from workshops.facilitation import set_phase
 from workshops.operations import open_workshop
 
@@ -352,7 +352,7 @@ def test_stacks_look_like_a_board_at_every_size(server, new_page, grouped_room, 
     stack = head(sam, discovery)
     expect(stack.locator('[data-field="name"]')).to_have_text("Research before the showroom")
     expect(stack.locator('[data-field="count"]')).to_have_text("3")
-    assert sam.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(sam)
     if phone:
         assert stack.bounding_box()["height"] >= 44
     path = screenshot(sam, f"grouping-{size}")
@@ -402,7 +402,7 @@ def test_the_map_pages_stacks_at_every_size(server, new_page, grouped_room, size
     stack = head(page, grouped_room["stages"][0])
     expect(stack.locator('[data-field="name"]')).to_have_text("Research before the showroom")
     expect(stack.locator('[data-field="count"]')).to_have_text("3")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(page)
     if phone:
         assert stack.bounding_box()["height"] >= 44
     screenshot(page, f"grouping-map-{size}")

@@ -11,7 +11,13 @@ from playwright.sync_api import expect
 
 from maps import operations as ops
 from reports.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
-from tests.e2e.conftest import SCREENSHOTS, log_in, publish_screenshot, screenshot
+from tests.e2e.conftest import (
+    SCREENSHOTS,
+    assert_fits_the_screen,
+    log_in,
+    publish_screenshot,
+    screenshot,
+)
 from workshops.facilitation import set_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -119,13 +125,6 @@ def seen(page, name: str):
     return path
 
 
-def page_fits(page) -> None:
-    width = page.evaluate(
-        "() => ({scroll: document.documentElement.scrollWidth, view: window.innerWidth})"
-    )
-    assert width["scroll"] <= width["view"], width
-
-
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_the_demos_two_personas_on_the_map_page_and_the_live_page(server, new_page, size):
     demo = seed_demo()
@@ -136,7 +135,7 @@ def test_the_demos_two_personas_on_the_map_page_and_the_live_page(server, new_pa
     page.goto(f"{server}/maps/{demo.journey_map.pk}/")
     expect(page.locator("[data-curve-toggle]")).to_have_count(2)
     expect(page.locator("#emotion-curve polyline.now")).to_have_count(2)
-    page_fits(page)
+    assert_fits_the_screen(page)
     shot = seen(page, f"segments-board-{size}")
     if size == "desktop":  # the README's
         publish_screenshot(shot, "segments-board-desktop.png")
@@ -157,7 +156,7 @@ def test_the_demos_two_personas_on_the_map_page_and_the_live_page(server, new_pa
     expect(page.locator("[data-curve-toggle]")).to_have_count(2)
     page.locator("select[data-persona-filter]").select_option(label="Margaret and Bill Okafor")
     expect(page.locator("li[data-off-journey]")).to_have_count(3)  # Sarah's three
-    page_fits(page)
+    assert_fits_the_screen(page)
     if phone:
         for control in page.locator("[data-curve-toggle]").all():
             assert control.bounding_box()["height"] >= 44

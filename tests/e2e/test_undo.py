@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from maps import operations as ops
 from maps.models import Touchpoint
-from tests.e2e.conftest import log_in, publish_screenshot, screenshot
+from tests.e2e.conftest import assert_fits_the_screen, log_in, publish_screenshot, screenshot
 from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_live import join_as_guest, open_as_facilitator, stage_notes
 from workshops.operations import open_workshop
@@ -148,7 +148,7 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
     page.goto(f"{server}/maps/{room['map'].pk}/history/")
     expect(page.locator("[data-history-line]").first).to_contain_text("fran")
     expect(page.locator("#history")).to_contain_text("moved 2 notes to Purchase")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(page)
     shot = screenshot(page, f"history-{size}")
     publish_screenshot(shot, f"history-{size}.png")
     assert_accessible(page, f"the history page at {size}")
@@ -161,7 +161,7 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
 
     page.goto(f"{server}/maps/{room['map'].pk}/versions/")
     expect(page.locator("[data-versions]")).to_contain_text("Before the review")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(page)
     shot = screenshot(page, f"versions-{size}")
     publish_screenshot(shot, f"versions-{size}.png")
     assert_accessible(page, f"the versions page at {size}")
@@ -170,7 +170,7 @@ def test_the_history_panel_and_the_versions_page_at_three_sizes(server, new_page
         "link", name="Compare with now"
     ).click()
     expect(page.locator("table.compare")).to_contain_text("Compares prices")
-    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    assert_fits_the_screen(page)
     shot = screenshot(page, f"version-compare-{size}")
     publish_screenshot(shot, f"version-compare-{size}.png")
     assert_accessible(page, f"a comparison of versions at {size}")
