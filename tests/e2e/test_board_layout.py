@@ -99,6 +99,22 @@ def test_the_page_never_scrolls_sideways_and_every_stage_header_can_be_reached(
     screenshot(page, f"live-{who}-{size}")
 
 
+def test_on_a_phone_the_curves_key_shows_on_every_stage(server, new_page, demo):
+    """The curve spans every stage and a phone shows one: each persona's button (which shows
+    or hides that persona's curve) is in view whichever stage is showing."""
+    page = open_live(new_page, server, demo, "guest", "phone")
+    toggles = page.locator("[data-curve-toggle]")
+    expect(toggles).to_have_count(2)
+    for stage in STAGES:
+        tab(page, stage).tap()
+        page.wait_for_function(
+            f"(el) => ({IN_VIEW})(el).inside", arg=header(page, stage).element_handle()
+        )
+        for toggle in toggles.all():
+            place = toggle.evaluate(IN_VIEW)
+            assert place["inside"] and place["onTop"], (stage, place)
+
+
 @pytest.mark.parametrize("who", WHO)
 @pytest.mark.parametrize("size", ["desktop", "laptop"])
 def test_the_first_notes_show_without_scrolling(server, new_page, demo, size, who):
