@@ -3,7 +3,6 @@ from django.urls import path
 from . import discussion_views, history_views, inbox_views, persona_views, segment_views, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("personas/", persona_views.persona_list, name="persona_list"),
     path("personas/new/", persona_views.persona_create, name="persona_create"),
     path("personas/<int:persona_id>/", persona_views.persona_edit, name="persona_edit"),

@@ -139,20 +139,6 @@ def _operate(request: HttpRequest, map_id: int, operation: str, **focus: int | N
     return _edit(request, map_id, operation, change, **focus)
 
 
-# --- home (the persona library: persona_views.py) ----------------------------------------------
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "landing.html")
-    maps = (
-        JourneyMap.objects.visible_to(request.user)
-        .select_related("persona")
-        .order_by("-updated_at")
-    )
-    return render(request, "maps/home.html", {"maps": maps})
-
-
 # --- maps -----------------------------------------------------------------------------------
 
 

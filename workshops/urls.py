@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import discussion_views, views
+from . import discussion_views, home, views
 
 urlpatterns = [
+    path("", home.home, name="home"),
     path("maps/<int:map_id>/workshops/", views.map_workshops, name="map_workshops"),
     path("maps/<int:map_id>/workshops/open/", views.open_view, name="workshop_open"),
     path("join/", views.enter_code, name="workshop_enter_code"),
