@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "landing.html")
     maps = JourneyMap.objects.visible_to(request.user).select_related("persona")
-    return render(request, "maps/home.html", {"cards": map_cards(request.user, maps)})
+    return render(request, "workshops/home.html", {"cards": map_cards(request.user, maps)})
 
 
 def map_cards(user, maps) -> list[MapCard]:
