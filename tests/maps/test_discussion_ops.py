@@ -129,8 +129,68 @@ def test_only_the_author_edits_or_deletes_a_comment(journey_map, actor, as_edito
         with pytest.raises(ops.OperationError) as refused:
             change()
         assert refused.value.code == "forbidden"
+        assert refused.value.message == "Only its author may change or delete a comment."
         assert revision(journey_map) == before
     assert Comment.objects.get().body == "Mine"
+
+
+# --- across maps: an id names something on the map the operation is for, or nothing ----------
+
+
+@pytest.fixture
+def elsewhere(actor) -> dict:
+    """A comment, in its thread, on another map of the same owner (a map the editor of
+    `journey_map` is not on)."""
+    other = ops.create_map(actor, title="Another map", stage_names=["Elsewhere"])
+    event = ops.add_comment(actor, other, stage=other.stages.get().pk, body="Over there")
+    return event.payload["comment"]
+
+
+def test_a_comment_of_another_map_is_not_found_through_this_one(
+    journey_map, actor, as_editor, elsewhere
+):
+    """The socket's map is the room's: a comment id from another map is not reachable through
+    it, not even by its author, whatever their rights here."""
+    for change in (
+        lambda: ops.edit_comment(actor, journey_map, elsewhere["id"], body="Moved in"),
+        lambda: ops.delete_comment(actor, journey_map, elsewhere["id"]),
+        lambda: ops.set_reaction(
+            as_editor, journey_map, reaction="+1", on=True, comment=elsewhere["id"]
+        ),
+    ):
+        with pytest.raises(ops.OperationError) as refused:
+            change()
+        assert refused.value.code == "not_found"
+        assert refused.value.message == (
+            "That comment is not on this map (it may have been deleted)."
+        )
+    assert Comment.objects.get(pk=elsewhere["id"]).body == "Over there"
+    assert not Reaction.objects.exists()
+
+
+def test_a_thread_of_another_map_is_not_found_through_this_one(journey_map, as_editor, elsewhere):
+    thread = elsewhere["thread"]
+    for change in (ops.resolve_thread, ops.reopen_thread):
+        with pytest.raises(ops.OperationError) as refused:
+            change(as_editor, journey_map, thread)
+        assert refused.value.code == "not_found"
+        assert refused.value.message == "That thread is not on this map (it may have been deleted)."
+    assert not Thread.objects.get(pk=thread).resolved
+
+
+@pytest.mark.parametrize("bad", ["7", None, 0, -1, True, 1.5])
+def test_a_comment_or_thread_id_that_is_no_id_names_its_field(journey_map, actor, bad):
+    for field, change in (
+        ("comment", lambda: ops.edit_comment(actor, journey_map, bad, body="x")),
+        ("comment", lambda: ops.delete_comment(actor, journey_map, bad)),
+        ("thread", lambda: ops.resolve_thread(actor, journey_map, bad)),
+        ("thread", lambda: ops.reopen_thread(actor, journey_map, bad)),
+    ):
+        with pytest.raises(ops.OperationError) as refused:
+            change()
+        assert refused.value.code == "invalid"
+        assert refused.value.details == {"field": field}
+        assert refused.value.message == f"{field} must be an id."
 
 
 def test_the_author_edits_a_comment(journey_map, actor, note):
