@@ -313,8 +313,50 @@ def test_mentioning_someone_who_may_not_see_the_map_is_refused(
 def test_a_badly_shaped_mention_list_is_refused(journey_map, actor, note, mentions):
     with pytest.raises(ops.OperationError) as refused:
         ops.add_comment(actor, journey_map, touchpoint=note, body="@x", mentions=mentions)
+    assert refused.value.code == "invalid"
     assert refused.value.details.get("field") == "mentions"
     assert not Comment.objects.exists()
+
+
+def test_a_mention_list_may_hold_twenty_names_of_forty_characters(journey_map, actor, note, editor):
+    """The shape's bounds, exactly: 20 entries pass (the same person, told once), 21 do not; an
+    entry of 40 characters is read as a mention (and refused as one), of 41 refused unread."""
+    key = f"member:{editor.pk}"
+    event = ops.add_comment(
+        actor, journey_map, touchpoint=note, body="@editor", mentions=[key] * 20
+    )
+    assert event.payload["comment"]["mentions"] == [{"key": key, "name": "editor"}]
+    shape = 'mentions must be a list of at most 20 people ("member:N", "participant:N").'
+    for mentions, message in (
+        ([key] * 21, shape),
+        (["m" * 40], 'A mention is "member:<id>" or "participant:<id>".'),
+        (["m" * 41], shape),
+    ):
+        with pytest.raises(ops.OperationError) as refused:
+            ops.add_comment(actor, journey_map, touchpoint=note, body="@x", mentions=mentions)
+        assert refused.value.message == message
+
+
+def test_only_this_maps_people_are_mentioned_here(journey_map, actor, note, outsider):
+    """A member of another map, and a guest in a workshop on another map, may not see this one:
+    neither is mentioned here (their comment would be mailed to them)."""
+    from workshops.operations import join_workshop, open_workshop
+
+    other = ops.create_map(ops.Actor.for_user(outsider), title="Theirs")
+    guest = join_workshop(open_workshop(outsider, other), display_name="Gus")
+    for key, body in ((f"member:{outsider.pk}", "@outsider"), (f"participant:{guest.pk}", "@Gus")):
+        with pytest.raises(ops.OperationError) as refused:
+            ops.add_comment(actor, journey_map, touchpoint=note, body=body, mentions=[key])
+        assert refused.value.code == "not_mentionable"
+        assert refused.value.details == {"field": "mentions"}
+    # The same guest in a workshop on this map is mentioned by name.
+    here = join_workshop(open_workshop(journey_map.created_by, journey_map), display_name="Gus")
+    event = ops.add_comment(
+        actor, journey_map, touchpoint=note, body="@Gus", mentions=[f"participant:{here.pk}"]
+    )
+    assert event.payload["comment"]["mentions"] == [
+        {"key": f"participant:{here.pk}", "name": "Gus"}
+    ]
 
 
 def test_a_mention_not_named_in_the_text_is_refused(journey_map, actor, note, editor):
@@ -348,6 +390,52 @@ def test_nobody_is_notified_of_their_own_mention(journey_map, actor, note):
         mentions=[f"member:{actor.user.pk}"],
     )
     assert not Notification.objects.exists()
+
+
+def test_nobody_is_notified_of_their_own_mention_added_by_an_edit(journey_map, actor, note):
+    comment = ops.add_comment(actor, journey_map, touchpoint=note, body="Draft").payload["comment"]
+    ops.edit_comment(
+        actor, journey_map, comment["id"], body="@owner to do", mentions=[f"member:{actor.user.pk}"]
+    )
+    assert Comment.objects.get().mentions == [{"key": f"member:{actor.user.pk}", "name": "owner"}]
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["", "   ", None])
+def test_an_edit_to_nothing_is_refused(journey_map, actor, note, body):
+    comment = ops.add_comment(actor, journey_map, touchpoint=note, body="Keep me").payload[
+        "comment"
+    ]
+    with pytest.raises(ops.OperationError) as refused:
+        ops.edit_comment(actor, journey_map, comment["id"], body=body)
+    assert refused.value.code == "invalid"
+    assert refused.value.details.get("field") == "body"
+    assert Comment.objects.get().body == "Keep me"
+
+
+def test_each_change_of_the_discussion_carries_its_op_id(journey_map, actor, note):
+    """The op_id makes a resend harmless and answers the one who sent it (docs/protocol.md)."""
+    comment = ops.add_comment(actor, journey_map, touchpoint=note, body="One", op_id="c-1")
+    item = comment.payload["comment"]
+    events = [
+        comment,
+        ops.edit_comment(actor, journey_map, item["id"], body="Two", op_id="c-2"),
+        ops.resolve_thread(actor, journey_map, item["thread"], op_id="c-3"),
+        ops.reopen_thread(actor, journey_map, item["thread"], op_id="c-4"),
+        ops.delete_comment(actor, journey_map, item["id"], op_id="c-5"),
+    ]
+    assert [event.op_id for event in events] == ["c-1", "c-2", "c-3", "c-4", "c-5"]
+    assert events[-1].payload["comment"]["id"] == item["id"]
+
+
+def test_resolving_names_who_did_and_reopening_forgets_it(journey_map, actor, as_editor, note):
+    thread = ops.add_comment(actor, journey_map, touchpoint=note, body="Q").payload["comment"][
+        "thread"
+    ]
+    ops.resolve_thread(as_editor, journey_map, thread)
+    assert (Thread.objects.get().resolved, Thread.objects.get().resolved_by) == (True, "editor")
+    ops.reopen_thread(actor, journey_map, thread)
+    assert (Thread.objects.get().resolved, Thread.objects.get().resolved_by) == (False, "")
 
 
 def test_an_edit_notifies_only_the_newly_mentioned(journey_map, actor, note, editor, viewer):
