@@ -91,8 +91,10 @@ def test_a_stage_has_a_thread_of_its_own(journey_map, actor, stage):
 )
 def test_a_comment_names_exactly_one_target(journey_map, actor, note, stage, target):
     fields = {k: note if v == "NOTE" else stage for k, v in target.items()}
-    with pytest.raises(ops.OperationError):
+    with pytest.raises(ops.OperationError) as refused:
         ops.add_comment(actor, journey_map, body="x", **fields)
+    assert refused.value.code == "invalid"
+    assert refused.value.message == "A comment is on a touchpoint or on a stage: name one."
     assert not Comment.objects.exists()
 
 
