@@ -240,7 +240,8 @@ def test_a_new_comment_reopens_a_resolved_thread(journey_map, actor, note):
     ops.resolve_thread(actor, journey_map, thread["id"])
     event = ops.add_comment(actor, journey_map, touchpoint=note, body="One more thing")
     assert event.payload["thread"]["resolved"] is False
-    assert not Thread.objects.get().resolved
+    assert event.payload["thread"]["resolved_by"] == ""
+    assert (Thread.objects.get().resolved, Thread.objects.get().resolved_by) == (False, "")
 
 
 def test_a_notes_thread_goes_with_the_note(journey_map, actor, note):
@@ -366,8 +367,20 @@ def test_a_mention_not_named_in_the_text_is_refused(journey_map, actor, note, ed
         ops.add_comment(
             actor, journey_map, touchpoint=note, body="quietly", mentions=[f"member:{editor.pk}"]
         )
-    assert "@editor" in refused.value.message
+    assert refused.value.code == "invalid"
+    assert refused.value.details == {"field": "mentions"}
+    assert refused.value.message == "@editor is mentioned but not named in the comment."
     assert not Notification.objects.exists()
+
+
+def test_a_comment_needs_an_author(journey_map, note):
+    """Only a person comments: an actor that is neither an account nor a participant (the
+    system's own changes) is refused, and nothing is written."""
+    with pytest.raises(ops.OperationError) as refused:
+        ops.add_comment(ops.Actor(name="system"), journey_map, touchpoint=note, body="Hello")
+    assert refused.value.code == "forbidden"
+    assert refused.value.message == "A comment needs an author."
+    assert not Comment.objects.exists()
 
 
 def test_a_reply_notifies_the_threads_account_holders_but_not_the_author(
