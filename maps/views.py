@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -68,7 +70,11 @@ def _board_response(
     """After an edit: the board partial for htmx (the whole board: the curve, moved notes and
     the revision all change together), a redirect to the board page otherwise."""
     if not request.htmx:
-        return redirect("board", map_id)
+        # The form posted without htmx (scripts off, or sent before htmx had taken over a
+        # freshly swapped board): the board page again, focused where the edit left off.
+        kept = {name: value for name, value in focus.items() if value is not None}
+        url = reverse("board", args=[map_id])
+        return redirect(f"{url}?{urlencode(kept)}" if kept else url)
     journey_map = JourneyMap.objects.select_related("persona").get(pk=map_id)
     context = board_context(journey_map, role)
     context.update(focus, stack=_stack(request, journey_map, role))
@@ -169,7 +175,18 @@ def board(request: HttpRequest, map_id: int) -> HttpResponse:
     # The current-state map it was made from: linked only for its own members.
     context["source"] = visible_source(request.user, journey_map)
     context["stack"] = _stack(request, journey_map, role)
+    context.update(_focus_asked(request))
     return render(request, "maps/board.html", context)
+
+
+# Where the board page puts the focus when a redirect after an edit asks (_board_response).
+FOCUS_KEYS = ("focus_add", "focus_note", "focus_stage")
+
+
+def _focus_asked(request: HttpRequest) -> dict[str, int]:
+    """The focus the query asks for: ids only; anything else is ignored."""
+    asked = {key: request.GET.get(key, "") for key in FOCUS_KEYS}
+    return {key: int(value) for key, value in asked.items() if value.isdigit() and len(value) < 19}
 
 
 @login_required

@@ -98,3 +98,10 @@ if (container) {
     });
   });
 }
+
+// Ready for the keyboard: htmx has taken over the board (its DOMContentLoaded handler ran
+// before this one) and the keys above are bound. Browser tests wait for it after a page load
+// before they type, as no person could within a few hundred milliseconds.
+const markReady = () => document.body.setAttribute("data-editor-ready", "");
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markReady);
+else markReady();

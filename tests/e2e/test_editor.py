@@ -26,11 +26,20 @@ def notes_of(page, stage_name: str):
     return column.locator("li[data-touchpoint] .note-text")
 
 
+def editor_ready(page) -> None:
+    """The page's scripts have taken over the board (static/js/editor.js). A key pressed
+    before is the browser's own: Enter posts the form without htmx (a page load that keeps the
+    focus, maps.views), Alt + arrow does nothing."""
+    page.locator("body[data-editor-ready]").wait_for(state="attached")
+
+
 def add_note(page, stage_name: str, text: str) -> None:
+    editor_ready(page)
     field = page.get_by_label(f"New note in {stage_name}")
     field.fill(text)
     field.press("Enter")
     note(page, text).wait_for()
+    editor_ready(page)
 
 
 def curve(page, which: str) -> str:

@@ -3,6 +3,7 @@ with a clear message and nothing saved."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -349,6 +350,38 @@ def test_without_htmx_an_edit_redirects_to_the_board(client, journey_map, stages
         "board", args=[journey_map.pk]
     )
     assert journey_map.stages.filter(name="Loyalty").exists()
+
+
+def test_without_htmx_the_board_comes_back_focused_where_the_edit_left_off(
+    client, journey_map, stages, owner, actor
+):
+    """A form posted without htmx (scripts off, or Enter pressed before htmx took over a freshly
+    swapped board) keeps the keyboard's place: the next note's field, the moved note."""
+    client.force_login(owner)
+    board = reverse("board", args=[journey_map.pk])
+    added = post(client, "note_add", journey_map, {"stage": stages[1].pk, "text": "A"}, htmx=False)
+    assert added["Location"] == f"{board}?focus_add={stages[1].pk}"
+    page = client.get(added["Location"]).content.decode()
+    field = re.search(rf'<input id="add-note-{stages[1].pk}"[^>]*>', page).group(0)
+    assert " autofocus" in field
+    assert page.count(" autofocus") == 1
+
+    note = Touchpoint.objects.get(map=journey_map)
+    moved = post(
+        client, "note_move", journey_map, {"touchpoint": note.pk, "to": "next"}, htmx=False
+    )
+    assert moved["Location"] == f"{board}?focus_note={note.pk}"
+    page = client.get(moved["Location"]).content.decode()
+    assert re.search(rf'<li [^>]*data-touchpoint="{note.pk}"[^>]*autofocus', page)
+
+
+@pytest.mark.parametrize("asked", ["abc", "-1", "1e3", "9" * 40, ""])
+def test_a_focus_that_is_no_id_is_ignored(client, journey_map, stages, owner, asked):
+    client.force_login(owner)
+    url = reverse("board", args=[journey_map.pk])
+    response = client.get(url, {"focus_add": asked, "focus_note": asked, "focus_stage": asked})
+    assert response.status_code == 200
+    assert " autofocus" not in response.content.decode()
 
 
 def test_without_htmx_a_refusal_is_a_message_on_the_board(client, journey_map, owner):
