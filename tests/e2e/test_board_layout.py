@@ -99,6 +99,25 @@ def test_the_page_never_scrolls_sideways_and_every_stage_header_can_be_reached(
     screenshot(page, f"live-{who}-{size}")
 
 
+@pytest.mark.parametrize("who", WHO)
+def test_on_a_phone_the_boards_bar_is_one_row_that_scrolls_sideways(server, new_page, demo, who):
+    """Two rows of controls took a seventh of the screen from the notes: one row, what does
+    not fit reached by scrolling it, the page itself never wider than the screen."""
+    page = open_live(new_page, server, demo, who, "phone")
+    bar = page.locator(".board-bar")
+    rows = bar.evaluate(
+        "(el) => [...el.children].filter((c) => c.getBoundingClientRect().height > 0)"
+        ".map((c) => Math.round(c.getBoundingClientRect().top + c.getBoundingClientRect().height / 2))"
+    )
+    assert max(rows) - min(rows) <= 4, rows
+    width = bar.evaluate("(el) => ({scroll: el.scrollWidth, client: el.clientWidth})")
+    assert width["scroll"] > width["client"], width  # the demo's bar does not fit 390 px
+    help_button = page.get_by_role("button", name="Help: the board's marks and keys")
+    help_button.scroll_into_view_if_needed()
+    assert help_button.evaluate(IN_VIEW)["inside"]
+    assert_fits_the_screen(page)
+
+
 def test_on_a_phone_the_curves_key_shows_on_every_stage(server, new_page, demo):
     """The curve spans every stage and a phone shows one: each persona's button (which shows
     or hides that persona's curve) is in view whichever stage is showing."""
