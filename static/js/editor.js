@@ -99,9 +99,10 @@ if (container) {
   });
 }
 
-// Ready for the keyboard: htmx has taken over the board (its DOMContentLoaded handler ran
-// before this one) and the keys above are bound. Browser tests wait for it after a page load
-// before they type, as no person could within a few hundred milliseconds.
+// Ready for the keyboard: the keys above are bound and htmx has taken over the board. A module
+// runs before DOMContentLoaded, and htmx (a deferred script before it) processes the page on
+// that event, its listener added first: so mark on the same event, after htmx's. Browser tests
+// wait for the mark after a page load before they type, as no person could so soon.
 const markReady = () => document.body.setAttribute("data-editor-ready", "");
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markReady);
-else markReady();
+if (document.readyState === "complete") markReady();
+else document.addEventListener("DOMContentLoaded", markReady, { once: true });
